@@ -1,0 +1,3 @@
+module github.com/tollgate-gw/tollgate
+
+go 1.26

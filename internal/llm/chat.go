@@ -113,6 +113,9 @@ type Message struct {
 	// StringContent records that the client sent content as a plain string,
 	// so an OpenAI-format re-encoding can send it back the same way.
 	StringContent bool
+	// Extra holds message fields this model does not name (e.g. a provider's
+	// own annotations), verbatim; OpenAI-compatible adapters forward them.
+	Extra []Field
 }
 
 // Text returns the concatenation of the message's text parts.
@@ -162,9 +165,11 @@ type Part struct {
 	CacheControl json.RawMessage
 }
 
-// Image is an image given by URL or inline bytes.
+// Image is an image given by URL or inline bytes. OpenAI-format clients send
+// http(s) or data: URLs, kept verbatim in URL so that forwarding to an
+// OpenAI-compatible upstream costs no re-encoding; Bedrock-format clients send
+// raw bytes in Data. Inline converts between the two when an adapter needs it.
 type Image struct {
-	// URL is an http(s) URL. Data URLs are decoded into Data and MediaType.
 	URL       string
 	Data      []byte
 	MediaType string // e.g. image/png

@@ -1,0 +1,242 @@
+package openai
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/tollgate-gw/tollgate/internal/llm"
+)
+
+// DecodeEmbeddingRequest decodes an embeddings request body. input may be a
+// string, an array of strings, or pre-tokenized arrays of integers (kept raw).
+func DecodeEmbeddingRequest(data []byte) (*llm.EmbeddingRequest, error) {
+	if err := checkJSON(data); err != nil {
+		return nil, err
+	}
+	req := &llm.EmbeddingRequest{}
+	var input []byte
+	err := eachMember(data, "", func(k string, v []byte) error {
+		var err error
+		switch k {
+		case "model":
+			req.Model, err = decodeString(k, v)
+		case "input":
+			input = v
+		case "encoding_format":
+			req.EncodingFormat, err = decodeString(k, v)
+		case "dimensions":
+			req.Dimensions, err = decodeInt(k, v)
+		case "user":
+			req.User, err = decodeString(k, v)
+		case "metadata":
+			if !isNull(v) {
+				err = eachMember(v, k, func(k2 string, v2 []byte) error {
+					if k2 == "tags" {
+						tags, err := decodeStrings("metadata.tags", v2)
+						req.Gateway.Tags = append(req.Gateway.Tags, tags...)
+						return err
+					}
+					return nil
+				})
+			}
+		default:
+			var handled bool
+			handled, err = decodeGatewayField(&req.Gateway, k, v)
+			if !handled {
+				req.Extra = append(req.Extra, llm.Field{Name: k, Value: v})
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if req.Model == "" {
+		return nil, &DecodeError{Field: "model", Msg: "required: name the embedding model (see GET /v1/models)"}
+	}
+	if input == nil || isNull(input) {
+		return nil, &DecodeError{Field: "input", Msg: "required: a string or an array of strings"}
+	}
+	switch {
+	case input[0] == '"':
+		s, _ := unquote(input)
+		req.Input, req.SingleInput = []string{s}, true
+	case input[0] == '[':
+		tokens := false
+		err = eachElement(input, "input", func(i int, e []byte) error {
+			switch {
+			case len(e) > 0 && e[0] == '"':
+				if tokens {
+					return &DecodeError{Field: fmt.Sprintf("input[%d]", i), Msg: "cannot mix strings and token arrays"}
+				}
+				s, _ := unquote(e)
+				req.Input = append(req.Input, s)
+			case len(e) > 0 && (e[0] == '[' || e[0] == '-' || (e[0] >= '0' && e[0] <= '9')):
+				if req.Input != nil {
+					return &DecodeError{Field: fmt.Sprintf("input[%d]", i), Msg: "cannot mix strings and token arrays"}
+				}
+				tokens = true
+			default:
+				return &DecodeError{Field: fmt.Sprintf("input[%d]", i), Msg: "expected a string, got " + kindOf(e)}
+			}
+			return nil
+		})
+		if tokens {
+			req.InputTokens = input
+		}
+	default:
+		err = &DecodeError{Field: "input", Msg: "expected a string or an array of strings, got " + kindOf(input)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Input) == 0 && req.InputTokens == nil {
+		return nil, &DecodeError{Field: "input", Msg: "must not be empty"}
+	}
+	switch req.EncodingFormat {
+	case "", "float", "base64":
+	default:
+		return nil, &DecodeError{Field: "encoding_format", Msg: fmt.Sprintf("unknown value %q: use float or base64", req.EncodingFormat)}
+	}
+	return req, nil
+}
+
+// EncodeEmbeddingRequest encodes req for an OpenAI-compatible upstream.
+func EncodeEmbeddingRequest(req *llm.EmbeddingRequest, opts RequestOptions) []byte {
+	e := enc{b: make([]byte, 0, 256)}
+	e.open()
+	model := opts.Model
+	if model == "" {
+		model = req.Model
+	}
+	e.str("model", model)
+	switch {
+	case req.InputTokens != nil:
+		e.raw("input", req.InputTokens)
+	case req.SingleInput && len(req.Input) == 1:
+		e.str("input", req.Input[0])
+	default:
+		e.arr("input")
+		for _, s := range req.Input {
+			e.elem()
+			e.b = appendString(e.b, s)
+		}
+		e.endArr()
+	}
+	if !opts.Drop["encoding_format"] {
+		e.strOpt("encoding_format", req.EncodingFormat)
+	}
+	if !opts.Drop["dimensions"] {
+		e.intPtr("dimensions", req.Dimensions)
+	}
+	if !opts.Drop["user"] {
+		e.strOpt("user", req.User)
+	}
+	for _, f := range req.Extra {
+		if !opts.Drop[f.Name] {
+			e.raw(f.Name, f.Value)
+		}
+	}
+	e.close()
+	return e.b
+}
+
+// DecodeEmbeddingResponse decodes an upstream embeddings list, whether the
+// vectors came as float arrays or as base64 little-endian float32.
+func DecodeEmbeddingResponse(data []byte) (*llm.EmbeddingResponse, error) {
+	var w struct {
+		Model string `json:"model"`
+		Data  []struct {
+			Index     int             `json:"index"`
+			Embedding json.RawMessage `json:"embedding"`
+		} `json:"data"`
+		Usage *wireUsage `json:"usage"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("decoding embeddings: %w", err)
+	}
+	resp := &llm.EmbeddingResponse{Model: w.Model, Usage: w.Usage.toLLM(), Vectors: make([][]float32, len(w.Data))}
+	for _, d := range w.Data {
+		if d.Index < 0 || d.Index >= len(w.Data) {
+			return nil, fmt.Errorf("decoding embeddings: index %d out of range", d.Index)
+		}
+		var vec []float32
+		if len(d.Embedding) > 0 && d.Embedding[0] == '"' {
+			var s string
+			if err := json.Unmarshal(d.Embedding, &s); err != nil {
+				return nil, fmt.Errorf("decoding embeddings: %w", err)
+			}
+			raw, err := base64.StdEncoding.DecodeString(s)
+			if err != nil || len(raw)%4 != 0 {
+				return nil, fmt.Errorf("decoding embeddings: malformed base64 vector")
+			}
+			vec = make([]float32, len(raw)/4)
+			for i := range vec {
+				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
+			}
+		} else if err := json.Unmarshal(d.Embedding, &vec); err != nil {
+			return nil, fmt.Errorf("decoding embeddings: %w", err)
+		}
+		resp.Vectors[d.Index] = vec
+	}
+	return resp, nil
+}
+
+// EncodeEmbeddingResponse encodes resp as an OpenAI embeddings list in the
+// encoding the client asked for (float arrays, or base64 float32).
+func EncodeEmbeddingResponse(resp *llm.EmbeddingResponse, req *llm.EmbeddingRequest) []byte {
+	size := 64
+	for _, v := range resp.Vectors {
+		size += 12*len(v) + 48
+	}
+	e := enc{b: make([]byte, 0, size)}
+	e.open()
+	e.str("object", "list")
+	e.arr("data")
+	b64 := req != nil && req.EncodingFormat == "base64"
+	var raw []byte
+	for i, v := range resp.Vectors {
+		e.elem()
+		e.open()
+		e.str("object", "embedding")
+		e.int("index", int64(i))
+		if b64 {
+			raw = raw[:0]
+			for _, f := range v {
+				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(f))
+			}
+			e.str("embedding", base64.StdEncoding.EncodeToString(raw))
+		} else {
+			e.key("embedding")
+			e.b = append(e.b, '[')
+			for j, f := range v {
+				if j > 0 {
+					e.b = append(e.b, ',')
+				}
+				e.b = strconv.AppendFloat(e.b, float64(f), 'g', -1, 32)
+			}
+			e.b = append(e.b, ']')
+		}
+		e.close()
+	}
+	e.endArr()
+	e.str("model", resp.Model)
+	u := resp.Usage
+	if u == nil {
+		u = &llm.Usage{}
+	}
+	e.obj("usage")
+	e.int("prompt_tokens", int64(u.PromptTokens))
+	total := u.TotalTokens
+	if total == 0 {
+		total = u.PromptTokens
+	}
+	e.int("total_tokens", int64(total))
+	e.close()
+	e.close()
+	return e.b
+}

@@ -1,0 +1,115 @@
+package openai
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// ErrorBody is the "error" object of an OpenAI error response.
+type ErrorBody struct {
+	Message string
+	Type    string
+	Param   string
+	Code    string
+}
+
+// AppendError appends {"error":{...}} to dst. Empty Param and Code encode as
+// null, as OpenAI does.
+func AppendError(dst []byte, b ErrorBody) []byte {
+	e := enc{b: dst}
+	e.open()
+	e.obj("error")
+	e.str("message", b.Message)
+	e.str("type", b.Type)
+	if b.Param != "" {
+		e.str("param", b.Param)
+	} else {
+		e.raw("param", []byte("null"))
+	}
+	if b.Code != "" {
+		e.str("code", b.Code)
+	} else {
+		e.raw("code", []byte("null"))
+	}
+	e.close()
+	e.close()
+	return e.b
+}
+
+// WriteError writes an OpenAI-style error response.
+func WriteError(w http.ResponseWriter, status int, errType, code, param, message string) {
+	body := AppendError(make([]byte, 0, 128+len(message)), ErrorBody{Message: message, Type: errType, Param: param, Code: code})
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// DecodeErrorBody extracts what it can from an upstream error body. It accepts
+// OpenAI's {"error":{...}}, {"error":"text"}, Azure's content-filter errors
+// ({"error":{"code":"content_filter","innererror":...}}), and the bare
+// {"message":...} / {"detail":...} shapes several compatible servers use. It
+// never fails: an unrecognised body yields its text as the message.
+func DecodeErrorBody(data []byte) ErrorBody {
+	var w struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+		Detail  json.RawMessage `json:"detail"`
+		Type    string          `json:"type"`
+		Code    json.RawMessage `json:"code"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return ErrorBody{Message: truncate(string(data), 500)}
+	}
+	if len(w.Error) > 0 && w.Error[0] == '{' {
+		var inner struct {
+			Message string          `json:"message"`
+			Type    string          `json:"type"`
+			Param   json.RawMessage `json:"param"`
+			Code    json.RawMessage `json:"code"`
+		}
+		if json.Unmarshal(w.Error, &inner) == nil {
+			return ErrorBody{Message: inner.Message, Type: inner.Type, Param: scalar(inner.Param), Code: scalar(inner.Code)}
+		}
+	}
+	if len(w.Error) > 0 && w.Error[0] == '"' {
+		var s string
+		_ = json.Unmarshal(w.Error, &s)
+		return ErrorBody{Message: s, Type: w.Type, Code: scalar(w.Code)}
+	}
+	if w.Message != "" {
+		return ErrorBody{Message: w.Message, Type: w.Type, Code: scalar(w.Code)}
+	}
+	if len(w.Detail) > 0 {
+		if s := scalar(w.Detail); s != "" {
+			return ErrorBody{Message: s}
+		}
+		return ErrorBody{Message: truncate(string(w.Detail), 500)}
+	}
+	return ErrorBody{Message: truncate(string(data), 500)}
+}
+
+// scalar renders a JSON string or number as text; other values give "".
+func scalar(v json.RawMessage) string {
+	if len(v) == 0 || string(v) == "null" {
+		return ""
+	}
+	if v[0] == '"' {
+		var s string
+		_ = json.Unmarshal(v, &s)
+		return s
+	}
+	if (v[0] >= '0' && v[0] <= '9') || v[0] == '-' {
+		return string(v)
+	}
+	return ""
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

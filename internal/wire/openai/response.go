@@ -1,0 +1,354 @@
+package openai
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tollgate-gw/tollgate/internal/llm"
+)
+
+// EncodeChatResponse encodes a complete chat.completion object.
+func EncodeChatResponse(resp *llm.Response) []byte {
+	return AppendChatResponse(make([]byte, 0, 512), resp, nil)
+}
+
+// AppendChatResponse appends a chat.completion object to dst. extra members
+// (e.g. the gateway's session_id) are added at the top level.
+func AppendChatResponse(dst []byte, resp *llm.Response, extra []llm.Field) []byte {
+	e := enc{b: dst}
+	e.open()
+	e.str("id", resp.ID)
+	e.str("object", "chat.completion")
+	e.int("created", resp.Created)
+	e.str("model", resp.Model)
+	e.arr("choices")
+	for i := range resp.Choices {
+		c := &resp.Choices[i]
+		e.elem()
+		e.open()
+		e.int("index", int64(c.Index))
+		e.obj("message")
+		encodeResponseMessage(&e, &c.Message)
+		e.close()
+		if len(c.Logprobs) > 0 {
+			e.raw("logprobs", c.Logprobs)
+		} else {
+			e.raw("logprobs", []byte("null"))
+		}
+		e.str("finish_reason", c.FinishReason)
+		e.close()
+	}
+	e.endArr()
+	if resp.Usage != nil {
+		encodeUsage(&e, resp.Usage)
+	}
+	e.strOpt("system_fingerprint", resp.SystemFingerprint)
+	e.strOpt("service_tier", resp.ServiceTier)
+	for _, f := range extra {
+		e.raw(f.Name, f.Value)
+	}
+	e.close()
+	return e.b
+}
+
+func encodeResponseMessage(e *enc, m *llm.Message) {
+	role := m.Role
+	if role == "" {
+		role = llm.RoleAssistant
+	}
+	e.str("role", string(role))
+	if len(m.Content) > 0 || len(m.ToolCalls) == 0 {
+		e.str("content", m.Text())
+	} else {
+		e.raw("content", []byte("null"))
+	}
+	if m.Refusal != "" {
+		e.str("refusal", m.Refusal)
+	} else {
+		e.raw("refusal", []byte("null"))
+	}
+	if m.Reasoning != nil && m.Reasoning.Text != "" {
+		e.str("reasoning_content", m.Reasoning.Text)
+	}
+	if len(m.ToolCalls) > 0 {
+		e.arr("tool_calls")
+		for i := range m.ToolCalls {
+			e.elem()
+			encodeToolCall(e, &m.ToolCalls[i])
+		}
+		e.endArr()
+	}
+	for _, f := range m.Extra {
+		e.raw(f.Name, f.Value)
+	}
+}
+
+func encodeUsage(e *enc, u *llm.Usage) {
+	e.obj("usage")
+	e.int("prompt_tokens", int64(u.PromptTokens))
+	e.int("completion_tokens", int64(u.CompletionTokens))
+	total := u.TotalTokens
+	if total == 0 {
+		total = u.PromptTokens + u.CompletionTokens
+	}
+	e.int("total_tokens", int64(total))
+	if u.CacheReadTokens > 0 || u.CacheWriteTokens > 0 {
+		e.obj("prompt_tokens_details")
+		e.int("cached_tokens", int64(u.CacheReadTokens))
+		e.close()
+		// LiteLLM's names for Anthropic-style cache accounting.
+		e.int("cache_read_input_tokens", int64(u.CacheReadTokens))
+		e.int("cache_creation_input_tokens", int64(u.CacheWriteTokens))
+	}
+	if u.ReasoningTokens > 0 {
+		e.obj("completion_tokens_details")
+		e.int("reasoning_tokens", int64(u.ReasoningTokens))
+		e.close()
+	}
+	e.close()
+}
+
+// EncodeChunk encodes one chat.completion.chunk object.
+func EncodeChunk(c *llm.Chunk) []byte {
+	return AppendChunk(make([]byte, 0, 256), c, nil)
+}
+
+// AppendChunk appends one chat.completion.chunk object to dst, with extra
+// top-level members (e.g. session_id on the first chunk).
+func AppendChunk(dst []byte, c *llm.Chunk, extra []llm.Field) []byte {
+	e := enc{b: dst}
+	e.open()
+	e.str("id", c.ID)
+	e.str("object", "chat.completion.chunk")
+	e.int("created", c.Created)
+	e.str("model", c.Model)
+	e.strOpt("system_fingerprint", c.SystemFingerprint)
+	e.arr("choices")
+	for i := range c.Choices {
+		ch := &c.Choices[i]
+		e.elem()
+		e.open()
+		e.int("index", int64(ch.Index))
+		e.obj("delta")
+		d := &ch.Delta
+		if d.Role != "" {
+			e.str("role", string(d.Role))
+		}
+		if d.Content != "" || d.HasContent {
+			e.str("content", d.Content)
+		}
+		e.strOpt("refusal", d.Refusal)
+		if d.Reasoning != nil && d.Reasoning.Text != "" {
+			e.str("reasoning_content", d.Reasoning.Text)
+		}
+		if len(d.ToolCalls) > 0 {
+			e.arr("tool_calls")
+			for j := range d.ToolCalls {
+				tc := &d.ToolCalls[j]
+				e.elem()
+				e.open()
+				e.int("index", int64(tc.Index))
+				e.strOpt("id", tc.ID)
+				if tc.ID != "" || tc.Type != "" {
+					e.str("type", "function")
+				}
+				e.obj("function")
+				e.strOpt("name", tc.Name)
+				e.str("arguments", tc.Arguments)
+				e.close()
+				e.close()
+			}
+			e.endArr()
+		}
+		e.close()
+		if len(ch.Logprobs) > 0 {
+			e.raw("logprobs", ch.Logprobs)
+		}
+		if ch.FinishReason != "" {
+			e.str("finish_reason", ch.FinishReason)
+		} else {
+			e.raw("finish_reason", []byte("null"))
+		}
+		e.close()
+	}
+	e.endArr()
+	if c.Usage != nil {
+		encodeUsage(&e, c.Usage)
+	}
+	for _, f := range extra {
+		e.raw(f.Name, f.Value)
+	}
+	e.close()
+	return e.b
+}
+
+// Wire shapes for decoding upstream responses; encoding/json is adequate
+// here because one upstream document is decoded once.
+type wireUsage struct {
+	PromptTokens        int `json:"prompt_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	TotalTokens         int `json:"total_tokens"`
+	PromptTokensDetails *struct {
+		CachedTokens int `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens int `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
+	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
+}
+
+func (w *wireUsage) toLLM() *llm.Usage {
+	if w == nil {
+		return nil
+	}
+	u := &llm.Usage{
+		PromptTokens:     w.PromptTokens,
+		CompletionTokens: w.CompletionTokens,
+		TotalTokens:      w.TotalTokens,
+		CacheReadTokens:  w.CacheReadInputTokens,
+		CacheWriteTokens: w.CacheCreationInputTokens,
+	}
+	if w.PromptTokensDetails != nil && u.CacheReadTokens == 0 {
+		u.CacheReadTokens = w.PromptTokensDetails.CachedTokens
+	}
+	if w.CompletionTokensDetails != nil {
+		u.ReasoningTokens = w.CompletionTokensDetails.ReasoningTokens
+	}
+	if u.TotalTokens == 0 {
+		u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	}
+	return u
+}
+
+type wireToolCall struct {
+	Index    int    `json:"index"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+type wireMessage struct {
+	Role             string          `json:"role"`
+	Content          *string         `json:"content"`
+	Refusal          *string         `json:"refusal"`
+	ReasoningContent *string         `json:"reasoning_content"`
+	ToolCalls        []wireToolCall  `json:"tool_calls"`
+	Annotations      json.RawMessage `json:"annotations"`
+}
+
+type wireResponse struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	Model   string `json:"model"`
+	Choices []struct {
+		Index        int             `json:"index"`
+		Message      wireMessage     `json:"message"`
+		Delta        wireMessage     `json:"delta"`
+		FinishReason *string         `json:"finish_reason"`
+		Logprobs     json.RawMessage `json:"logprobs"`
+	} `json:"choices"`
+	Usage             *wireUsage `json:"usage"`
+	SystemFingerprint string     `json:"system_fingerprint"`
+	ServiceTier       string     `json:"service_tier"`
+}
+
+// DecodeChatResponse decodes an upstream chat.completion object.
+func DecodeChatResponse(data []byte) (*llm.Response, error) {
+	var w wireResponse
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("decoding chat completion: %w", err)
+	}
+	if w.Choices == nil {
+		return nil, fmt.Errorf("decoding chat completion: no choices in %.200q", data)
+	}
+	resp := &llm.Response{
+		ID:                w.ID,
+		Model:             w.Model,
+		Created:           w.Created,
+		Usage:             w.Usage.toLLM(),
+		SystemFingerprint: w.SystemFingerprint,
+		ServiceTier:       w.ServiceTier,
+		Choices:           make([]llm.Choice, len(w.Choices)),
+	}
+	for i, c := range w.Choices {
+		m := &c.Message
+		out := llm.Message{Role: llm.Role(m.Role)}
+		if m.Content != nil {
+			out.Content = []llm.Part{{Type: llm.PartText, Text: *m.Content}}
+			out.StringContent = true
+		}
+		if m.Refusal != nil {
+			out.Refusal = *m.Refusal
+		}
+		if m.ReasoningContent != nil && *m.ReasoningContent != "" {
+			out.Reasoning = &llm.Reasoning{Text: *m.ReasoningContent}
+		}
+		if len(m.Annotations) > 0 && string(m.Annotations) != "null" && string(m.Annotations) != "[]" {
+			out.Extra = append(out.Extra, llm.Field{Name: "annotations", Value: m.Annotations})
+		}
+		for _, tc := range m.ToolCalls {
+			out.ToolCalls = append(out.ToolCalls, llm.ToolCall{ID: tc.ID, Type: "function", Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		}
+		fr := ""
+		if c.FinishReason != nil {
+			fr = *c.FinishReason
+		}
+		lp := c.Logprobs
+		if string(lp) == "null" {
+			lp = nil
+		}
+		resp.Choices[i] = llm.Choice{Index: c.Index, Message: out, FinishReason: fr, Logprobs: lp}
+	}
+	return resp, nil
+}
+
+// DecodeChunk decodes an upstream chat.completion.chunk object.
+func DecodeChunk(data []byte) (*llm.Chunk, error) {
+	var w wireResponse
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("decoding stream chunk: %w", err)
+	}
+	c := &llm.Chunk{
+		ID:                w.ID,
+		Model:             w.Model,
+		Created:           w.Created,
+		SystemFingerprint: w.SystemFingerprint,
+		Usage:             w.Usage.toLLM(),
+	}
+	if len(w.Choices) > 0 {
+		c.Choices = make([]llm.ChunkChoice, len(w.Choices))
+	}
+	for i, ch := range w.Choices {
+		d := &ch.Delta
+		out := llm.ChunkChoice{Index: ch.Index}
+		out.Delta.Role = llm.Role(d.Role)
+		if d.Content != nil {
+			out.Delta.Content = *d.Content
+			out.Delta.HasContent = true
+		}
+		if d.Refusal != nil {
+			out.Delta.Refusal = *d.Refusal
+		}
+		if d.ReasoningContent != nil && *d.ReasoningContent != "" {
+			out.Delta.Reasoning = &llm.Reasoning{Text: *d.ReasoningContent}
+		}
+		for _, tc := range d.ToolCalls {
+			out.Delta.ToolCalls = append(out.Delta.ToolCalls, llm.ToolCallDelta{
+				Index: tc.Index, ID: tc.ID, Type: tc.Type, Name: tc.Function.Name, Arguments: tc.Function.Arguments,
+			})
+		}
+		if ch.FinishReason != nil {
+			out.FinishReason = *ch.FinishReason
+		}
+		if string(ch.Logprobs) != "null" {
+			out.Logprobs = ch.Logprobs
+		}
+		c.Choices[i] = out
+	}
+	return c, nil
+}

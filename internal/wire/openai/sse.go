@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+
+	"github.com/tollgate-gw/tollgate/internal/llm"
 )
 
 // MaxEventSize bounds one server-sent event read from an upstream, so a
@@ -133,4 +135,12 @@ func WriteDone(w io.Writer) error {
 // caller ends the stream after it.
 func AppendErrorEvent(dst []byte, body ErrorBody) []byte {
 	return AppendEvent(dst, AppendError(nil, body))
+}
+
+// AppendChunkEvent appends chunk framed as one SSE event, ready for a single
+// Write.
+func AppendChunkEvent(dst []byte, c *llm.Chunk, extra []llm.Field) []byte {
+	dst = append(dst, "data: "...)
+	dst = AppendChunk(dst, c, extra)
+	return append(dst, '\n', '\n')
 }

@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/obs"
+	"github.com/tollgate-gw/tollgate/internal/router"
+	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
+)
+
+// chat serves POST /v1/chat/completions.
+func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
+	rec := obs.RecordFrom(r.Context())
+	body, err := d.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	req, err := oai.DecodeChatRequest(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rec.Model, rec.Stream = req.Model, req.Stream
+	dep, err := d.pick(rec, req.Model)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.Gateway.DropParams == nil {
+		req.Gateway.DropParams = &d.DropParams
+	}
+	if req.Stream {
+		d.chatStream(w, r, dep, req)
+		return
+	}
+	upStart := time.Now()
+	resp, err := dep.Model.Chat(r.Context(), req)
+	rec.Upstream = time.Since(upStart)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if resp.Model == "" {
+		resp.Model = req.Model
+	}
+	if resp.Usage != nil {
+		rec.PromptTokens, rec.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
+	}
+	writeJSON(w, dep, rec, oai.AppendChatResponse(make([]byte, 0, 1024), resp, nil))
+}
+
+// pick resolves the requested model to a deployment and records it.
+func (d *DataPlane) pick(rec *obs.Record, model string) (*router.Deployment, error) {
+	dep, err := d.Router.Pick(model)
+	if err != nil {
+		return nil, err
+	}
+	rec.Deployment, rec.Provider = dep.ID, dep.Provider
+	if dep.Unavailable != nil {
+		return nil, &Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "deployment_unavailable",
+			Message: "deployment " + dep.Label() + " of model " + model + " is not usable: " + dep.Unavailable.Error()}
+	}
+	return dep, nil
+}
+
+// setServedHeaders names the deployment that served and the gateway's own
+// overhead (total time so far minus time waiting on the upstream), with
+// LiteLLM's header names so existing dashboards keep working.
+func setServedHeaders(h http.Header, dep *router.Deployment, rec *obs.Record) {
+	h.Set("X-Litellm-Model-Id", dep.ID)
+	h.Set("X-Litellm-Model-Group", dep.Group)
+	h.Set("X-Tollgate-Deployment", dep.Label())
+	overhead := time.Since(rec.Start) - rec.Upstream
+	h.Set("X-Litellm-Overhead-Duration-Ms", strconv.FormatFloat(float64(overhead.Microseconds())/1000, 'f', 3, 64))
+}
+
+// chatStream relays a streamed completion as server-sent events, writing
+// each chunk as it arrives. Errors before the first chunk are ordinary HTTP
+// errors; after it, an error event ends the stream.
+func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) {
+	rec := obs.RecordFrom(r.Context())
+	upStart := time.Now()
+	stream, err := dep.Model.ChatStream(r.Context(), req)
+	if err != nil {
+		rec.Upstream = time.Since(upStart)
+		writeError(w, r, err)
+		return
+	}
+	defer stream.Close()
+	// Read the first chunk before committing to a 200, so that an upstream
+	// failing at once still gets a proper status.
+	first, err := stream.Recv()
+	firstAt := time.Now()
+	rec.Upstream = firstAt.Sub(upStart)
+	if err != nil && err != io.EOF {
+		writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	setServedHeaders(h, dep, rec)
+	w.WriteHeader(http.StatusOK)
+
+	rc := http.NewResponseController(w)
+	buf := make([]byte, 0, 1024)
+	var usage llm.Usage
+	chunk := first
+	for chunk != nil {
+		if chunk.Model == "" {
+			chunk.Model = req.Model
+		}
+		if chunk.Usage != nil {
+			usage = *chunk.Usage
+			// Adapters always ask upstream for usage (the gateway accounts
+			// for every call); the client sees it only if it asked.
+			if !req.IncludeUsage {
+				if len(chunk.Choices) == 0 {
+					chunk = nil
+				} else {
+					chunk.Usage = nil
+				}
+			}
+		}
+		if chunk != nil {
+			buf = oai.AppendChunkEvent(buf[:0], chunk, nil)
+			if _, werr := w.Write(buf); werr != nil {
+				break // client gone; the deferred Close cancels the upstream
+			}
+			if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
+				break
+			}
+		}
+		chunk, err = stream.Recv()
+	}
+	rec.Upstream = time.Since(upStart)
+	rec.PromptTokens, rec.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
+	if err != nil && err != io.EOF {
+		ae := toAPIError(err)
+		rec.ErrorType, rec.Error = ae.Type, err.Error()
+		if r.Context().Err() == nil {
+			_, _ = w.Write(oai.AppendErrorEvent(buf[:0], oai.ErrorBody{Message: ae.Message, Type: ae.Type, Code: ae.Code, Param: ae.Param}))
+			_ = rc.Flush()
+		}
+		return
+	}
+	_ = oai.WriteDone(w)
+	_ = rc.Flush()
+}

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/obs"
+	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/router"
+	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
+)
+
+// embeddings serves POST /v1/embeddings.
+func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
+	rec := obs.RecordFrom(r.Context())
+	body, err := d.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	req, err := oai.DecodeEmbeddingRequest(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rec.Model = req.Model
+	dep, err := d.pick(rec, req.Model)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	emb, ok := dep.Model.(provider.Embedder)
+	if !ok {
+		writeError(w, r, badRequest("model", "model %q (%s) does not support embeddings", req.Model, dep.Label()))
+		return
+	}
+	if req.Gateway.DropParams == nil {
+		req.Gateway.DropParams = &d.DropParams
+	}
+	upStart := time.Now()
+	resp, err := emb.Embed(r.Context(), req)
+	rec.Upstream = time.Since(upStart)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if resp.Model == "" {
+		resp.Model = req.Model
+	}
+	if resp.Usage != nil {
+		rec.PromptTokens = resp.Usage.PromptTokens
+	}
+	writeJSON(w, dep, rec, oai.EncodeEmbeddingResponse(resp, req))
+}
+
+// images serves POST /v1/images/generations.
+func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
+	rec := obs.RecordFrom(r.Context())
+	body, err := d.readBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	req, err := oai.DecodeImageRequest(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rec.Model = req.Model
+	dep, err := d.pick(rec, req.Model)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	gen, ok := dep.Model.(provider.ImageGenerator)
+	if !ok {
+		writeError(w, r, badRequest("model", "model %q (%s) does not support image generation", req.Model, dep.Label()))
+		return
+	}
+	if req.Gateway.DropParams == nil {
+		req.Gateway.DropParams = &d.DropParams
+	}
+	upStart := time.Now()
+	resp, err := gen.GenerateImage(r.Context(), req)
+	rec.Upstream = time.Since(upStart)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if resp.Created == 0 {
+		resp.Created = time.Now().Unix()
+	}
+	writeJSON(w, dep, rec, oai.EncodeImageResponse(resp))
+}
+
+// writeJSON sends a successful JSON response from dep.
+func writeJSON(w http.ResponseWriter, dep *router.Deployment, rec *obs.Record, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	setServedHeaders(h, dep, rec)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

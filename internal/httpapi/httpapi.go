@@ -1,0 +1,77 @@
+// Package httpapi is Tollgate's HTTP surface: the route groups (data plane,
+// health; management later), request decoding, and OpenAI-style errors.
+//
+// Each route group is a function that registers its patterns on a mux it is
+// given, so a front (function URL, REST API, local server) mounts exactly
+// the groups it serves. Wrap adds what every request gets: a request id,
+// panic recovery, the request log line, and JSON 404/405 answers.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/router"
+)
+
+// DefaultMaxBodyBytes is the default request body limit: below Lambda's
+// 6 MB invocation payload limit, so an oversized body gets our clear 413
+// rather than Lambda's opaque error.
+const DefaultMaxBodyBytes = 5 << 20
+
+// Authenticator turns a request's credentials into a principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request) (*auth.Principal, error)
+}
+
+// DataPlane holds what the OpenAI-compatible endpoints need.
+type DataPlane struct {
+	Router *router.Router
+	Auth   Authenticator
+	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// DropParams is litellm_settings.drop_params: drop parameters a provider
+	// cannot take instead of refusing the request.
+	DropParams bool
+	// Created is reported as each model's "created" time in /v1/models.
+	Created time.Time
+}
+
+// Register mounts the data-plane routes on mux.
+func (d *DataPlane) Register(mux *http.ServeMux) {
+	handle(mux, "POST", "/v1/chat/completions", d.authed(d.chat))
+	handle(mux, "POST", "/chat/completions", d.authed(d.chat))
+	handle(mux, "POST", "/v1/embeddings", d.authed(d.embeddings))
+	handle(mux, "POST", "/embeddings", d.authed(d.embeddings))
+	handle(mux, "POST", "/v1/images/generations", d.authed(d.images))
+	handle(mux, "POST", "/images/generations", d.authed(d.images))
+	handle(mux, "GET", "/v1/models", d.authed(d.listModels))
+	handle(mux, "GET", "/models", d.authed(d.listModels))
+	handle(mux, "GET", "/v1/models/{id...}", d.authed(d.getModel))
+	handle(mux, "GET", "/models/{id...}", d.authed(d.getModel))
+}
+
+// handle registers h for method+path and, for every other method on the
+// same path, a JSON 405 with an Allow header (the mux's own 405 is plain
+// text, which OpenAI SDKs cannot parse).
+func handle(mux *http.ServeMux, method, path string, h http.HandlerFunc) {
+	mux.HandleFunc(method+" "+path, h)
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", method)
+		writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error", Code: "method_not_allowed",
+			Message: "method " + r.Method + " is not allowed on " + path + "; use " + method})
+	})
+}
+
+// Wrap adds the per-request basics around h: request id, recovery, log line,
+// and a JSON 404 for unknown paths (the catch-all is registered on mux).
+func Wrap(mux *http.ServeMux, logger *slog.Logger) http.Handler {
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, &Error{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "not_found",
+			Message: "no route for " + r.Method + " " + r.URL.Path})
+	})
+	return &middleware{next: mux, logger: logger}
+}

@@ -1,0 +1,91 @@
+// Package obs holds the per-request record that handlers fill in as a call
+// proceeds and that becomes the one log line written per request.
+//
+// The record never holds keys or message content: only identifiers, counts
+// and timings.
+package obs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Record describes one request.
+type Record struct {
+	RequestID string
+	Method    string
+	// Route is the matched mux pattern (low cardinality), not the raw path.
+	Route     string
+	Principal string
+	Start     time.Time
+
+	Model      string // model group requested
+	Deployment string // deployment id that served
+	Provider   string
+	Stream     bool
+
+	Status           int
+	PromptTokens     int
+	CompletionTokens int
+	// Upstream is the time spent waiting on the provider (to the full
+	// response, or to the end of the stream).
+	Upstream time.Duration
+	// ErrorType is the OpenAI error type returned to the client, if any.
+	ErrorType string
+	// Error is the internal error text, for failures; it never contains
+	// credentials.
+	Error string
+}
+
+type ctxKey struct{}
+
+// WithRecord returns a context carrying rec.
+func WithRecord(ctx context.Context, rec *Record) context.Context {
+	return context.WithValue(ctx, ctxKey{}, rec)
+}
+
+// RecordFrom returns the context's record, or a throwaway one, so callers
+// never need a nil check.
+func RecordFrom(ctx context.Context) *Record {
+	if rec, ok := ctx.Value(ctxKey{}).(*Record); ok {
+		return rec
+	}
+	return &Record{}
+}
+
+// Log writes the record as one line.
+func (rec *Record) Log(ctx context.Context, logger *slog.Logger) {
+	level := slog.LevelInfo
+	if rec.Status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := make([]slog.Attr, 0, 16)
+	attrs = append(attrs,
+		slog.String("request_id", rec.RequestID),
+		slog.String("method", rec.Method),
+		slog.String("route", rec.Route),
+		slog.Int("status", rec.Status),
+		slog.Float64("latency_ms", ms(time.Since(rec.Start))),
+	)
+	if rec.Principal != "" {
+		attrs = append(attrs, slog.String("principal", rec.Principal))
+	}
+	if rec.Model != "" {
+		attrs = append(attrs,
+			slog.String("model", rec.Model),
+			slog.String("deployment", rec.Deployment),
+			slog.String("provider", rec.Provider),
+			slog.Bool("stream", rec.Stream),
+			slog.Float64("upstream_ms", ms(rec.Upstream)),
+			slog.Int("prompt_tokens", rec.PromptTokens),
+			slog.Int("completion_tokens", rec.CompletionTokens),
+		)
+	}
+	if rec.ErrorType != "" {
+		attrs = append(attrs, slog.String("error_type", rec.ErrorType), slog.String("error", rec.Error))
+	}
+	logger.LogAttrs(ctx, level, "request", attrs...)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

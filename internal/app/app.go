@@ -6,36 +6,196 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/httpapi"
+	"github.com/tollgate-gw/tollgate/internal/httpclient"
+	"github.com/tollgate-gw/tollgate/internal/router"
 )
+
+// Version is reported by /health/readiness; set at build time with
+// -ldflags "-X github.com/tollgate-gw/tollgate/internal/app.Version=...".
+var Version = "dev"
+
+// DefaultLocalConfig is the config make run uses when there is no
+// config.yaml: fake models, no AWS account needed.
+const DefaultLocalConfig = "testdata/config/local.yaml"
 
 // Options select what New builds. Zero values mean defaults.
 type Options struct {
 	// ConfigPaths are the config files, merged in order. Empty means the
-	// TOLLGATE_CONFIG variable, else ./config.yaml, else the shipped local config.
+	// TOLLGATE_CONFIG variable (comma-separated), else ./config.yaml, else
+	// DefaultLocalConfig.
 	ConfigPaths []string
-	// Getenv reads the environment; nil means os.Getenv.
-	Getenv func(string) string
-	// Logger receives the request log; nil means JSON to stderr.
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Logger receives start-up messages and the request log; nil means
+	// JSON to stderr.
 	Logger *slog.Logger
+	// Groups selects the route groups to mount; zero means all of them
+	// (local mode serves every group on one port).
+	Groups Groups
 }
+
+// Groups is a set of route groups.
+type Groups uint8
+
+// Route groups, as the architecture's table names them.
+const (
+	GroupDataPlane Groups = 1 << iota
+	GroupManagement
+	GroupAll Groups = GroupDataPlane | GroupManagement
+)
 
 // App is an assembled gateway.
 type App struct {
-	// Handler serves every route group.
+	// Handler serves the selected route groups.
 	Handler http.Handler
+	// Config is the loaded configuration.
+	Config *config.Config
+	// Router holds the deployments.
+	Router *router.Router
+
+	transport *http.Transport
 }
 
 // New builds the application.
 func New(ctx context.Context, opts Options) (*App, error) {
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	groups := opts.Groups
+	if groups == 0 {
+		groups = GroupAll
+	}
+	paths, err := configPaths(opts.ConfigPaths, lookup)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(&config.LoadOptions{LookupEnv: lookup}, paths...)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range cfg.Notices {
+		logger.Warn("config option not honoured as written",
+			slog.String("path", n.Path), slog.String("file", n.File), slog.Int("line", n.Line),
+			slog.String("kind", n.Kind.String()), slog.String("detail", n.Message))
+	}
+
+	transport := httpclient.NewTransport(nil)
+	b := &builder{cfg: cfg, http: &http.Client{Transport: transport}}
+	deps := b.deployments(ctx)
+	rt := router.New(deps, nil)
+	ready := httpapi.Readiness{Version: Version, Store: "embedded", Models: len(rt.Models())}
+	for _, n := range cfg.Notices {
+		ready.Notices = append(ready.Notices, httpapi.Notice{Path: n.Path, File: n.File, Line: n.Line, Kind: n.Kind.String(), Message: n.Message})
+	}
+	for _, d := range deps {
+		if d.Unavailable != nil {
+			logger.Warn("deployment unavailable", slog.String("model", d.Group), slog.String("deployment", d.Label()),
+				slog.String("reason", d.Unavailable.Error()))
+			ready.Unavailable = append(ready.Unavailable, httpapi.UnavailableDeployment{Model: d.Group, Deployment: d.Label(), Reason: d.Unavailable.Error()})
+		}
+	}
+
+	masterKey, err := resolveMasterKey(cfg, lookup, logger)
+	if err != nil {
+		return nil, err
+	}
+	var maxBody int64
+	if mb := cfg.General.MaxRequestSizeMB; mb != nil {
+		maxBody = int64(*mb * (1 << 20))
+	}
+
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health/liveliness", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"healthy"}`))
-	})
-	return &App{Handler: mux}, nil
+	httpapi.Health(mux, ready)
+	if groups&GroupDataPlane != 0 {
+		dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now()}
+		dp.Register(mux)
+	}
+	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
+		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))
+	return &App{Handler: httpapi.Wrap(mux, logger), Config: cfg, Router: rt, transport: transport}, nil
 }
 
 // Close releases what New acquired.
-func (a *App) Close() error { return nil }
+func (a *App) Close() error {
+	a.transport.CloseIdleConnections()
+	return nil
+}
+
+func configPaths(given []string, lookup func(string) (string, bool)) ([]string, error) {
+	if len(given) > 0 {
+		return given, nil
+	}
+	if v, ok := lookup("TOLLGATE_CONFIG"); ok && v != "" {
+		var paths []string
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				paths = append(paths, p)
+			}
+		}
+		return paths, nil
+	}
+	for _, p := range []string{"config.yaml", DefaultLocalConfig} {
+		if _, err := os.Stat(p); err == nil {
+			return []string{p}, nil
+		}
+	}
+	return nil, errors.New("no config: set TOLLGATE_CONFIG to your config.yaml (LiteLLM format), or put config.yaml in the working directory")
+}
+
+// resolveMasterKey takes TOLLGATE_MASTER_KEY, else general_settings.master_key,
+// else (local mode) a key generated once and kept under TOLLGATE_DATA_DIR,
+// printed at start so the developer can use it.
+func resolveMasterKey(cfg *config.Config, lookup func(string) (string, bool), logger *slog.Logger) (string, error) {
+	if v, ok := lookup("TOLLGATE_MASTER_KEY"); ok && v != "" {
+		return v, nil
+	}
+	if k := cfg.General.MasterKey.Reveal(); k != "" {
+		return k, nil
+	}
+	if _, inLambda := lookup("AWS_LAMBDA_RUNTIME_API"); inLambda {
+		return "", errors.New("no master key: set TOLLGATE_MASTER_KEY or general_settings.master_key")
+	}
+	dir, ok := lookup("TOLLGATE_DATA_DIR")
+	if !ok || dir == "" {
+		dir = ".tollgate"
+	}
+	path := filepath.Join(dir, "master_key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		key := strings.TrimSpace(string(b))
+		logger.Info("using the local master key saved in " + path)
+		return key, nil
+	} else if !errors.Is(err, fs.ErrNotExist) && err != nil {
+		return "", fmt.Errorf("reading local master key: %w", err)
+	}
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	key := "sk-" + base64.RawURLEncoding.EncodeToString(raw[:])
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("creating data dir: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("saving local master key: %w", err)
+	}
+	logger.Info("generated a local master key (saved in "+path+"; set TOLLGATE_MASTER_KEY to choose your own)", slog.String("master_key", key))
+	return key, nil
+}

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/azure"
+	"github.com/tollgate-gw/tollgate/internal/provider/catalog"
+	"github.com/tollgate-gw/tollgate/internal/provider/fake"
+	"github.com/tollgate-gw/tollgate/internal/provider/openai"
+	"github.com/tollgate-gw/tollgate/internal/router"
+)
+
+// builder turns config deployments into router deployments. It is the one
+// place that knows every adapter: a closed switch, no registration.
+type builder struct {
+	cfg  *config.Config
+	http *http.Client
+}
+
+// deployments builds every model_list entry. An entry that cannot be built
+// (say, an API key that is not set) does not stop the gateway: it is kept,
+// marked unavailable with the reason, listed at start-up and in
+// /health/readiness, and its calls fail with that reason.
+func (b *builder) deployments(ctx context.Context) []*router.Deployment {
+	out := make([]*router.Deployment, 0, len(b.cfg.ModelList))
+	for i := range b.cfg.ModelList {
+		d := &b.cfg.ModelList[i]
+		rd := &router.Deployment{ID: d.ID, Group: d.ModelName, Provider: d.Provider, ModelID: d.ModelID}
+		if d.Params.Weight != nil {
+			rd.Weight = *d.Params.Weight
+		}
+		m, err := b.model(ctx, d)
+		if err != nil {
+			rd.Unavailable = err
+			m = unavailable{err: err}
+		}
+		rd.Model = m
+		out = append(out, rd)
+	}
+	return out
+}
+
+func (b *builder) model(_ context.Context, d *config.Deployment) (provider.ChatModel, error) {
+	p, ok := catalog.Lookup(d.Provider)
+	if !ok { // config validation refuses unknown providers; keep the check local anyway
+		return nil, fmt.Errorf("unknown provider %q", d.Provider)
+	}
+	// LiteLLM's mock_response answers without calling the provider.
+	if d.Params.MockResponse != "" || p.Family == catalog.FamilyFake {
+		return fake.New(fake.Options{
+			ModelID:      d.ModelID,
+			MockResponse: d.Params.MockResponse,
+			Latency:      d.Params.MockLatency,
+			StreamChunks: deref(d.Params.MockStreamChunks),
+			ChunkDelay:   d.Params.MockChunkDelay,
+		}), nil
+	}
+	key := d.Params.APIKey.Reveal()
+	for _, env := range p.KeyEnv {
+		if key != "" {
+			break
+		}
+		key, _ = b.cfg.LookupEnv(env)
+	}
+	base := d.Params.APIBase
+	if base == "" && p.BaseEnv != "" {
+		base, _ = b.cfg.LookupEnv(p.BaseEnv)
+	}
+	drop := b.cfg.LiteLLM.DropParams != nil && *b.cfg.LiteLLM.DropParams
+	if d.Params.DropParams != nil {
+		drop = *d.Params.DropParams
+	}
+	timeout := d.Params.Timeout
+	if timeout == 0 {
+		timeout = b.cfg.LiteLLM.RequestTimeout
+	}
+	headers := make(http.Header, len(d.Params.ExtraHeaders))
+	for k, v := range d.Params.ExtraHeaders {
+		headers.Set(k, v)
+	}
+	switch p.Family {
+	case catalog.FamilyOpenAI:
+		return openai.New(b.http, openai.Options{
+			Provider: d.Provider, BaseURL: base, APIKey: key, Organization: d.Params.Organization, ModelID: d.ModelID,
+			Timeout: timeout, StreamTimeout: d.Params.StreamTimeout, DropParams: drop, ExtraHeaders: headers,
+		})
+	case catalog.FamilyAzure:
+		version := d.Params.APIVersion
+		if version == "" {
+			version, _ = b.cfg.LookupEnv("AZURE_API_VERSION")
+		}
+		return azure.New(b.http, azure.Options{
+			BaseURL: base, Deployment: d.ModelID, APIVersion: version, APIKey: key,
+			Timeout: timeout, StreamTimeout: d.Params.StreamTimeout, DropParams: drop, ExtraHeaders: headers,
+		})
+	case catalog.FamilyBedrock:
+		return pending{name: "bedrock"}, nil
+	case catalog.FamilyPending:
+		return pending{name: d.Provider}, nil
+	}
+	return nil, fmt.Errorf("provider %q has no adapter", d.Provider)
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// pending serves providers that configs name but whose adapter has not
+// shipped yet: every call fails with an error that says so.
+type pending struct{ name string }
+
+func (p pending) err() error {
+	return &provider.Error{
+		Kind: provider.KindUnsupported, Provider: p.name, Status: http.StatusNotImplemented,
+		Type: "invalid_request_error", Code: "provider_not_available",
+		Message: "provider " + p.name + " is recognised in the config but not yet available in this version of Tollgate",
+	}
+}
+
+func (p pending) Chat(context.Context, *llm.Request) (*llm.Response, error) { return nil, p.err() }
+
+func (p pending) ChatStream(context.Context, *llm.Request) (llm.Stream, error) { return nil, p.err() }
+
+// unavailable serves a deployment that could not be built.
+type unavailable struct{ err error }
+
+func (u unavailable) Chat(context.Context, *llm.Request) (*llm.Response, error) { return nil, u.err }
+
+func (u unavailable) ChatStream(context.Context, *llm.Request) (llm.Stream, error) { return nil, u.err }

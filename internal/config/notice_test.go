@@ -1,0 +1,121 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/config"
+)
+
+func noticeAt(cfg *config.Config, path string) (config.Notice, bool) {
+	for _, n := range cfg.Notices {
+		if n.Path == path {
+			return n, true
+		}
+	}
+	return config.Notice{}, false
+}
+
+func TestNotices(t *testing.T) {
+	src := doc(
+		"model_list:",
+		"  - model_name: m",
+		"    litellm_params:",
+		"      model: fake/m",
+		"      rpm: os.environ/RPM_LIMIT",
+		"      tpm: os.environ/TPM_LIMIT",
+		"litellm_settings:",
+		"  set_verbose: os.environ/VERBOSE",
+		"  cache_params:",
+		"    ttl: 60",
+		"    type: local",
+		"router_settings:",
+		"  redis_host: redis.internal",
+		"guardrails:",
+		"  - guardrail_name: g",
+		"    litellm_params:",
+		"      guardrail: bedrock",
+		"      mode: [pre_call, post_call]",
+		"      api_key: os.environ/GUARD_KEY",
+		"      guardrailIdentifier: abc",
+		"      guardrailVersion: 1",
+		"general_settings:",
+		"  custom_auth: my_module.auth",
+	)
+	cfg, err := config.Parse("config.yaml", []byte(src), envOf(map[string]string{"TPM_LIMIT": "5000", "VERBOSE": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		kind config.Status
+		line int
+		msg  string
+	}{
+		{"model_list[0].litellm_params.rpm", config.NotYet, 5, "os.environ/RPM_LIMIT is not set"},
+		{"model_list[0].litellm_params.tpm", config.NotYet, 6, "rpm/tpm"},
+		{"litellm_settings.set_verbose", config.NoEffect, 8, "os.environ/VERBOSE not resolved because the setting has no effect"},
+		{"litellm_settings.cache_params", config.NotYet, 9, "cache"},
+		{"litellm_settings.cache_params.type", config.Replaced, 11, "DynamoDB"},
+		{"router_settings.redis_host", config.Replaced, 13, "DynamoDB"},
+		{"guardrails", config.NotYet, 14, "os.environ/GUARD_KEY is not set"},
+		{"general_settings.custom_auth", config.NoEffect, 23, "Python"},
+	}
+	for _, tt := range tests {
+		n, ok := noticeAt(cfg, tt.path)
+		if !ok {
+			t.Errorf("no notice for %s in %v", tt.path, cfg.Notices)
+			continue
+		}
+		if n.Kind != tt.kind || n.Line != tt.line || n.File != "config.yaml" || !strings.Contains(n.Message, tt.msg) {
+			t.Errorf("%s: got %v", tt.path, n)
+		}
+	}
+	if len(cfg.Notices) != len(tests) {
+		t.Errorf("got %d notices, want %d (children must not repeat their parent's): %v", len(cfg.Notices), len(tests), cfg.Notices)
+	}
+	p := cfg.ModelList[0].Params
+	if p.RPM != nil || p.TPM == nil || *p.TPM != 5000 {
+		t.Errorf("rpm %v tpm %v: unset references stay unset, set ones resolve", p.RPM, p.TPM)
+	}
+	if cfg.LiteLLM.SetVerbose != nil {
+		t.Errorf("no-effect reference was resolved: %v", *cfg.LiteLLM.SetVerbose)
+	}
+	if cfg.Router.RedisHost != "redis.internal" {
+		t.Errorf("literal values under replaced keys are kept: %q", cfg.Router.RedisHost)
+	}
+	g := cfg.Guardrails[0]
+	if g.Name != "g" || g.Params.Guardrail != "bedrock" || g.Params.GuardrailVersion != "1" ||
+		len(g.Params.Mode.Events) != 2 || g.Line != 15 || g.File != "config.yaml" {
+		t.Errorf("guardrail = %+v", g)
+	}
+	for i := 1; i < len(cfg.Notices); i++ {
+		if cfg.Notices[i-1].Line > cfg.Notices[i].Line {
+			t.Errorf("notices not sorted by line: %v", cfg.Notices)
+		}
+	}
+}
+
+func TestGuardrailModeForms(t *testing.T) {
+	src := doc(
+		"guardrails:",
+		"  - guardrail_name: one",
+		"    litellm_params: {guardrail: aporia, mode: during_call}",
+		"  - guardrail_name: tagged",
+		"    litellm_params:",
+		"      guardrail: presidio",
+		"      mode:",
+		"        tags: {beta: pre_call}",
+		"        default: post_call",
+	)
+	cfg, err := config.Parse("config.yaml", []byte(src), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := cfg.Guardrails[0].Params.Mode; len(m.Events) != 1 || m.Events[0] != "during_call" {
+		t.Errorf("scalar mode = %+v", m)
+	}
+	if m := cfg.Guardrails[1].Params.Mode; m.ByTag["beta"] != "pre_call" || m.Default != "post_call" {
+		t.Errorf("mapping mode = %+v", m)
+	}
+}

@@ -1,0 +1,203 @@
+package config
+
+import "time"
+
+// LiteLLMSettings is litellm_settings: library-wide behaviour.
+type LiteLLMSettings struct {
+	// DropParams drops request parameters a provider does not support
+	// instead of failing the request.
+	DropParams *bool `yaml:"drop_params"`
+	// RequestTimeout bounds each upstream call when the deployment sets no
+	// timeout.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	NumRetries     *int          `yaml:"num_retries"`
+
+	Fallbacks              Fallbacks `yaml:"fallbacks"`
+	ContextWindowFallbacks Fallbacks `yaml:"context_window_fallbacks"`
+	ContentPolicyFallbacks Fallbacks `yaml:"content_policy_fallbacks"`
+	DefaultFallbacks       []string  `yaml:"default_fallbacks"`
+
+	Cache       *bool       `yaml:"cache"`
+	CacheParams CacheParams `yaml:"cache_params"`
+
+	// MaxBudget is the proxy-wide budget in dollars (master key excepted).
+	MaxBudget                  *float64 `yaml:"max_budget"`
+	BudgetDuration             *Period  `yaml:"budget_duration"`
+	MaxInternalUserBudget      *float64 `yaml:"max_internal_user_budget"`
+	InternalUserBudgetDuration *Period  `yaml:"internal_user_budget_duration"`
+	MaxEndUserBudget           *float64 `yaml:"max_end_user_budget"`
+
+	SuccessCallback  []string         `yaml:"success_callback"`
+	FailureCallback  []string         `yaml:"failure_callback"`
+	ServiceCallback  []string         `yaml:"service_callback"`
+	ServiceCallbacks []string         `yaml:"service_callbacks"`
+	Callbacks        []string         `yaml:"callbacks"`
+	S3CallbackParams S3CallbackParams `yaml:"s3_callback_params"`
+
+	TurnOffMessageLogging *bool `yaml:"turn_off_message_logging"`
+	SetVerbose            *bool `yaml:"set_verbose"`
+	JSONLogs              *bool `yaml:"json_logs"`
+}
+
+// CacheParams is litellm_settings.cache_params.
+type CacheParams struct {
+	// Type is LiteLLM's cache backend: local, redis, redis-semantic, s3, ...
+	Type string `yaml:"type"`
+	// Host, Port, Password and URL address a Redis cache.
+	Host     string `yaml:"host"`
+	Port     *int   `yaml:"port"`
+	Password Secret `yaml:"password"`
+	URL      Secret `yaml:"url"`
+	// Namespace prefixes cache keys.
+	Namespace string        `yaml:"namespace"`
+	TTL       time.Duration `yaml:"ttl"`
+	// SupportedCallTypes limits caching to these calls (acompletion,
+	// aembedding, ...).
+	SupportedCallTypes []string `yaml:"supported_call_types"`
+	// Mode "default_off" makes caching opt-in per request.
+	Mode string `yaml:"mode"`
+}
+
+// S3CallbackParams is litellm_settings.s3_callback_params (request logs to S3).
+type S3CallbackParams struct {
+	S3BucketName         string `yaml:"s3_bucket_name"`
+	S3RegionName         string `yaml:"s3_region_name"`
+	S3EndpointURL        string `yaml:"s3_endpoint_url"`
+	S3Path               string `yaml:"s3_path"`
+	S3AWSAccessKeyID     string `yaml:"s3_aws_access_key_id"`
+	S3AWSSecretAccessKey Secret `yaml:"s3_aws_secret_access_key"`
+	S3AWSSessionToken    Secret `yaml:"s3_aws_session_token"`
+}
+
+// RouterSettings is router_settings: how a model group picks a deployment.
+type RouterSettings struct {
+	// RoutingStrategy is simple-shuffle (default), least-busy,
+	// usage-based-routing(-v2), latency-based-routing, cost-based-routing.
+	RoutingStrategy     string              `yaml:"routing_strategy"`
+	RoutingStrategyArgs RoutingStrategyArgs `yaml:"routing_strategy_args"`
+	NumRetries          *int                `yaml:"num_retries"`
+	Timeout             time.Duration       `yaml:"timeout"`
+	StreamTimeout       time.Duration       `yaml:"stream_timeout"`
+	RetryAfter          time.Duration       `yaml:"retry_after"`
+	RetryPolicy         RetryPolicy         `yaml:"retry_policy"`
+	AllowedFails        *int                `yaml:"allowed_fails"`
+	AllowedFailsPolicy  AllowedFailsPolicy  `yaml:"allowed_fails_policy"`
+	CooldownTime        time.Duration       `yaml:"cooldown_time"`
+	DisableCooldowns    *bool               `yaml:"disable_cooldowns"`
+
+	Fallbacks              Fallbacks `yaml:"fallbacks"`
+	ContextWindowFallbacks Fallbacks `yaml:"context_window_fallbacks"`
+	ContentPolicyFallbacks Fallbacks `yaml:"content_policy_fallbacks"`
+	DefaultFallbacks       []string  `yaml:"default_fallbacks"`
+	MaxFallbacks           *int      `yaml:"max_fallbacks"`
+
+	// EnablePreCallChecks filters out deployments whose context window is
+	// too small for the request. The misspelling enable_pre_call_check is
+	// read into this field too.
+	EnablePreCallChecks  *bool `yaml:"enable_pre_call_checks"`
+	EnableTagFiltering   *bool `yaml:"enable_tag_filtering"`
+	TagFilteringMatchAny *bool `yaml:"tag_filtering_match_any"`
+	// ModelGroupAlias maps an alias to the model group it stands for.
+	ModelGroupAlias map[string]ModelGroupAlias `yaml:"model_group_alias"`
+
+	RedisHost     string `yaml:"redis_host"`
+	RedisPort     *int   `yaml:"redis_port"`
+	RedisPassword Secret `yaml:"redis_password"`
+	RedisURL      Secret `yaml:"redis_url"`
+}
+
+// RoutingStrategyArgs is router_settings.routing_strategy_args.
+type RoutingStrategyArgs struct {
+	// TTL is how long latency samples count.
+	TTL time.Duration `yaml:"ttl"`
+	// LowestLatencyBuffer picks randomly among deployments within this
+	// fraction of the lowest latency.
+	LowestLatencyBuffer *float64 `yaml:"lowest_latency_buffer"`
+	MaxLatencyListSize  *int     `yaml:"max_latency_list_size"`
+}
+
+// RetryPolicy is router_settings.retry_policy: retries per error class.
+type RetryPolicy struct {
+	BadRequestErrorRetries             *int `yaml:"BadRequestErrorRetries"`
+	AuthenticationErrorRetries         *int `yaml:"AuthenticationErrorRetries"`
+	TimeoutErrorRetries                *int `yaml:"TimeoutErrorRetries"`
+	RateLimitErrorRetries              *int `yaml:"RateLimitErrorRetries"`
+	ContentPolicyViolationErrorRetries *int `yaml:"ContentPolicyViolationErrorRetries"`
+	InternalServerErrorRetries         *int `yaml:"InternalServerErrorRetries"`
+}
+
+// AllowedFailsPolicy is router_settings.allowed_fails_policy: failures per
+// error class before a deployment cools down.
+type AllowedFailsPolicy struct {
+	BadRequestErrorAllowedFails             *int `yaml:"BadRequestErrorAllowedFails"`
+	AuthenticationErrorAllowedFails         *int `yaml:"AuthenticationErrorAllowedFails"`
+	TimeoutErrorAllowedFails                *int `yaml:"TimeoutErrorAllowedFails"`
+	RateLimitErrorAllowedFails              *int `yaml:"RateLimitErrorAllowedFails"`
+	ContentPolicyViolationErrorAllowedFails *int `yaml:"ContentPolicyViolationErrorAllowedFails"`
+	InternalServerErrorAllowedFails         *int `yaml:"InternalServerErrorAllowedFails"`
+}
+
+// ModelGroupAlias is one model_group_alias entry. LiteLLM accepts a plain
+// group name or {model: name, hidden: true}.
+type ModelGroupAlias struct {
+	Model string `yaml:"model"`
+	// Hidden keeps the alias out of /v1/models.
+	Hidden bool `yaml:"hidden"`
+}
+
+// GeneralSettings is general_settings: the proxy server.
+type GeneralSettings struct {
+	// MasterKey is the admin key; requests bearing it bypass key checks.
+	MasterKey Secret `yaml:"master_key"`
+	// MaxRequestSizeMB rejects larger request bodies with 413.
+	MaxRequestSizeMB  *float64 `yaml:"max_request_size_mb"`
+	MaxResponseSizeMB *float64 `yaml:"max_response_size_mb"`
+	// DatabaseURL is LiteLLM's Postgres URL; Tollgate uses DynamoDB instead.
+	DatabaseURL      Secret   `yaml:"database_url"`
+	DisableSpendLogs *bool    `yaml:"disable_spend_logs"`
+	Alerting         []string `yaml:"alerting"`
+	AllowedRoutes    []string `yaml:"allowed_routes"`
+	AllowedIPs       []string `yaml:"allowed_ips"`
+	EnableJWTAuth    *bool    `yaml:"enable_jwt_auth"`
+	// BackgroundHealthChecks and HealthCheckInterval control /health polling.
+	BackgroundHealthChecks *bool         `yaml:"background_health_checks"`
+	HealthCheckInterval    time.Duration `yaml:"health_check_interval"`
+}
+
+// Guardrail is one guardrails entry.
+type Guardrail struct {
+	Name   string          `yaml:"guardrail_name"`
+	Params GuardrailParams `yaml:"litellm_params"`
+	File   string          `yaml:"-"`
+	Line   int             `yaml:"-"`
+}
+
+// GuardrailParams is a guardrail's litellm_params.
+type GuardrailParams struct {
+	// Guardrail is the integration: bedrock, aporia, lakera, presidio, ...
+	Guardrail string        `yaml:"guardrail"`
+	Mode      GuardrailMode `yaml:"mode"`
+	// GuardrailIdentifier and GuardrailVersion select a Bedrock guardrail.
+	GuardrailIdentifier string `yaml:"guardrailIdentifier"`
+	GuardrailVersion    string `yaml:"guardrailVersion"`
+	// DefaultOn runs the guardrail on every request.
+	DefaultOn     *bool  `yaml:"default_on"`
+	APIKey        Secret `yaml:"api_key"`
+	APIBase       string `yaml:"api_base"`
+	AWSRegionName string `yaml:"aws_region_name"`
+	AWSRoleName   string `yaml:"aws_role_name"`
+}
+
+// GuardrailMode is when a guardrail runs. LiteLLM accepts one event
+// ("pre_call"), a list of events, or {tags: {tag: event}, default: event}.
+type GuardrailMode struct {
+	Events  []string
+	ByTag   map[string]string
+	Default string
+}
+
+// guardrailModeMap is the mapping form of GuardrailMode.
+type guardrailModeMap struct {
+	Tags    map[string]string `yaml:"tags"`
+	Default string            `yaml:"default"`
+}

@@ -1,0 +1,284 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/provider"
+	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
+)
+
+// errTimedOut is the cancellation cause the adapter's own timers set, which
+// tells a deployment timeout apart from a caller that went away.
+var errTimedOut = errors.New("deployment timeout")
+
+// maxRetryAfter caps a Retry-After value; anything longer is a bogus header
+// and would park a deployment for good.
+const maxRetryAfter = 24 * time.Hour
+
+// statusError turns a non-2xx upstream response into a *provider.Error.
+func (m *Model) statusError(resp *http.Response) *provider.Error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes)) // a partial body still says something
+	e := m.classify(resp.StatusCode, data)
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		e.RetryAfter = retryAfter(resp.Header, time.Now())
+	}
+	if resp.StatusCode/100 == 3 {
+		e.Kind, e.Status = provider.KindUnavailable, http.StatusBadGateway
+		e.Message = fmt.Sprintf("upstream answered %d (redirect to %q): check the deployment's api_base",
+			resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return e
+}
+
+// classify builds the error for an upstream error body. status is the HTTP
+// status, or 0 for an error that arrived inside a 200 (mid-stream, or a
+// server that reports errors in a 200 body).
+func (m *Model) classify(status int, raw []byte) *provider.Error {
+	eb := wire.DecodeErrorBody(raw)
+	kind := provider.KindForStatus(status)
+	if status == 0 || kind == provider.KindBadRequest || kind == provider.KindUnknown {
+		if k, ok := kindFromBody(eb, raw); ok {
+			kind = k
+		}
+	}
+	if status == 0 && kind == provider.KindUnknown {
+		kind = kindInStream(eb)
+	}
+	if status == 0 {
+		status = provider.StatusFor(kind)
+		if n, err := strconv.Atoi(eb.Code); err == nil && n >= 400 && n <= 599 {
+			status = n // Azure puts the HTTP status in error.code
+		}
+	}
+	msg := eb.Message
+	if msg == "" {
+		msg = "upstream error"
+		if t := http.StatusText(status); t != "" {
+			msg = fmt.Sprintf("upstream error: %d %s", status, t)
+		}
+	}
+	return &provider.Error{
+		Kind:     kind,
+		Provider: m.provider,
+		Status:   status,
+		Code:     eb.Code,
+		Type:     eb.Type,
+		Param:    eb.Param,
+		Message:  m.redact(msg),
+	}
+}
+
+// kindFromBody recognises, in a 400-class error, the refusals the router and
+// the client need told apart from a plain bad request. Codes come first;
+// message patterns cover providers that only say it in words (the patterns
+// are LiteLLM's, from exception_mapping_utils.py).
+func kindFromBody(eb wire.ErrorBody, raw []byte) (provider.Kind, bool) {
+	switch eb.Code {
+	case "context_length_exceeded":
+		return provider.KindContextWindow, true
+	case "content_policy_violation", "content_filter", "contentFilter", "ResponsibleAIPolicyViolation":
+		return provider.KindContentPolicy, true
+	case "DeploymentNotFound", "model_not_found":
+		return provider.KindNotFound, true
+	}
+	msg := strings.ToLower(eb.Message)
+	if isContextWindowMessage(msg) {
+		return provider.KindContextWindow, true
+	}
+	// Azure nests the content-filter verdict in innererror (or inner_error
+	// for images) under an outer code that is not always content_filter.
+	if bytes.Contains(raw, []byte("ResponsibleAIPolicyViolation")) ||
+		bytes.Contains(raw, []byte("content_filter_result")) ||
+		strings.Contains(msg, "content management policy") ||
+		strings.Contains(msg, "as a result of our safety system") {
+		return provider.KindContentPolicy, true
+	}
+	return provider.KindUnknown, false
+}
+
+func isContextWindowMessage(msg string) bool {
+	// OpenAI's 64-character limit on "user" is not a context-window error.
+	if strings.Contains(msg, "string_above_max_length") || strings.Contains(msg, "invalid 'user'") {
+		return false
+	}
+	for _, s := range [...]string{
+		"maximum context length",
+		"exceed context limit",
+		"model's maximum context limit",
+		"is longer than the model's context length",
+		"input tokens exceed the configured limit",
+		"exceeds the available context size",
+		"exceeds the maximum number of tokens allowed",
+		"`inputs` tokens + `max_new_tokens` must be",
+		"prompt is too long",
+	} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// kindInStream classifies an error that came without an HTTP status by its
+// code or type. Anything unrecognised is treated as an upstream failure.
+func kindInStream(eb wire.ErrorBody) provider.Kind {
+	if n, err := strconv.Atoi(eb.Code); err == nil {
+		if k := provider.KindForStatus(n); k != provider.KindUnknown {
+			return k
+		}
+	}
+	for _, s := range [...]string{eb.Code, eb.Type} {
+		switch s {
+		case "rate_limit_exceeded", "rate_limit_error", "tokens", "requests":
+			return provider.KindRateLimit
+		case "invalid_request_error":
+			return provider.KindBadRequest
+		case "authentication_error", "invalid_api_key":
+			return provider.KindAuth
+		case "server_error", "overloaded_error", "service_unavailable", "internal_error":
+			return provider.KindUnavailable
+		}
+	}
+	return provider.KindUnavailable
+}
+
+// errorPayload reports whether a 200 body or a stream event is an error
+// object ({"error": ...}) rather than a completion or chunk.
+func errorPayload(data []byte) bool {
+	if !bytes.Contains(data, []byte(`"error"`)) {
+		return false
+	}
+	var probe struct {
+		Error json.RawMessage `json:"error"`
+	}
+	return json.Unmarshal(data, &probe) == nil && len(probe.Error) > 0 && string(probe.Error) != "null"
+}
+
+// badBody reports a 2xx body the codec could not decode: an error object
+// some servers send with 200, or garbage.
+func (m *Model) badBody(data []byte, err error) error {
+	if errorPayload(data) {
+		e := m.classify(0, data)
+		e.Err = err
+		return e
+	}
+	return m.malformed("upstream sent a malformed response", err)
+}
+
+// malformed is the error for an upstream reply the gateway cannot use.
+func (m *Model) malformed(msg string, err error) *provider.Error {
+	return &provider.Error{
+		Kind:     provider.KindUnavailable,
+		Provider: m.provider,
+		Status:   http.StatusBadGateway,
+		Message:  msg,
+		Err:      err,
+	}
+}
+
+// transportError classifies a failure to get (or keep reading) a response.
+// ctx is the call's context: its cause says whether one of the adapter's
+// timers fired, the caller went away, or neither. what and d describe the
+// timeout for the message ("did not answer within", 30s).
+func (m *Model) transportError(ctx context.Context, err error, what string, d time.Duration) error {
+	cause := context.Cause(ctx)
+	if errors.Is(cause, errTimedOut) {
+		return &provider.Error{
+			Kind:     provider.KindTimeout,
+			Provider: m.provider,
+			Status:   http.StatusGatewayTimeout,
+			Message:  fmt.Sprintf("upstream %s %s", what, d),
+			Err:      err,
+		}
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return &provider.Error{
+				Kind:     provider.KindTimeout,
+				Provider: m.provider,
+				Status:   http.StatusGatewayTimeout,
+				Message:  "upstream did not answer before the call's deadline",
+				Err:      err,
+			}
+		}
+		// The caller went away: nobody is left to answer, so this is not an
+		// upstream failure and must not count against the deployment.
+		if cause != nil && cause != ctxErr {
+			return fmt.Errorf("%s: call cancelled: %w: %w", m.provider, ctxErr, cause)
+		}
+		return fmt.Errorf("%s: call cancelled: %w", m.provider, ctxErr)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &provider.Error{
+			Kind:     provider.KindTimeout,
+			Provider: m.provider,
+			Status:   http.StatusGatewayTimeout,
+			Message:  "connecting to upstream timed out",
+			Err:      err,
+		}
+	}
+	msg := "upstream connection failed"
+	var op *net.OpError
+	switch {
+	case errors.As(err, &op) && op.Op == "dial":
+		msg = "could not connect to upstream"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		msg = "upstream closed the connection"
+	}
+	return &provider.Error{
+		Kind:     provider.KindUnavailable,
+		Provider: m.provider,
+		Status:   http.StatusBadGateway,
+		Message:  msg,
+		Err:      err,
+	}
+}
+
+// retryAfter reads how long the upstream asked to wait: Azure's and
+// OpenAI's retry-after-ms (milliseconds) first, being the more precise, then
+// Retry-After as seconds or as an HTTP date. Zero means no usable header.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := h.Get("Retry-After-Ms"); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= float64(maxRetryAfter/time.Millisecond) {
+			return time.Duration(f * float64(time.Millisecond))
+		}
+	}
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f >= 0 && f <= maxRetryAfter.Seconds() { // also rejects NaN
+			return time.Duration(f * float64(time.Second))
+		}
+		return 0
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return min(d, maxRetryAfter)
+		}
+	}
+	return 0
+}
+
+// redact removes the deployment's key from text an upstream wrote (some
+// echo the key they rejected).
+func (m *Model) redact(s string) string {
+	if m.secret == "" || !strings.Contains(s, m.secret) {
+		return s
+	}
+	return strings.ReplaceAll(s, m.secret, "[redacted]")
+}

@@ -1,0 +1,103 @@
+package openai
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		headers map[string]string
+		want    time.Duration
+	}{
+		{"none", nil, 0},
+		{"seconds", map[string]string{"Retry-After": "7"}, 7 * time.Second},
+		{"fractional seconds", map[string]string{"Retry-After": "0.25"}, 250 * time.Millisecond},
+		{"HTTP date", map[string]string{"Retry-After": "Sat, 21 Nov 2026 12:00:30 GMT"}, 30 * time.Second},
+		{"HTTP date in the past", map[string]string{"Retry-After": "Sat, 21 Nov 2026 11:59:00 GMT"}, 0},
+		{"milliseconds win", map[string]string{"Retry-After": "7", "Retry-After-Ms": "1500"}, 1500 * time.Millisecond},
+		{"bad milliseconds fall back", map[string]string{"Retry-After": "7", "Retry-After-Ms": "soon"}, 7 * time.Second},
+		{"negative", map[string]string{"Retry-After": "-3"}, 0},
+		{"NaN", map[string]string{"Retry-After": "NaN"}, 0},
+		{"absurd", map[string]string{"Retry-After": "1e30"}, 0},
+		{"far date is capped", map[string]string{"Retry-After": "Sun, 21 Nov 2027 12:00:00 GMT"}, maxRetryAfter},
+		{"garbage", map[string]string{"Retry-After": "later"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range tt.headers {
+				h.Set(k, v)
+			}
+			if got := retryAfter(h, now); got != tt.want {
+				t.Fatalf("retryAfter = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestStreamTimerLifecycle checks what the black-box tests cannot see: the
+// idle timer exists only when StreamTimeout is set, and is stopped by the
+// end of the stream and by Close.
+func TestStreamTimerLifecycle(t *testing.T) {
+	srv := openaitest.NewServer(t, openaitest.SSE(openaitest.StreamText...))
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	req := &llm.Request{Model: "g", Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Part{{Type: llm.PartText, Text: "hi"}}}}}
+
+	for _, tt := range []struct {
+		name          string
+		timeout, idle time.Duration
+		wantTimer     bool
+	}{
+		{"no timeouts", 0, 0, false},
+		{"headers only", time.Minute, 0, false},
+		{"idle", 0, time.Minute, true},
+		{"both", time.Minute, time.Minute, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(client, Options{BaseURL: srv.URL, APIKey: "k", ModelID: "m", Timeout: tt.timeout, StreamTimeout: tt.idle})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls, err := m.ChatStream(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := ls.(*stream)
+			if (s.timer != nil) != tt.wantTimer {
+				t.Fatalf("timer = %v, want present: %v", s.timer, tt.wantTimer)
+			}
+			if _, err := s.Recv(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if s.timer != nil && s.timer.Stop() {
+				t.Error("the timer was still running after Close")
+			}
+			if s.ctx.Err() == nil {
+				t.Error("the request context is still live after Close")
+			}
+		})
+	}
+}
+
+func TestRedactKeepsTheKeyOut(t *testing.T) {
+	m := &Model{secret: "sk-live-abc"}
+	if got := m.redact("bad key sk-live-abc, sk-live-abc"); strings.Contains(got, "sk-live-abc") {
+		t.Fatalf("redact = %q", got)
+	}
+	if got := (&Model{}).redact("nothing to hide"); got != "nothing to hide" {
+		t.Fatalf("redact without a key = %q", got)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/awscred"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/httpclient"
@@ -69,6 +70,7 @@ type App struct {
 	Router *router.Router
 
 	transport *http.Transport
+	aws       *awscred.Resolver
 }
 
 // New builds the application.
@@ -100,7 +102,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 
 	transport := httpclient.NewTransport(nil)
-	b := &builder{cfg: cfg, http: &http.Client{Transport: transport}}
+	b := &builder{cfg: cfg, http: &http.Client{Transport: transport}, lookup: lookup, logger: logger}
 	deps := b.deployments(ctx)
 	rt := router.New(deps, nil)
 	ready := httpapi.Readiness{Version: Version, Store: "embedded", Models: len(rt.Models())}
@@ -132,12 +134,15 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
 		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))
-	return &App{Handler: httpapi.Wrap(mux, logger), Config: cfg, Router: rt, transport: transport}, nil
+	return &App{Handler: httpapi.Wrap(mux, logger), Config: cfg, Router: rt, transport: transport, aws: b.aws}, nil
 }
 
 // Close releases what New acquired.
 func (a *App) Close() error {
 	a.transport.CloseIdleConnections()
+	if a.aws != nil {
+		return a.aws.Close()
+	}
 	return nil
 }
 

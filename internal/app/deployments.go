@@ -3,12 +3,17 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/tollgate-gw/tollgate/internal/awscred"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
 	"github.com/tollgate-gw/tollgate/internal/provider/azure"
+	"github.com/tollgate-gw/tollgate/internal/provider/bedrock"
 	"github.com/tollgate-gw/tollgate/internal/provider/catalog"
 	"github.com/tollgate-gw/tollgate/internal/provider/fake"
 	"github.com/tollgate-gw/tollgate/internal/provider/openai"
@@ -18,8 +23,69 @@ import (
 // builder turns config deployments into router deployments. It is the one
 // place that knows every adapter: a closed switch, no registration.
 type builder struct {
-	cfg  *config.Config
-	http *http.Client
+	cfg    *config.Config
+	http   *http.Client
+	lookup func(string) (string, bool)
+	logger *slog.Logger
+	// aws is built on first use, so configs without Bedrock pay nothing
+	// for it at cold start.
+	aws *awscred.Resolver
+}
+
+// resolver returns the AWS credential resolver, building it from the
+// ambient configuration (Lambda role, environment, profile) on first use.
+// Loading the ambient configuration reads the environment and files only;
+// no network call happens until a request needs credentials.
+func (b *builder) resolver(ctx context.Context) (*awscred.Resolver, error) {
+	if b.aws != nil {
+		return b.aws, nil
+	}
+	base, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading the ambient AWS configuration: %w", err)
+	}
+	name, _ := b.lookup("AWS_LAMBDA_FUNCTION_NAME")
+	if name == "" {
+		name = "tollgate"
+	}
+	b.aws = awscred.NewResolver(base, &awscred.Options{
+		GatewayName: name,
+		Logger:      b.logger,
+		Getenv:      func(k string) string { v, _ := b.lookup(k); return v },
+	})
+	return b.aws, nil
+}
+
+// bedrock builds a Bedrock adapter with the deployment's own credentials.
+func (b *builder) bedrock(ctx context.Context, d *config.Deployment, drop bool) (provider.ChatModel, error) {
+	res, err := b.resolver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &d.Params
+	spec := awscred.Spec{
+		Region: p.AWSRegionName, AccessKeyID: p.AWSAccessKeyID, SecretAccessKey: p.AWSSecretAccessKey.Reveal(),
+		SessionToken: p.AWSSessionToken.Reveal(), Profile: p.AWSProfileName, RoleARN: p.AWSRoleName,
+		SessionName: p.AWSSessionName, ExternalID: p.AWSExternalID, WebIdentityToken: p.AWSWebIdentityToken.Reveal(),
+		STSEndpoint: p.AWSSTSEndpoint, BedrockRuntimeEndpoint: p.AWSBedrockRuntimeEndpoint,
+	}
+	awsCfg, err := res.Config(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	route := bedrock.RouteDefault
+	switch d.Route {
+	case "converse":
+		route = bedrock.RouteConverse
+	case "invoke":
+		route = bedrock.RouteInvoke
+	}
+	baseModel := d.Info.BaseModel
+	if baseModel == "" {
+		baseModel = p.BaseModel
+	}
+	client := bedrock.NewClient(awsCfg, &bedrock.ClientOptions{Endpoint: p.AWSBedrockRuntimeEndpoint})
+	return bedrock.New(client, &bedrock.Options{ModelID: d.ModelID, Route: route, BaseModel: baseModel, DropParams: drop})
 }
 
 // deployments builds every model_list entry. An entry that cannot be built
@@ -45,7 +111,7 @@ func (b *builder) deployments(ctx context.Context) []*router.Deployment {
 	return out
 }
 
-func (b *builder) model(_ context.Context, d *config.Deployment) (provider.ChatModel, error) {
+func (b *builder) model(ctx context.Context, d *config.Deployment) (provider.ChatModel, error) {
 	p, ok := catalog.Lookup(d.Provider)
 	if !ok { // config validation refuses unknown providers; keep the check local anyway
 		return nil, fmt.Errorf("unknown provider %q", d.Provider)
@@ -99,7 +165,7 @@ func (b *builder) model(_ context.Context, d *config.Deployment) (provider.ChatM
 			Timeout: timeout, StreamTimeout: d.Params.StreamTimeout, DropParams: drop, ExtraHeaders: headers,
 		})
 	case catalog.FamilyBedrock:
-		return pending{name: "bedrock"}, nil
+		return b.bedrock(ctx, d, drop)
 	case catalog.FamilyPending:
 		return pending{name: d.Provider}, nil
 	}

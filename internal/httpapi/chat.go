@@ -32,9 +32,6 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if req.Gateway.DropParams == nil {
-		req.Gateway.DropParams = &d.DropParams
-	}
 	if req.Stream {
 		d.chatStream(w, r, dep, req)
 		return

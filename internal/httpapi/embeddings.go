@@ -35,9 +35,6 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support embeddings", req.Model, dep.Label()))
 		return
 	}
-	if req.Gateway.DropParams == nil {
-		req.Gateway.DropParams = &d.DropParams
-	}
 	upStart := time.Now()
 	resp, err := emb.Embed(r.Context(), req)
 	rec.Upstream = time.Since(upStart)
@@ -77,9 +74,6 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support image generation", req.Model, dep.Label()))
 		return
-	}
-	if req.Gateway.DropParams == nil {
-		req.Gateway.DropParams = &d.DropParams
 	}
 	upStart := time.Now()
 	resp, err := gen.GenerateImage(r.Context(), req)

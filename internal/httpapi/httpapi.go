@@ -33,9 +33,6 @@ type DataPlane struct {
 	Auth   Authenticator
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// DropParams is litellm_settings.drop_params: drop parameters a provider
-	// cannot take instead of refusing the request.
-	DropParams bool
 	// Created is reported as each model's "created" time in /v1/models.
 	Created time.Time
 }

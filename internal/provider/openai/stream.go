@@ -111,6 +111,7 @@ type stream struct {
 	timer  *time.Timer
 	body   io.ReadCloser
 	events *wire.EventReader
+	chunks wire.ChunkDecoder
 	// err is the terminal result Recv keeps returning once set.
 	err error
 	// done: [DONE] was read; eof: the body was read to its end.
@@ -139,14 +140,14 @@ func (s *stream) Recv() (*llm.Chunk, error) {
 			s.done = true
 			return nil, s.finish(io.EOF)
 		}
-		c, err := wire.DecodeChunk(data)
+		c, err := s.chunks.Decode(data)
+		if _, isErr := wire.IsStreamError(err); isErr {
+			return nil, s.finish(s.m.classify(0, data))
+		}
 		if err != nil {
 			return nil, s.finish(s.m.malformed("upstream sent a malformed stream chunk", err))
 		}
 		if len(c.Choices) == 0 && c.Usage == nil {
-			if errorPayload(data) {
-				return nil, s.finish(s.m.classify(0, data))
-			}
 			// Nothing to forward: e.g. Azure's leading chunk that only
 			// carries prompt_filter_results.
 			continue

@@ -76,3 +76,22 @@ func FuzzSSE(f *testing.F) {
 		}
 	})
 }
+
+func FuzzChunkDecode(f *testing.F) {
+	f.Add([]byte(`{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"hi","tool_calls":[{"index":0,"id":"t","type":"function","function":{"name":"f","arguments":"{"}}]},"finish_reason":null}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":1}}}`))
+	f.Add([]byte(`{"error":{"message":"m","type":"t"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := DecodeChunk(data)
+		if err != nil {
+			return
+		}
+		out := EncodeChunk(c)
+		again, err := DecodeChunk(out)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", out, err)
+		}
+		if !bytes.Equal(EncodeChunk(again), out) {
+			t.Fatalf("chunk encoding not stable for %s", data)
+		}
+	})
+}

@@ -77,9 +77,12 @@ func eachMember(data []byte, path string, fn func(key string, value []byte) erro
 	}
 	for i < len(data) {
 		end := skipString(data, i)
-		key, err := unquote(data[i:end])
-		if err != nil {
-			return &DecodeError{Field: path, Msg: err.Error()}
+		key, ok := knownKeys[string(data[i+1:end-1])] // no allocation
+		if !ok {
+			var err error
+			if key, err = unquote(data[i:end]); err != nil {
+				return &DecodeError{Field: path, Msg: err.Error()}
+			}
 		}
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // ':'
@@ -95,6 +98,30 @@ func eachMember(data []byte, path string, fn func(key string, value []byte) erro
 	}
 	return nil
 }
+
+// knownKeys maps the member names the decoders look for to constant
+// strings, so that scanning a document allocates nothing for its keys. It is
+// read-only after package initialisation.
+var knownKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{
+		"arguments", "cache", "cache_control", "cache_creation_input_tokens", "cache_read_input_tokens", "choices",
+		"completion_tokens", "completion_tokens_details", "content", "created", "data", "delta", "description",
+		"detail", "dimensions", "drop_params", "enable_history", "encoding_format", "error", "extra_body",
+		"fallbacks", "file", "file_data", "file_id", "filename", "finish_reason", "format", "frequency_penalty",
+		"function", "guardrails", "id", "image_url", "index", "input", "input_audio", "json_schema", "logit_bias",
+		"logprobs", "max_completion_tokens", "max_tokens", "messages", "metadata", "model", "n", "name",
+		"num_retries", "object", "parallel_tool_calls", "parameters", "presence_penalty", "priority", "prompt",
+		"promptVariables", "prompt_tokens", "prompt_tokens_details", "quality", "reasoning", "reasoning_content",
+		"reasoning_effort", "refusal", "response_format", "role", "seed", "service_tier", "session_id", "size",
+		"stop", "stream", "stream_options", "strict", "style", "system_fingerprint", "tags", "temperature", "text",
+		"tool_call_id", "tool_calls", "tool_choice", "tools", "top_logprobs", "top_p", "total_tokens", "type",
+		"url", "usage", "user", "include_usage", "cached_tokens", "reasoning_tokens", "audio", "annotations",
+	} {
+		m[k] = k
+	}
+	return m
+}()
 
 // eachElement calls fn with each element of the JSON array in data.
 func eachElement(data []byte, path string, fn func(i int, value []byte) error) error {

@@ -86,13 +86,12 @@ func post(h http.Handler, body, requestID string) *httptest.ResponseRecorder {
 }
 
 func TestPanicIsRecovered(t *testing.T) {
-	h, logs := newServer(t, map[string]interface {
-		Chat(context.Context, *llm.Request) (*llm.Response, error)
-		ChatStream(context.Context, *llm.Request) (llm.Stream, error)
-	}{"bug": panicky{}})
+	h, logs := newServer(t, map[string]provider.ChatModel{"bug": panicky{}})
 	for _, stream := range []string{"false", "true"} {
 		w := post(h, `{"model":"bug","stream":`+stream+`,"messages":[{"role":"user","content":"x"}]}`, "req-42")
-		var body struct{ Error struct{ Message, Type string } }
+		var body struct {
+			Error struct{ Message, Type string }
+		}
 		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 			t.Fatalf("stream=%s: body %q: %v", stream, w.Body, err)
 		}
@@ -138,10 +137,7 @@ func TestRequestID(t *testing.T) {
 // closed when the client disconnects mid-stream.
 func TestClientGoneCancelsUpstream(t *testing.T) {
 	bs := &blockingStream{cancelled: make(chan struct{}), closed: make(chan struct{})}
-	h, _ := newServer(t, map[string]interface {
-		Chat(context.Context, *llm.Request) (*llm.Response, error)
-		ChatStream(context.Context, *llm.Request) (llm.Stream, error)
-	}{"slow": &blockingModel{stream: bs}})
+	h, _ := newServer(t, map[string]provider.ChatModel{"slow": &blockingModel{stream: bs}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -165,10 +161,7 @@ func TestClientGoneCancelsUpstream(t *testing.T) {
 }
 
 func TestFakeModelThroughHandler(t *testing.T) {
-	h, _ := newServer(t, map[string]interface {
-		Chat(context.Context, *llm.Request) (*llm.Response, error)
-		ChatStream(context.Context, *llm.Request) (llm.Stream, error)
-	}{"f": fake.New(fake.Options{ModelID: "f", StreamChunks: 3})})
+	h, _ := newServer(t, map[string]provider.ChatModel{"f": fake.New(fake.Options{ModelID: "f", StreamChunks: 3})})
 	w := post(h, `{"model":"f","stream":true,"messages":[{"role":"user","content":"hello"}]}`, "")
 	if w.Code != 200 || w.Header().Get("Content-Type") != "text/event-stream" || !w.Flushed {
 		t.Fatalf("%d %v flushed=%v", w.Code, w.Header(), w.Flushed)

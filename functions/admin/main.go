@@ -1,0 +1,52 @@
+// Command admin serves Tollgate's management API (keys, users, teams,
+// models, spend) and health.
+//
+// Inside Lambda (AWS_LAMBDA_RUNTIME_API is set) it answers API Gateway REST
+// events from the default buffered integration: its answers are small JSON
+// documents that gain nothing from streaming. Anywhere else it is an HTTP
+// server (HTTP/1.1 and h2c) on TOLLGATE_ADDR, default 127.0.0.1:4002;
+// SIGTERM or SIGINT shut it down gracefully. It reads the same configuration
+// as the gateway (TOLLGATE_CONFIG, TOLLGATE_MASTER_KEY, ...).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/lambdafront"
+	"github.com/tollgate-gw/tollgate/internal/serve"
+)
+
+const defaultAddr = "127.0.0.1:4002"
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := run(logger, os.Getenv); err != nil {
+		logger.Error("admin stopped", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+func run(logger *slog.Logger, getenv func(string) string) error {
+	ctx := context.Background()
+	a, err := app.New(ctx, app.Options{Logger: logger, Groups: app.GroupManagement})
+	if err != nil {
+		return fmt.Errorf("assembling the admin API: %w", err)
+	}
+	defer a.Close()
+	if lambdafront.InLambda(getenv) {
+		lambdafront.StartBuffered(a.Handler, lambdafront.WithLogger(logger)) // never returns
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	addr := getenv("TOLLGATE_ADDR")
+	if addr == "" {
+		addr = defaultAddr
+	}
+	return serve.Run(ctx, a.Handler, serve.Options{Addr: addr, Logger: logger})
+}

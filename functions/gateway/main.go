@@ -1,0 +1,133 @@
+// Command gateway is Tollgate's data plane: the OpenAI- and Bedrock-style
+// model routes, history and health.
+//
+// Inside Lambda (AWS_LAMBDA_RUNTIME_API is set) it answers function URL
+// events (InvokeMode RESPONSE_STREAM) and API Gateway REST events from a
+// STREAM integration, streaming every response, and mounts the data-plane
+// route groups only. Anywhere else it is an HTTP server (HTTP/1.1 and h2c) on
+// TOLLGATE_ADDR, default 127.0.0.1:4000, serving every route group on one
+// port; SIGTERM or SIGINT shut it down gracefully.
+//
+// Usage:
+//
+//	gateway                 serve
+//	gateway -check FILE     load the config FILE (repeat the flag, or separate
+//	                        files with commas, to merge several), print the
+//	                        deployments it defines and exit; exit status 1 and
+//	                        every problem on stderr if it does not load
+//
+// The rest of the configuration comes from the environment: TOLLGATE_CONFIG,
+// TOLLGATE_MASTER_KEY, TOLLGATE_DATA_DIR and the AWS SDK's own variables (see
+// docs and internal/app).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/lambdafront"
+	"github.com/tollgate-gw/tollgate/internal/serve"
+)
+
+const defaultAddr = "127.0.0.1:4000"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run is main with its inputs passed in, returning the exit status.
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var check fileList
+	fs.Var(&check, "check", "load config `FILE` (repeatable, or comma-separated), print its deployments and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gateway: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	if len(check) > 0 {
+		return checkConfig(check, stdout, stderr)
+	}
+
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	if err := serveGateway(logger, getenv); err != nil {
+		logger.Error("gateway stopped", slog.String("error", err.Error()))
+		return 1
+	}
+	return 0
+}
+
+// checkConfig loads files the way the gateway does and prints the result;
+// config errors are multi-line lists of file:line problems, so they go to
+// stderr as plain text rather than through the JSON logger.
+func checkConfig(files []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(nil, files...)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if err := cfg.WriteTable(stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func serveGateway(logger *slog.Logger, getenv func(string) string) error {
+	ctx := context.Background()
+	inLambda := lambdafront.InLambda(getenv)
+	opts := app.Options{Logger: logger}
+	if inLambda {
+		// Management routes are the admin function's.
+		opts.Groups = app.GroupDataPlane
+	}
+	a, err := app.New(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("assembling the gateway: %w", err)
+	}
+	defer a.Close()
+	if inLambda {
+		lambdafront.Start(a.Handler, lambdafront.WithLogger(logger)) // never returns
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	addr := getenv("TOLLGATE_ADDR")
+	if addr == "" {
+		addr = defaultAddr
+	}
+	return serve.Run(ctx, a.Handler, serve.Options{Addr: addr, Logger: logger})
+}
+
+// fileList is a flag that may be repeated and holds comma-separated values.
+type fileList []string
+
+func (f *fileList) String() string { return strings.Join(*f, ",") }
+
+func (f *fileList) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*f = append(*f, p)
+		}
+	}
+	if len(*f) == 0 {
+		return errors.New("no file named")
+	}
+	return nil
+}

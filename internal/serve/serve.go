@@ -1,0 +1,116 @@
+// Package serve runs a handler tree as an ordinary HTTP server, which is how
+// every function binary runs outside Lambda (local mode, containers,
+// benchmarks). It speaks HTTP/1.1 and unencrypted HTTP/2 (h2c, with prior
+// knowledge) on one port, limits only the time to read request headers, and
+// shuts down gracefully when its context ends.
+//
+// There is deliberately no server-wide WriteTimeout or ReadTimeout: either
+// would cut a long model stream or a slow upload. Handlers that need a bound
+// set one per request with http.ResponseController.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Defaults for the zero Options fields.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultShutdownTimeout leaves streams in flight time to finish while
+	// staying under the 30 s that container platforms (ECS, Kubernetes)
+	// allow between SIGTERM and SIGKILL.
+	DefaultShutdownTimeout = 25 * time.Second
+)
+
+// Options configure Run and Serve.
+type Options struct {
+	// Addr is the address Run listens on, such as "127.0.0.1:4000".
+	Addr string
+	// Logger receives the listening address, shutdown progress and the
+	// server's own errors; nil means slog.Default().
+	Logger *slog.Logger
+	// ReadHeaderTimeout bounds how long a client may take to send request
+	// headers; zero means DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
+	// ShutdownTimeout bounds how long a shutdown waits for requests in
+	// flight before it closes their connections; zero means
+	// DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+}
+
+// Run listens on opts.Addr and serves h until ctx ends (see Serve).
+func Run(ctx context.Context, h http.Handler, opts Options) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", opts.Addr, err)
+	}
+	return Serve(ctx, ln, h, opts)
+}
+
+// Serve serves h on ln until ctx ends, then stops accepting connections and
+// waits up to opts.ShutdownTimeout for requests in flight, closing whatever
+// is still open after that. It returns nil after a clean shutdown, and an
+// error if serving failed or the shutdown ran out of time. Serve closes ln.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) error {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	readHeader := opts.ReadHeaderTimeout
+	if readHeader == 0 {
+		readHeader = DefaultReadHeaderTimeout
+	}
+	shutdownAfter := opts.ShutdownTimeout
+	if shutdownAfter == 0 {
+		shutdownAfter = DefaultShutdownTimeout
+	}
+
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:           h,
+		Protocols:         &protocols,
+		ReadHeaderTimeout: readHeader,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests inherit ctx's values (but not its end: the shutdown, not
+		// the signal, decides when they stop).
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+
+	addr := ln.Addr().String()
+	logger.InfoContext(ctx, "listening", slog.String("addr", addr))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+
+	logger.InfoContext(ctx, "shutting down", slog.String("addr", addr), slog.String("timeout", shutdownAfter.String()))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownAfter)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	if shutdownErr != nil {
+		// Out of time: cut the remaining connections.
+		_ = srv.Close()
+	}
+	// Shutdown makes Serve return at once, so wait for the goroutine too.
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving on %s: %w", addr, err)
+	}
+	if shutdownErr != nil {
+		return fmt.Errorf("shutting down %s: %w", addr, shutdownErr)
+	}
+	logger.InfoContext(ctx, "stopped", slog.String("addr", addr))
+	return nil
+}

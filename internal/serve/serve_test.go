@@ -1,0 +1,215 @@
+package serve_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/serve"
+)
+
+// messages is a slog.Handler that passes each record's message to a channel,
+// so a test can wait for the server to reach a point in its lifecycle.
+type messages chan string
+
+func (m messages) Enabled(context.Context, slog.Level) bool { return true }
+func (m messages) Handle(_ context.Context, r slog.Record) error {
+	m <- r.Message
+	return nil
+}
+func (m messages) WithAttrs([]slog.Attr) slog.Handler { return m }
+func (m messages) WithGroup(string) slog.Handler      { return m }
+
+// waitFor drains log messages until msg arrives.
+func (m messages) waitFor(t *testing.T, msg string) {
+	t.Helper()
+	for got := range m {
+		if got == msg {
+			return
+		}
+	}
+}
+
+// start serves h on a loopback port and returns its address, a function
+// that cancels the server's context, one that waits for Serve's result, and
+// the server's log messages.
+func start(t *testing.T, h http.Handler, opts serve.Options) (addr string, stop context.CancelFunc, served func() error, logs messages) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = make(messages, 64)
+	opts.Logger = slog.New(logs)
+	ctx, cancel := context.WithCancel(context.Background())
+	var result error
+	done := make(chan struct{})
+	go func() {
+		result = serve.Serve(ctx, ln, h, opts)
+		close(done)
+	}()
+	logs.waitFor(t, "listening")
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return ln.Addr().String(), cancel, func() error { <-done; return result }, logs
+}
+
+func clientFor(proto string) *http.Client {
+	var p http.Protocols
+	if proto == "HTTP/2.0" {
+		p.SetUnencryptedHTTP2(true)
+	} else {
+		p.SetHTTP1(true)
+	}
+	return &http.Client{Transport: &http.Transport{Protocols: &p}}
+}
+
+var protos = []string{"HTTP/1.1", "HTTP/2.0"}
+
+// TestProtocols checks that one port speaks HTTP/1.1 and h2c.
+func TestProtocols(t *testing.T) {
+	addr, _, _, _ := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.Proto)
+	}), serve.Options{})
+	for _, proto := range protos {
+		t.Run(proto, func(t *testing.T) {
+			c := clientFor(proto)
+			defer c.CloseIdleConnections()
+			resp, err := c.Get("http://" + addr + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if string(b) != proto || resp.Proto != proto {
+				t.Errorf("server saw %s, client %s; want %s", b, resp.Proto, proto)
+			}
+		})
+	}
+}
+
+// TestGracefulShutdown checks that a stream in flight when the context ends
+// is finished before Serve returns, and that no new connection is accepted.
+func TestGracefulShutdown(t *testing.T) {
+	for _, proto := range protos {
+		t.Run(proto, func(t *testing.T) {
+			release := make(chan struct{})
+			var finished atomic.Bool
+			addr, stop, served, logs := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, "data: 1\n\n")
+				_ = http.NewResponseController(w).Flush()
+				<-release
+				_, _ = io.WriteString(w, "data: 2\n\n")
+				finished.Store(true)
+			}), serve.Options{ShutdownTimeout: time.Minute})
+
+			resp, err := clientFor(proto).Get("http://" + addr + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			br := bufio.NewReader(resp.Body)
+			if line, err := br.ReadString('\n'); err != nil || line != "data: 1\n" {
+				t.Fatalf("first line %q, %v", line, err)
+			}
+
+			stop()
+			logs.waitFor(t, "shutting down")
+			close(release)
+			err = served()
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+			if !finished.Load() {
+				t.Error("Serve returned before the handler finished")
+			}
+			rest, err := io.ReadAll(br)
+			if err != nil || string(rest) != "\ndata: 2\n\n" {
+				t.Errorf("rest of the stream %q, %v", rest, err)
+			}
+			if conn, err := net.Dial("tcp", addr); err == nil {
+				conn.Close()
+				t.Error("a new connection was accepted after shutdown")
+			}
+		})
+	}
+}
+
+// TestShutdownTimeout checks that a request that outlives the shutdown
+// timeout is cut and reported.
+func TestShutdownTimeout(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	addr, stop, served, _ := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "data: 1\n\n")
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}), serve.Options{ShutdownTimeout: time.Millisecond})
+	resp, err := clientFor("HTTP/1.1").Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if line, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil || line != "data: 1\n" {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	stop()
+	if err := served(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Serve returned %v, want context.DeadlineExceeded", err)
+	}
+	if _, err := io.ReadAll(resp.Body); err == nil {
+		t.Error("the cut stream ended cleanly")
+	}
+}
+
+// TestReadHeaderTimeout checks that a client that never finishes its headers
+// is disconnected.
+func TestReadHeaderTimeout(t *testing.T) {
+	addr, _, _, _ := start(t, http.NotFoundHandler(), serve.Options{ReadHeaderTimeout: 50 * time.Millisecond})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The server closes the connection (after a 408 or nothing at all).
+	if b, err := io.ReadAll(conn); err != nil && !strings.Contains(err.Error(), "reset") {
+		t.Errorf("reading after the timeout: %q, %v", b, err)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = serve.Run(context.Background(), http.NotFoundHandler(), serve.Options{Addr: ln.Addr().String(), Logger: slog.New(slog.DiscardHandler)})
+	if err == nil || !strings.Contains(err.Error(), ln.Addr().String()) {
+		t.Errorf("Run on a busy address returned %v, want an error naming it", err)
+	}
+
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if err := serve.Serve(context.Background(), closed, http.NotFoundHandler(), serve.Options{Logger: slog.New(slog.DiscardHandler)}); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve on a closed listener returned %v, want net.ErrClosed", err)
+	}
+}

@@ -268,10 +268,6 @@ type stsError struct {
 	Message string `xml:"Message"`
 }
 
-type responseMetadata struct {
-	RequestID string `xml:"RequestId"`
-}
-
 type getCallerIdentityResponse struct {
 	XMLName   xml.Name       `xml:"GetCallerIdentityResponse"`
 	Xmlns     string         `xml:"xmlns,attr"`

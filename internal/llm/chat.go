@@ -256,6 +256,13 @@ type Choice struct {
 	Index        int
 	Message      Message
 	FinishReason string
+	// NativeFinishReason is the upstream's own finish reason, set only when
+	// FinishReason, in OpenAI's vocabulary, says less than the upstream did
+	// (Bedrock's stop_sequence and guardrail_intervened both become "stop"
+	// or "content_filter"). A codec whose format can say more, such as
+	// Converse's stopReason, answers with it when it knows the value;
+	// OpenAI-format codecs ignore it.
+	NativeFinishReason string
 	// Logprobs is the provider's logprobs object, verbatim.
 	Logprobs json.RawMessage
 }

@@ -33,7 +33,10 @@ type ChunkChoice struct {
 	Index        int
 	Delta        Delta
 	FinishReason string
-	Logprobs     json.RawMessage
+	// NativeFinishReason is the upstream's own finish reason when
+	// FinishReason says less (see Choice.NativeFinishReason).
+	NativeFinishReason string
+	Logprobs           json.RawMessage
 }
 
 // Delta is the incremental content of a chunk.

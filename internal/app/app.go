@@ -128,9 +128,14 @@ func New(ctx context.Context, opts Options) (*App, error) {
 
 	mux := http.NewServeMux()
 	httpapi.Health(mux, ready)
-	if groups&GroupDataPlane != 0 {
-		dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now()}
+	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now()}
+	switch {
+	case groups&GroupDataPlane != 0:
 		dp.Register(mux)
+	case groups&GroupManagement != 0:
+		// The admin function lists models too (the admin UI needs them);
+		// its management routes arrive with the key store.
+		dp.RegisterModels(mux)
 	}
 	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
 		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))

@@ -45,6 +45,12 @@ func (d *DataPlane) Register(mux *http.ServeMux) {
 	handle(mux, "POST", "/embeddings", d.authed(d.embeddings))
 	handle(mux, "POST", "/v1/images/generations", d.authed(d.images))
 	handle(mux, "POST", "/images/generations", d.authed(d.images))
+	d.RegisterModels(mux)
+}
+
+// RegisterModels mounts only the model-listing routes (the admin function
+// serves them beside the management API).
+func (d *DataPlane) RegisterModels(mux *http.ServeMux) {
 	handle(mux, "GET", "/v1/models", d.authed(d.listModels))
 	handle(mux, "GET", "/models", d.authed(d.listModels))
 	handle(mux, "GET", "/v1/models/{id...}", d.authed(d.getModel))

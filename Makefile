@@ -7,7 +7,7 @@ ARCHES      := arm64 amd64
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LDFLAGS     := -s -w
 
-.PHONY: run fakellm test test-go bench lint build clean
+.PHONY: run fakellm test test-go test-infra bench lint build clean synth deploy diff destroy update-config
 
 ## run: the gateway on http://127.0.0.1:4000 (embedded store, built-in fake models; no AWS account needed)
 run:
@@ -17,12 +17,22 @@ run:
 fakellm:
 	$(GO) run ./functions/fakellm
 
-## test: everything CI runs
-test: test-go
+## test: everything CI runs (the CDK app is its own Go module under infra/)
+test: test-go test-infra
 
 test-go:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+## test-infra: CDK assertion and cdk-nag tests (installs node 22 + the CDK CLI into infra/.node on first run)
+test-infra:
+	$(MAKE) -C infra test
+
+## synth, deploy, diff: the CDK app (infra/), built from fresh Lambda artifacts; destroy; update-config uploads
+## config/config.yaml to the deployed stack without a redeploy. See infra/README.md for the options.
+synth deploy diff: build
+synth deploy diff destroy update-config:
+	$(MAKE) -C infra $@
 
 ## bench: hot-path Go benchmarks, then the load script (writes docs/performance.md)
 bench:
@@ -47,4 +57,4 @@ build:
 	done; done
 
 clean:
-	rm -rf build .bin
+	rm -rf build .bin infra/cdk.out

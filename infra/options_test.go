@@ -1,0 +1,83 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func lookups(ctx map[string]any, env map[string]string) (lookupFunc, func(string) (string, bool)) {
+	return func(k string) (any, bool) { v, ok := ctx[k]; return v, ok },
+		func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	o, err := LoadOptions(lookups(nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := map[string]bool{
+		"arm64":           o.Architecture == "arm64",
+		"s3 config":       o.ConfigStore == "s3",
+		"public api":      o.PublicAPI,
+		"waf":             o.WAF,
+		"function url":    o.FunctionURL,
+		"no cloudfront":   !o.CloudFront,
+		"no fake llm":     !o.FakeLLM,
+		"30 day logs":     o.LogRetentionDays == 30,
+		"aws-managed kms": o.TableKMS == "aws-managed",
+		"bedrock any reg": len(o.BedrockRegions) == 1 && o.BedrockRegions[0] == "*",
+		"no dept roles":   len(o.DepartmentRoleARNs) == 0,
+		"okta audience":   o.OktaAudience == "api://default",
+	}
+	for name, ok := range checks {
+		if !ok {
+			t.Errorf("default %s: %+v", name, o)
+		}
+	}
+}
+
+// The seeds' .env names keep working, and context beats the environment.
+func TestOptionsSources(t *testing.T) {
+	ctx := map[string]any{"architecture": "x86_64", "departmentRoleArns": []any{"arn:aws:iam::111122223333:role/TollgateBedrockAccess"}}
+	env := map[string]string{
+		"CPU_ARCHITECTURE": "arm", "PUBLIC_LOAD_BALANCER": "true", "DISABLE_ADMIN_UI": "true", "DISABLE_SWAGGER_PAGE": "true",
+		"OKTA_ISSUER": "https://dev-1.okta.com/oauth2/default", "RECORD_NAME": "llm.example.com", "HOSTED_ZONE_NAME": "example.com",
+		"CERTIFICATE_ARN": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "OPENAI_API_KEY": "sk-1", "GROQ_API_KEY": "placeholder",
+		"TOLLGATE_WAF_ALLOW_LIST": "10.0.0.0/8, 2001:db8::/32",
+	}
+	o, err := LoadOptions(lookups(ctx, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Architecture != "x86_64" || !o.DisableAdminUI || !o.DisableSwaggerPage || o.OktaIssuer == "" || o.RecordName != "llm.example.com" ||
+		o.CertificateARN == "" || len(o.DepartmentRoleARNs) != 1 || len(o.WAFAllowList) != 2 {
+		t.Errorf("options: %+v", o)
+	}
+	if o.ProviderKeys["OPENAI_API_KEY"] != "sk-1" {
+		t.Errorf("provider key from env: %v", o.ProviderKeys)
+	}
+	if _, ok := o.ProviderKeys["GROQ_API_KEY"]; ok {
+		t.Error(`"placeholder" counts as unset`)
+	}
+}
+
+func TestOptionsInvalid(t *testing.T) {
+	ctx := map[string]any{
+		"architecture": "sparc", "logRetentionDays": "31", "departmentRoleArns": "arn:aws:iam::*:role/*",
+		"publicApi": "false", "wafAllowList": "everyone", "gatewayMemory": "64", "tracing": "maybe",
+		"cloudFront": "true", "functionUrl": "false", "recordName": "llm.example.com",
+	}
+	_, err := LoadOptions(lookups(ctx, nil))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"architecture", "logRetentionDays", "departmentRoleArns", "publicApi=false", "wafAllowList",
+		"gatewayMemory", "tracing", "cloudFront=true", "recordName and hostedZoneName"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+	if n := len(strings.Split(err.Error(), "\n")); n < 9 {
+		t.Errorf("want every problem reported, got %d lines", n)
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
-	"github.com/tollgate-gw/tollgate/internal/awscred"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/httpclient"
@@ -62,39 +61,31 @@ const (
 
 // App is an assembled gateway.
 type App struct {
-	// Handler serves the selected route groups.
+	// Handler serves the selected route groups. When the config or a secret
+	// can change without a redeploy, it checks for changes on the request
+	// path and swaps in a newly assembled tree (runtime.go).
 	Handler http.Handler
-	// Config is the loaded configuration.
+	// Config is the configuration loaded at start; Current returns the one
+	// serving now.
 	Config *config.Config
-	// Router holds the deployments.
+	// Router holds the deployments of Config.
 	Router *router.Router
 
-	transport *http.Transport
-	aws       *awscred.Resolver
+	rt *runtime // the current tree and how it is replaced (runtime.go)
 }
 
-// New builds the application.
+// New builds the application: it reads the config (files, an S3 object or an
+// SSM parameter) and the secrets the environment names, and assembles the
+// handler tree (runtime.go).
 func New(ctx context.Context, opts Options) (*App, error) {
-	lookup := opts.LookupEnv
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	}
-	groups := opts.Groups
-	if groups == 0 {
-		groups = GroupAll
-	}
-	paths, err := configPaths(opts.ConfigPaths, lookup)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := config.Load(&config.LoadOptions{LookupEnv: lookup}, paths...)
-	if err != nil {
-		return nil, err
-	}
+	return start(ctx, opts, time.Now)
+}
+
+// assemble builds one handler tree from a loaded config. start builds the
+// first at cold start, and the runtime another for each change of the config
+// or the secrets (runtime.go).
+func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generation, error) {
+	lookup, logger, groups := env.lookup, env.logger, env.groups
 	for _, n := range cfg.Notices {
 		logger.Warn("config option not honoured as written",
 			slog.String("path", n.Path), slog.String("file", n.File), slog.Int("line", n.Line),
@@ -117,8 +108,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	}
 
-	masterKey, err := resolveMasterKey(cfg, lookup, logger)
+	masterKey, err := resolveMasterKey(cfg, env.masterKey, lookup, logger)
 	if err != nil {
+		closeAll(transport, b.aws) // nothing was served through them
 		return nil, err
 	}
 	var maxBody int64
@@ -128,7 +120,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 
 	mux := http.NewServeMux()
 	httpapi.Health(mux, ready)
-	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now()}
+	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now(),
+		Prompts: NewPromptResolver(cfg, rt)}
 	switch {
 	case groups&GroupDataPlane != 0:
 		dp.Register(mux)
@@ -139,15 +132,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
 		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))
-	return &App{Handler: httpapi.Wrap(mux, logger), Config: cfg, Router: rt, transport: transport, aws: b.aws}, nil
+	return newGeneration(httpapi.Wrap(mux, logger), cfg, rt, transport, b.aws), nil
 }
 
-// Close releases what New acquired.
+// Close releases what New acquired, once the requests in flight end.
 func (a *App) Close() error {
-	a.transport.CloseIdleConnections()
-	if a.aws != nil {
-		return a.aws.Close()
-	}
+	a.rt.close()
 	return nil
 }
 
@@ -172,10 +162,14 @@ func configPaths(given []string, lookup func(string) (string, bool)) ([]string, 
 	return nil, errors.New("no config: set TOLLGATE_CONFIG to your config.yaml (LiteLLM format), or put config.yaml in the working directory")
 }
 
-// resolveMasterKey takes TOLLGATE_MASTER_KEY, else general_settings.master_key,
-// else (local mode) a key generated once and kept under TOLLGATE_DATA_DIR,
-// printed at start so the developer can use it.
-func resolveMasterKey(cfg *config.Config, lookup func(string) (string, bool), logger *slog.Logger) (string, error) {
+// resolveMasterKey takes the key read from Secrets Manager (fromSecret, set
+// when TOLLGATE_MASTER_KEY_SECRET_ARN is), else TOLLGATE_MASTER_KEY, else
+// general_settings.master_key, else (local mode) a key generated once and
+// kept under TOLLGATE_DATA_DIR, printed at start so the developer can use it.
+func resolveMasterKey(cfg *config.Config, fromSecret string, lookup func(string) (string, bool), logger *slog.Logger) (string, error) {
+	if fromSecret != "" {
+		return fromSecret, nil
+	}
 	if v, ok := lookup("TOLLGATE_MASTER_KEY"); ok && v != "" {
 		return v, nil
 	}
@@ -183,7 +177,7 @@ func resolveMasterKey(cfg *config.Config, lookup func(string) (string, bool), lo
 		return k, nil
 	}
 	if _, inLambda := lookup("AWS_LAMBDA_RUNTIME_API"); inLambda {
-		return "", errors.New("no master key: set TOLLGATE_MASTER_KEY or general_settings.master_key")
+		return "", errors.New("no master key: set TOLLGATE_MASTER_KEY_SECRET_ARN, TOLLGATE_MASTER_KEY or general_settings.master_key")
 	}
 	dir, ok := lookup("TOLLGATE_DATA_DIR")
 	if !ok || dir == "" {

@@ -87,6 +87,7 @@ type Bedrock struct {
 	mu      sync.Mutex
 	calls   []BedrockCall
 	scripts map[string][]Reply
+	prompts map[string]Prompt
 }
 
 // NewBedrock returns a fake Bedrock runtime over iam. opts may be nil.
@@ -116,7 +117,7 @@ func (b *Bedrock) Calls() []BedrockCall {
 	return append([]BedrockCall(nil), b.calls...)
 }
 
-// Reset forgets recorded calls and scripts.
+// Reset forgets recorded calls and scripts; prompts stay.
 func (b *Bedrock) Reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -177,9 +178,10 @@ func (b *Bedrock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fault = &Fault{Code: "ValidationException", Message: "Malformed input request, please reformat your input and try again."}
 		} else {
 			var ok bool
-			reply, ok = b.next(call.ModelID)
-			if !ok {
-				reply = defaultReply(call.Operation, call.ModelID)
+			if reply, ok = b.promptCall(&call); !ok {
+				if reply, ok = b.next(call.ModelID); !ok {
+					reply = defaultReply(call.Operation, call.ModelID)
+				}
 			}
 			fault = reply.Fault
 		}

@@ -11,7 +11,8 @@
 //   - Bedrock answers Converse (JSON), ConverseStream
 //     (application/vnd.amazon.eventstream framing, encoded with aws-sdk-go-v2's
 //     eventstream Encoder) and InvokeModel (raw bodies), with restJson1 errors
-//     carrying X-Amzn-ErrorType.
+//     carrying X-Amzn-ErrorType. It runs Prompt management prompts added
+//     with AddPrompt and validates their variables as the service does.
 //
 // Both share an IAM: the principals (users, roles and their trust rules) and
 // every credential issued so far. Each request's SigV4 signature is verified

@@ -52,9 +52,15 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, dep, rec, oai.AppendChatResponse(make([]byte, 0, 1024), resp, nil))
 }
 
-// pick resolves the requested model to a deployment and records it.
+// pick resolves the requested model to a deployment and records it: a
+// model group, else a Bedrock managed-prompt ARN through d.Prompts.
 func (d *DataPlane) pick(rec *obs.Record, model string) (*router.Deployment, error) {
 	dep, err := d.Router.Pick(model)
+	if errors.Is(err, router.ErrModelNotFound) && d.Prompts != nil {
+		if pdep, ok, perr := d.Prompts.ResolvePrompt(model); ok {
+			dep, err = pdep, perr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

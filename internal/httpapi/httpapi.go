@@ -35,6 +35,9 @@ type DataPlane struct {
 	MaxBodyBytes int64
 	// Created is reported as each model's "created" time in /v1/models.
 	Created time.Time
+	// Prompts runs Bedrock managed-prompt ARNs named as models; nil means
+	// prompt ARNs are unknown models.
+	Prompts PromptResolver
 }
 
 // Register mounts the data-plane routes on mux.
@@ -45,6 +48,7 @@ func (d *DataPlane) Register(mux *http.ServeMux) {
 	handle(mux, "POST", "/embeddings", d.authed(d.embeddings))
 	handle(mux, "POST", "/v1/images/generations", d.authed(d.images))
 	handle(mux, "POST", "/images/generations", d.authed(d.images))
+	d.registerBedrock(mux)
 	d.RegisterModels(mux)
 }
 

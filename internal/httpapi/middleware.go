@@ -102,10 +102,16 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // authed runs the authenticator before h.
 func (d *DataPlane) authed(h http.HandlerFunc) http.HandlerFunc {
+	return d.authedWith(writeError, h)
+}
+
+// authedWith is authed for routes that answer errors in their own format
+// (the Bedrock interface's): fail renders a refused key.
+func (d *DataPlane) authedWith(fail func(http.ResponseWriter, *http.Request, error), h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := d.Auth.Authenticate(r.Context(), r)
 		if err != nil {
-			writeError(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		obs.RecordFrom(r.Context()).Principal = p.ID

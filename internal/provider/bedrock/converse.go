@@ -24,11 +24,16 @@ type converseRequest struct {
 	additional map[string]any
 	guardrail  *guardrailConfig
 	perf       *types.PerformanceConfiguration
-	metadata   map[string]string
-	output     *types.OutputConfig
-	tier       *types.ServiceTier
-	variables  map[string]types.PromptVariableValues
-	fieldPaths []string
+	// metadata is an explicit requestMetadata field (Extra); reqMetadata
+	// holds the string members of the request's own metadata (a Converse
+	// client's requestMetadata, an OpenAI client's metadata). Both are
+	// sent as requestMetadata, the explicit one winning on a shared key.
+	metadata    map[string]string
+	reqMetadata map[string]string
+	output      *types.OutputConfig
+	tier        *types.ServiceTier
+	variables   map[string]types.PromptVariableValues
+	fieldPaths  []string
 }
 
 // guardrailConfig is the guardrailConfig request field; ConverseStream's
@@ -41,6 +46,16 @@ type guardrailConfig struct {
 }
 
 func (c *converseRequest) input(modelID string) *bedrockruntime.ConverseInput {
+	metadata := c.metadata
+	if len(c.reqMetadata) > 0 {
+		metadata = make(map[string]string, len(c.reqMetadata)+len(c.metadata))
+		for k, v := range c.reqMetadata {
+			metadata[k] = v
+		}
+		for k, v := range c.metadata {
+			metadata[k] = v
+		}
+	}
 	in := &bedrockruntime.ConverseInput{
 		ModelId:                           aws.String(modelID),
 		Messages:                          c.messages,
@@ -48,7 +63,7 @@ func (c *converseRequest) input(modelID string) *bedrockruntime.ConverseInput {
 		InferenceConfig:                   c.inference,
 		ToolConfig:                        c.tools,
 		PerformanceConfig:                 c.perf,
-		RequestMetadata:                   c.metadata,
+		RequestMetadata:                   metadata,
 		OutputConfig:                      c.output,
 		ServiceTier:                       c.tier,
 		PromptVariables:                   c.variables,
@@ -120,6 +135,7 @@ func buildConverse(req *llm.Request, fam string, drop bool) (*converseRequest, e
 	if err := c.setExtra(req.Extra, p); err != nil {
 		return nil, err
 	}
+	c.reqMetadata = stringMembers(req.Metadata)
 	if req.ReasoningEffort != "" {
 		if _, explicit := c.additional["thinking"]; !explicit {
 			key, val, ok := reasoningFields(fam, req.ReasoningEffort)
@@ -582,6 +598,35 @@ func (c *converseRequest) setPromptVariables(raw json.RawMessage) error {
 		c.variables[k] = &types.PromptVariableValuesMemberText{Value: s}
 	}
 	return nil
+}
+
+// stringMembers returns the string-valued members of a request's metadata
+// object. Both inbound formats carry key-value metadata there (Converse's
+// requestMetadata, OpenAI's metadata), which Bedrock takes as
+// requestMetadata for its invocation logs. Members of other types are the
+// gateway's own metadata (LiteLLM's tags and the like) and stay here. The
+// metadata only describes the call, so where an upstream API has no place
+// for it (InvokeModel) it is not sent, rather than refused.
+func stringMembers(raw json.RawMessage) map[string]string {
+	if len(raw) == 0 {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil {
+		return nil
+	}
+	var out map[string]string
+	for k, v := range members {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(members))
+		}
+		out[k] = s
+	}
+	return out
 }
 
 func truncate(s string, n int) string {

@@ -223,10 +223,15 @@ func TestConverseResponseTranslation(t *testing.T) {
 				Usage: &llm.Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}},
 		},
 	}
-	stops := map[string]string{
-		"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
-		"guardrail_intervened": "content_filter", "content_filtered": "content_filter",
-		"model_context_window_exceeded": "length",
+	// Each stop reason maps to OpenAI's finish reason; the ones that
+	// reason cannot express are also kept as the native finish reason,
+	// for the Bedrock interface.
+	stops := map[string][2]string{
+		"end_turn": {"stop", ""}, "stop_sequence": {"stop", "stop_sequence"}, "max_tokens": {"length", ""},
+		"tool_use": {"tool_calls", ""}, "guardrail_intervened": {"content_filter", "guardrail_intervened"},
+		"content_filtered":              {"content_filter", ""},
+		"model_context_window_exceeded": {"length", "model_context_window_exceeded"},
+		"malformed_tool_use":            {"tool_calls", "malformed_tool_use"},
 	}
 	for reason, finish := range stops {
 		tests = append(tests, struct {
@@ -238,7 +243,8 @@ func TestConverseResponseTranslation(t *testing.T) {
 			body: `{"output":{"message":{"role":"assistant","content":[{"text":"x"}]}},"stopReason":"` + reason + `",
 				"usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":1}}`,
 			want: llm.Response{ID: "chatcmpl-req-converse", Model: claude, Created: 1700000000, Choices: []llm.Choice{{
-				Message: llm.Message{Role: llm.RoleAssistant, Content: text("x"), StringContent: true}, FinishReason: finish}},
+				Message:      llm.Message{Role: llm.RoleAssistant, Content: text("x"), StringContent: true},
+				FinishReason: finish[0], NativeFinishReason: finish[1]}},
 				Usage: &llm.Usage{PromptTokens: 1, CompletionTokens: 1, TotalTokens: 2}},
 		})
 	}

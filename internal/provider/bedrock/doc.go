@@ -34,6 +34,18 @@
 // requestMetadata, serviceTier, promptVariables and
 // additionalModelResponseFieldPaths map to their Converse members.
 //
+// Prompt management prompts (prompt.go) run through the client, and so the
+// credentials, of a configured deployment: ParsePromptARN recognises a
+// prompt ARN, PickPromptHost chooses the deployment for its region and
+// account, and Adapter.Prompt calls Converse or ConverseStream with the ARN
+// as the model id and the request's promptVariables.
+//
+// Request metadata (a Converse client's requestMetadata, the string members
+// of an OpenAI client's metadata) is sent as requestMetadata. Bedrock stop
+// reasons that OpenAI's finish reasons cannot express (stop_sequence,
+// guardrail_intervened, ...) are kept in NativeFinishReason as well, so the
+// Bedrock interface can answer with them.
+//
 // AWS errors are classified once, in errors.go. The wire spec is the Bedrock
 // runtime API reference (Converse, ConverseStream, InvokeModel) and each
 // model family's inference parameters page.

@@ -31,6 +31,18 @@ func finishReason(r types.StopReason) string {
 	return llm.FinishStop
 }
 
+// nativeFinishReason returns Bedrock's stop reason when its OpenAI finish
+// reason loses detail (stop_sequence, guardrail_intervened, ... and reasons
+// newer than this table), so the Bedrock interface can answer with it; ""
+// when the OpenAI reason maps back to it exactly.
+func nativeFinishReason(r types.StopReason) string {
+	switch r {
+	case "", types.StopReasonEndTurn, types.StopReasonMaxTokens, types.StopReasonToolUse, types.StopReasonContentFiltered:
+		return ""
+	}
+	return string(r)
+}
+
 // usage converts Bedrock token usage. OpenAI's prompt_tokens includes cached
 // tokens while Bedrock's inputTokens does not, so cache reads and writes are
 // added back in (as LiteLLM does) and also reported on their own.
@@ -64,8 +76,9 @@ func converseResponse(out *bedrockruntime.ConverseOutput, model, id string, crea
 		ID:      id,
 		Model:   model,
 		Created: created,
-		Choices: []llm.Choice{{Index: 0, Message: msg, FinishReason: finishReason(out.StopReason)}},
-		Usage:   usage(out.Usage),
+		Choices: []llm.Choice{{Index: 0, Message: msg, FinishReason: finishReason(out.StopReason),
+			NativeFinishReason: nativeFinishReason(out.StopReason)}},
+		Usage: usage(out.Usage),
 	}, nil
 }
 

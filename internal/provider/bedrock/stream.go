@@ -150,7 +150,9 @@ func (m *chunkMapper) chunk(ev types.ConverseStreamOutput) *llm.Chunk {
 		}
 		return nil
 	case *types.ConverseStreamOutputMemberMessageStop:
-		return m.chunkWith(llm.Delta{}, finishReason(e.Value.StopReason))
+		c := m.chunkWith(llm.Delta{}, finishReason(e.Value.StopReason))
+		c.Choices[0].NativeFinishReason = nativeFinishReason(e.Value.StopReason)
+		return c
 	case *types.ConverseStreamOutputMemberMetadata:
 		u := usage(e.Value.Usage)
 		if u == nil {

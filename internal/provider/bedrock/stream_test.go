@@ -26,6 +26,12 @@ func chunk(d llm.Delta, finish string) *llm.Chunk {
 		Choices: []llm.ChunkChoice{{Delta: d, FinishReason: finish}}}
 }
 
+// nativeChunk sets the native finish reason of c's choice.
+func nativeChunk(c *llm.Chunk, native string) *llm.Chunk {
+	c.Choices[0].NativeFinishReason = native
+	return c
+}
+
 func usageChunk(u llm.Usage) *llm.Chunk {
 	return &llm.Chunk{ID: "chatcmpl-req-conversestream", Model: claude, Created: 1700000000,
 		Choices: []llm.ChunkChoice{}, Usage: &u}
@@ -98,7 +104,7 @@ func TestStreamMapping(t *testing.T) {
 			want: []*llm.Chunk{
 				chunk(llm.Delta{Role: llm.RoleAssistant, HasContent: true}, ""),
 				chunk(llm.Delta{Content: "Sorry.", HasContent: true}, ""),
-				chunk(llm.Delta{}, "content_filter"),
+				nativeChunk(chunk(llm.Delta{}, "content_filter"), "guardrail_intervened"),
 			},
 		},
 	}

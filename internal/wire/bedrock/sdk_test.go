@@ -6,7 +6,6 @@ package bedrock
 // sends is what the decoder must accept.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +26,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/auth/bearer"
 
+	"github.com/tollgate-gw/tollgate/internal/awsfake"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
 )
@@ -35,26 +35,6 @@ import (
 type capture struct {
 	path, modelID, auth string
 	body                []byte
-}
-
-// ownBodyClient gives net/http its own copy of each request body. The SDK's
-// HTTP handler closes the request body as soon as Do returns, while the
-// transport's write loop may still be finishing the request: when a
-// loopback server answers at once, that write fails, and the transport then
-// closes the connection under the response stream ("use of closed network
-// connection" mid-ConverseStream). Real networks hide the race behind
-// latency; the copy removes it instead of sleeping.
-type ownBodyClient struct{ c *http.Client }
-
-func (o ownBodyClient) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	return o.c.Do(r)
 }
 
 // testKey is the gateway key the SDK client sends as a bearer token.
@@ -108,7 +88,7 @@ func fakeGateway(t *testing.T, converse func(w http.ResponseWriter), stream func
 		BearerAuthTokenProvider: bearer.StaticTokenProvider{Token: bearer.Token{Value: testKey}},
 		AuthSchemePreference:    []string{"httpBearerAuth"},
 		RetryMaxAttempts:        1,
-		HTTPClient:              ownBodyClient{srv.Client()},
+		HTTPClient:              awsfake.OwnBodyClient{Client: srv.Client()},
 	})
 	return client, got
 }

@@ -1,0 +1,272 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+
+	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/obs"
+	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/router"
+	brwire "github.com/tollgate-gw/tollgate/internal/wire/bedrock"
+)
+
+// PromptResolver finds the deployment that runs a Bedrock managed prompt: a
+// model id such as arn:aws:bedrock:us-west-2:123456789012:prompt/ID:1,
+// which no model group names. Both interfaces use it, so a prompt ARN works
+// as the model of an OpenAI-format call and as the modelId of a Converse
+// call.
+type PromptResolver interface {
+	// ResolvePrompt returns the deployment that runs the prompt model
+	// names; ok is false when model is not a prompt ARN at all. err says
+	// why a prompt cannot be run (no deployment for its region or
+	// account) and what to configure.
+	ResolvePrompt(model string) (dep *router.Deployment, ok bool, err error)
+}
+
+// bedrockRoute serves the Bedrock-format interface: the AWS SDKs call
+// {endpoint}/model/{modelId}/converse and /converse-stream, with endpoint
+// set to the gateway's base URL plus "/bedrock". A model id may contain
+// '/' (a prompt ARN's "prompt/ID", a model group such as
+// "meta-llama/Llama-3.2-1B") and ':', sent percent-encoded as one segment
+// (as the SDKs do) or raw. A wildcard cannot be followed by a literal, so
+// the route takes the rest of the path, which the mux unescapes, and the
+// operation is its last segment.
+const bedrockRoute = "/bedrock/model/{modelPath...}"
+
+// registerBedrock mounts the Bedrock-format interface.
+func (d *DataPlane) registerBedrock(mux *http.ServeMux) {
+	handle(mux, "POST", bedrockRoute, d.authedWith(writeBedrockError, d.converse))
+}
+
+// bedrockOperation splits the route's path value into the model id and the
+// operation.
+func bedrockOperation(path string) (modelID string, stream bool, err error) {
+	i := strings.LastIndexByte(path, '/')
+	if i > 0 {
+		switch path[i+1:] {
+		case "converse":
+			return path[:i], false, nil
+		case "converse-stream":
+			return path[:i], true, nil
+		}
+	}
+	return "", false, &provider.Error{Kind: provider.KindNotFound, Status: http.StatusNotFound,
+		Code: "UnknownOperationException", Message: "no such operation: /bedrock/model/" + path +
+			"; this gateway serves Converse and ConverseStream, as /bedrock/model/{modelId}/converse and " +
+			"/bedrock/model/{modelId}/converse-stream"}
+}
+
+// converse serves Converse and ConverseStream for any model the gateway
+// routes, whatever its provider, and for managed-prompt ARNs.
+func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
+	rec := obs.RecordFrom(r.Context())
+	// The SDKs report x-amzn-RequestId as the request id of a response
+	// and of an error, so the client's id is the one in our log.
+	w.Header().Set("X-Amzn-Requestid", rec.RequestID)
+	modelID, stream, err := bedrockOperation(r.PathValue("modelPath"))
+	if err != nil {
+		writeBedrockError(w, r, err)
+		return
+	}
+	body, err := d.readBody(w, r)
+	if err != nil {
+		writeBedrockError(w, r, err)
+		return
+	}
+	var req *llm.Request
+	if stream {
+		req, err = brwire.DecodeConverseStreamRequest(modelID, body)
+	} else {
+		req, err = brwire.DecodeConverseRequest(modelID, body)
+	}
+	if err != nil {
+		writeBedrockError(w, r, err)
+		return
+	}
+	rec.Model, rec.Stream = modelID, stream
+	dep, err := d.pick(rec, modelID)
+	if err != nil {
+		writeBedrockError(w, r, err)
+		return
+	}
+	if stream {
+		d.converseStream(w, r, dep, req)
+		return
+	}
+	upStart := time.Now()
+	resp, err := dep.Model.Chat(r.Context(), req)
+	rec.Upstream = time.Since(upStart)
+	if err != nil {
+		writeBedrockError(w, r, err)
+		return
+	}
+	if resp.Usage != nil {
+		rec.PromptTokens, rec.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
+	}
+	for i := range resp.Choices {
+		preferNative(&resp.Choices[i].FinishReason, resp.Choices[i].NativeFinishReason)
+	}
+	out, err := brwire.EncodeConverseResponse(resp, rec.Upstream)
+	if err != nil {
+		writeBedrockError(w, r, fmt.Errorf("answering %s in Converse's format: %w", dep.Label(), err))
+		return
+	}
+	writeJSON(w, dep, rec, out)
+}
+
+// converseStream relays a streamed completion as ConverseStream events,
+// each upstream chunk written and flushed as it arrives. Errors before the
+// first chunk are ordinary Bedrock errors with a status; after it, an
+// exception event ends the stream, which the SDKs raise from the stream's
+// error.
+func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) {
+	rec := obs.RecordFrom(r.Context())
+	upStart := time.Now()
+	stream, err := dep.Model.ChatStream(r.Context(), req)
+	if err != nil {
+		rec.Upstream = time.Since(upStart)
+		writeBedrockError(w, r, err)
+		return
+	}
+	defer stream.Close()
+	// Read the first chunk before committing to a 200, so that an upstream
+	// failing at once still gets a proper status.
+	first, err := stream.Recv()
+	rec.Upstream = time.Since(upStart)
+	if err != nil && err != io.EOF {
+		writeBedrockError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", brwire.ContentType)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	setServedHeaders(h, dep, rec)
+	w.WriteHeader(http.StatusOK)
+
+	rc := http.NewResponseController(w)
+	out := &trackedWriter{w: w}
+	enc := brwire.NewStreamEncoder(out)
+	var usage llm.Usage
+	for chunk := first; chunk != nil; chunk, err = stream.Recv() {
+		if chunk.Usage != nil {
+			usage = *chunk.Usage
+		}
+		for i := range chunk.Choices {
+			preferNative(&chunk.Choices[i].FinishReason, chunk.Choices[i].NativeFinishReason)
+		}
+		if werr := enc.WriteChunk(chunk); werr != nil {
+			if out.err != nil {
+				clientGone(rec, upStart, usage, werr)
+				return // the deferred Close releases the upstream
+			}
+			// The upstream's chunks cannot be told as Converse events (a
+			// tool call continued after its block was closed).
+			err = &provider.Error{Kind: provider.KindUnavailable, Provider: dep.Provider,
+				Code: "ModelStreamErrorException", Message: "the model's stream cannot be relayed: " + werr.Error(), Err: werr}
+			break
+		}
+		if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
+			clientGone(rec, upStart, usage, ferr)
+			return
+		}
+	}
+	rec.Upstream = time.Since(upStart)
+	rec.PromptTokens, rec.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
+	if err != nil && err != io.EOF {
+		berr := recordBedrockError(rec, err)
+		if r.Context().Err() == nil {
+			_ = brwire.WriteStreamError(out, berr)
+			_ = rc.Flush()
+		}
+		return
+	}
+	_ = enc.Finish(nil, rec.Upstream)
+	_ = rc.Flush()
+}
+
+// clientGone records a stream the client stopped reading: what was relayed
+// and why it ended, with no error type, since nothing was answered wrong.
+func clientGone(rec *obs.Record, upStart time.Time, usage llm.Usage, err error) {
+	rec.Upstream = time.Since(upStart)
+	rec.PromptTokens, rec.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
+	rec.Error = "client went away mid-stream: " + err.Error()
+}
+
+// trackedWriter remembers the first write error, which tells a client that
+// went away from an upstream stream the encoder refused.
+type trackedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (t *trackedWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if err != nil && t.err == nil {
+		t.err = err
+	}
+	return n, err
+}
+
+// preferNative answers with the upstream's own finish reason when it is a
+// Converse stop reason (Bedrock's stop_sequence, guardrail_intervened, ...),
+// which OpenAI's vocabulary in FinishReason cannot express. The Converse
+// encoder passes those through and maps the rest.
+func preferNative(finish *string, native string) {
+	if native != "" && slices.Contains(types.StopReason("").Values(), types.StopReason(native)) {
+		*finish = native
+	}
+}
+
+// bedrockError prepares err for the Bedrock error mapping in wire/bedrock,
+// which classifies provider errors, its own decode errors, body-size and
+// deadline errors. The gateway's own failures (reading the body, routing,
+// authentication, an unusable deployment) are classified by toAPIError and
+// passed on as provider errors of the kind their status means, so each
+// failure is classified once and both interfaces agree on it. A bad key
+// becomes AccessDeniedException: Bedrock models no 401, and that is the
+// exception the SDKs raise as a typed error for a refused caller.
+func bedrockError(err error, requestID string) error {
+	var de *brwire.DecodeError
+	if _, ok := provider.AsError(err); ok || errors.As(err, &de) {
+		return err
+	}
+	ae := toAPIError(err)
+	kind := provider.KindForStatus(ae.Status)
+	switch {
+	case ae.Status == http.StatusInternalServerError:
+		kind = provider.KindUnknown // the gateway's own fault: InternalServerException
+	case kind == provider.KindUnknown && ae.Status < 500:
+		kind = provider.KindBadRequest
+	}
+	pe := &provider.Error{Kind: kind, Status: ae.Status, Message: ae.Message, Err: err}
+	if ae.Status >= 500 && ae.Type == "server_error" {
+		pe.Message += " (request id " + requestID + ")"
+	}
+	return pe
+}
+
+// recordBedrockError records err in the request log with the exception it
+// is answered with, and returns it prepared for wire/bedrock.
+func recordBedrockError(rec *obs.Record, err error) error {
+	berr := bedrockError(err, rec.RequestID)
+	_, rec.ErrorType, _ = brwire.ErrorFor(berr)
+	rec.Error = err.Error()
+	return berr
+}
+
+// writeBedrockError renders err as a Bedrock error response (status,
+// x-amzn-ErrorType and {"message": ...}) and records it.
+func writeBedrockError(w http.ResponseWriter, r *http.Request, err error) {
+	rec := obs.RecordFrom(r.Context())
+	w.Header().Set("X-Amzn-Requestid", rec.RequestID)
+	brwire.WriteError(w, recordBedrockError(rec, err))
+}

@@ -76,23 +76,13 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		writeBedrockError(w, r, err)
 		return
 	}
-	body, err := d.readBody(w, r)
-	if err != nil {
-		writeBedrockError(w, r, err)
-		return
-	}
-	var req *llm.Request
+	decode := brwire.DecodeConverseRequest
 	if stream {
-		req, err = brwire.DecodeConverseStreamRequest(modelID, body)
-	} else {
-		req, err = brwire.DecodeConverseRequest(modelID, body)
+		decode = brwire.DecodeConverseStreamRequest
 	}
-	if err != nil {
-		writeBedrockError(w, r, err)
-		return
-	}
-	rec.Model, rec.Stream = modelID, stream
-	dep, err := d.pick(rec, modelID)
+	req, dep, err := decodeAndPick(d, w, r,
+		func(body []byte) (*llm.Request, error) { return decode(modelID, body) },
+		func(*llm.Request) (string, bool) { return modelID, stream })
 	if err != nil {
 		writeBedrockError(w, r, err)
 		return

@@ -16,18 +16,7 @@ import (
 // chat serves POST /v1/chat/completions.
 func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 	rec := obs.RecordFrom(r.Context())
-	body, err := d.readBody(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	req, err := oai.DecodeChatRequest(body)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	rec.Model, rec.Stream = req.Model, req.Stream
-	dep, err := d.pick(rec, req.Model)
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeChatRequest, func(q *llm.Request) (string, bool) { return q.Model, q.Stream })
 	if err != nil {
 		writeError(w, r, err)
 		return

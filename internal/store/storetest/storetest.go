@@ -1,0 +1,79 @@
+// Package storetest is the conformance suite every store.Driver passes:
+// embedded runs it always, dynamo against DynamoDB Local. It is meant to be
+// complete enough that a backend needs few tests of its own.
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/store"
+)
+
+// Opener returns a new, empty store built with opts, which carries the
+// suite's clock. The opener registers the store's cleanup with t.
+type Opener func(t *testing.T, opts *store.Options) *store.Store
+
+// Run runs the conformance suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	suites := []struct {
+		name string
+		run  func(t *testing.T, h *harness)
+	}{
+		{"Keys", testKeys},
+		{"KeyValidation", testKeyValidation},
+		{"KeyLimitsRoundTrip", testKeyLimitsRoundTrip},
+		{"ListKeys", testListKeys},
+		{"Users", testUsers},
+		{"Teams", testTeams},
+		{"Sessions", testSessions},
+		{"MessagesConcurrent", testMessagesConcurrent},
+		{"Counters", testCounters},
+		{"CountersAllOrNone", testCountersAllOrNone},
+		{"CountersConcurrent", testCountersConcurrent},
+		{"CounterValidation", testCounterValidation},
+		{"Leases", testLeases},
+		{"LeasesConcurrent", testLeasesConcurrent},
+		{"Settle", testSettle},
+		{"Spend", testSpend},
+		{"Cache", testCache},
+		{"Cooldowns", testCooldowns},
+	}
+	for _, s := range suites {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			clock := NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+			st := open(t, &store.Options{Now: clock.Now})
+			s.run(t, &harness{Store: st, clock: clock})
+		})
+	}
+}
+
+type harness struct {
+	*store.Store
+	clock *Clock
+}
+
+// Clock is a settable clock for stores under test.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}

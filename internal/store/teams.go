@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Team is a team with its limits; Members is filled by GetTeam.
+type Team struct {
+	TeamID string `json:"team_id"`
+	Alias  string `json:"team_alias,omitempty"`
+	Limits
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+	Blocked  bool            `json:"blocked,omitempty"`
+	// Priority is the team's default request priority.
+	Priority  *int      `json:"priority,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Members are stored as their own items (PutTeamMember); GetTeam fills
+	// this in and CreateTeam/UpdateTeam ignore it.
+	Members []Member `json:"-"`
+	Version int64    `json:"-"`
+}
+
+// Member is a user's membership of a team.
+type Member struct {
+	TeamID string `json:"team_id"`
+	UserID string `json:"user_id"`
+	// Role is the team role: "admin" or "user".
+	Role    string    `json:"role"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+func (t *Team) validate() error {
+	if err := checkID("team_id", t.TeamID); err != nil {
+		return err
+	}
+	if len(t.Metadata) > 0 && !json.Valid(t.Metadata) {
+		return invalid("metadata is not valid JSON")
+	}
+	return t.Limits.Validate()
+}
+
+func (t *Team) item() (*Item, error) {
+	doc, err := encode(t)
+	if err != nil {
+		return nil, err
+	}
+	it := &Item{Table: StateTable, PK: pkTeam(t.TeamID), SK: skTeam, Version: t.Version, Doc: doc}
+	it.Index[0] = IndexKey{PK: gsiTeams, SK: t.TeamID}
+	return it, nil
+}
+
+func teamFromItem(it *Item) (*Team, error) {
+	var t Team
+	if err := decode(it, &t); err != nil {
+		return nil, err
+	}
+	t.Version = it.Version
+	return &t, nil
+}
+
+// CreateTeam stores a new team; ErrConflict if the id is taken.
+func (s *Store) CreateTeam(ctx context.Context, t *Team) error {
+	if err := t.validate(); err != nil {
+		return fmt.Errorf("creating team: %w", err)
+	}
+	now := s.now().UTC()
+	n := *t
+	n.Version, n.CreatedAt, n.UpdatedAt, n.Members = 1, now, now, nil
+	it, err := n.item()
+	if err != nil {
+		return fmt.Errorf("creating team: %w", err)
+	}
+	if err := s.write(ctx, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondAbsent}}); err != nil {
+		return fmt.Errorf("creating team %s: %w", t.TeamID, err)
+	}
+	*t = n
+	return nil
+}
+
+// GetTeam returns the team with its members (one query), or ErrNotFound.
+func (s *Store) GetTeam(ctx context.Context, id string) (*Team, error) {
+	if err := checkID("team_id", id); err != nil {
+		return nil, fmt.Errorf("getting team: %w", err)
+	}
+	items, err := s.queryAll(ctx, Query{Table: StateTable, PK: pkTeam(id)})
+	if err != nil {
+		return nil, fmt.Errorf("getting team %s: %w", id, err)
+	}
+	var team *Team
+	var members []Member
+	for _, it := range items {
+		switch {
+		case it.SK == skTeam:
+			if team, err = teamFromItem(it); err != nil {
+				return nil, err
+			}
+		case strings.HasPrefix(it.SK, memberPrefx):
+			var m Member
+			if err := decode(it, &m); err != nil {
+				return nil, err
+			}
+			members = append(members, m)
+		}
+	}
+	if team == nil {
+		return nil, fmt.Errorf("getting team %s: %w", id, ErrNotFound)
+	}
+	team.Members = members
+	return team, nil
+}
+
+// UpdateTeam replaces a team's own fields (not its members); t.Version must
+// be the version read.
+func (s *Store) UpdateTeam(ctx context.Context, t *Team) error {
+	if err := t.validate(); err != nil {
+		return fmt.Errorf("updating team: %w", err)
+	}
+	n := *t
+	n.Version, n.UpdatedAt = t.Version+1, s.now().UTC()
+	it, err := n.item()
+	if err != nil {
+		return fmt.Errorf("updating team: %w", err)
+	}
+	if err := s.write(ctx, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondVersion, Version: t.Version}}); err != nil {
+		return fmt.Errorf("updating team %s: %w", t.TeamID, err)
+	}
+	*t = n
+	return nil
+}
+
+// DeleteTeam deletes a team and its memberships (version 0: any version).
+// Keys of the team are the caller's to update or delete.
+func (s *Store) DeleteTeam(ctx context.Context, id string, version int64) error {
+	t, err := s.GetTeam(ctx, id)
+	if err != nil {
+		return fmt.Errorf("deleting team: %w", err)
+	}
+	if version > 0 && t.Version != version {
+		return fmt.Errorf("deleting team %s: version %d, not %d: %w", id, t.Version, version, ErrConflict)
+	}
+	// Memberships go first, in batches; the team item goes last with its
+	// condition, so a failed delete leaves the team in place.
+	const batch = 50
+	for i := 0; i < len(t.Members); i += batch {
+		var ws []*Write
+		for _, m := range t.Members[i:min(i+batch, len(t.Members))] {
+			ws = append(ws, &Write{Kind: WriteDelete, Item: &Item{Table: StateTable, PK: pkTeam(id), SK: skMember(m.UserID)}})
+		}
+		if err := s.write(ctx, ws...); err != nil {
+			return fmt.Errorf("deleting team %s members: %w", id, err)
+		}
+	}
+	cond := Cond{Kind: CondLive}
+	if version > 0 {
+		cond = Cond{Kind: CondVersion, Version: version}
+	}
+	if err := s.write(ctx, &Write{Kind: WriteDelete, Item: &Item{Table: StateTable, PK: pkTeam(id), SK: skTeam}, Cond: cond}); err != nil {
+		return fmt.Errorf("deleting team %s: %w", id, err)
+	}
+	return nil
+}
+
+// ListTeams lists teams by id (without members).
+func (s *Store) ListTeams(ctx context.Context, p Page) ([]*Team, string, error) {
+	items, next, err := s.query(ctx, Query{Table: StateTable, Index: 1, PK: gsiTeams}, p)
+	if err != nil {
+		return nil, "", fmt.Errorf("listing teams: %w", err)
+	}
+	out := make([]*Team, 0, len(items))
+	for _, it := range items {
+		t, err := teamFromItem(it)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, t)
+	}
+	return out, next, nil
+}
+
+// PutTeamMember adds a member or changes their role, in one transaction
+// that also checks the team exists (ErrNotFound if not).
+func (s *Store) PutTeamMember(ctx context.Context, m Member) error {
+	if err := checkID("team_id", m.TeamID); err != nil {
+		return fmt.Errorf("adding team member: %w", err)
+	}
+	if err := checkID("user_id", m.UserID); err != nil {
+		return fmt.Errorf("adding team member: %w", err)
+	}
+	if m.Role != "admin" && m.Role != "user" {
+		return fmt.Errorf("adding team member: %w", invalid("team role %q: want admin or user", m.Role))
+	}
+	if m.AddedAt.IsZero() {
+		m.AddedAt = s.now().UTC()
+	}
+	doc, err := encode(m)
+	if err != nil {
+		return err
+	}
+	it := &Item{Table: StateTable, PK: pkTeam(m.TeamID), SK: skMember(m.UserID), Doc: doc}
+	it.Index[0] = IndexKey{PK: gsiUserTeams(m.UserID), SK: m.TeamID}
+	err = s.write(ctx,
+		&Write{Kind: WriteCheck, Item: &Item{Table: StateTable, PK: pkTeam(m.TeamID), SK: skTeam}, Cond: Cond{Kind: CondLive}},
+		&Write{Kind: WritePut, Item: it})
+	if err != nil {
+		return fmt.Errorf("adding %s to team %s: %w", m.UserID, m.TeamID, err)
+	}
+	return nil
+}
+
+// RemoveTeamMember removes a membership; ErrNotFound if there was none.
+func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID string) error {
+	err := s.write(ctx, &Write{Kind: WriteDelete, Item: &Item{Table: StateTable, PK: pkTeam(teamID), SK: skMember(userID)}, Cond: Cond{Kind: CondLive}})
+	if err != nil {
+		return fmt.Errorf("removing %s from team %s: %w", userID, teamID, err)
+	}
+	return nil
+}
+
+// UserTeams returns the user's memberships, by team id.
+func (s *Store) UserTeams(ctx context.Context, userID string) ([]Member, error) {
+	if err := checkID("user_id", userID); err != nil {
+		return nil, fmt.Errorf("listing teams of user: %w", err)
+	}
+	items, err := s.queryAll(ctx, Query{Table: StateTable, Index: 1, PK: gsiUserTeams(userID)})
+	if err != nil {
+		return nil, fmt.Errorf("listing teams of user %s: %w", userID, err)
+	}
+	out := make([]Member, 0, len(items))
+	for _, it := range items {
+		var m Member
+		if err := decode(it, &m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

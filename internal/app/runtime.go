@@ -1,0 +1,517 @@
+package app
+
+// The runtime is what New adds around one assembled handler tree (a
+// generation) when the deployment keeps things outside the bundle:
+//
+//   - the config, from TOLLGATE_CONFIG: a path list as in local mode, or one
+//     s3://BUCKET/KEY or ssm:/NAME location (internal/configsource);
+//   - secrets from Secrets Manager (internal/secrets), each read only when
+//     its variable is set: TOLLGATE_MASTER_KEY_SECRET_ARN (the master key;
+//     it wins over TOLLGATE_MASTER_KEY and general_settings.master_key),
+//     TOLLGATE_PROVIDER_KEYS_SECRET_ARN (a JSON object of variable name to
+//     value, consulted before the process environment by os.environ/NAME
+//     references and the catalog's default key variables, never exported to
+//     the environment) and TOLLGATE_ORIGIN_SECRET_ARN with
+//     TOLLGATE_ORIGIN_HEADER (the CloudFront origin secret,
+//     httpapi.RequireOrigin).
+//
+// Everything is read once at cold start; nothing is fetched when nothing is
+// configured. After that, the request path checks for changes: the config
+// source at most once per TOLLGATE_CONFIG_TTL (default 30 s: one conditional
+// GET per container per TTL, a 304 when nothing changed) and each secret at
+// most once per secrets.DefaultTTL (5 min). Only one request checks at a
+// time and the others do not wait for it. When anything changed, that
+// request loads and validates the new config and assembles a new
+// generation, then swaps it in atomically. Requests already running finish
+// on the generation they started on; its HTTP transport's idle connections
+// and its credential caches are released when the last of them ends, so no
+// stream is cut. A config that does not load is logged with every problem
+// (file:line, the file being the s3:// or ssm: location) and the previous
+// generation keeps serving; it is not tried again until it changes.
+//
+// Local files are checked only when TOLLGATE_CONFIG_TTL is set, so that
+// `make run` stays a plain read-once server; with the variable set, editing
+// the file reloads the gateway within the TTL. TOLLGATE_CONFIG_TTL=off (or
+// 0) turns config checks off everywhere; secrets are still refreshed.
+//
+// There is no goroutine: Lambda freezes the container between invocations,
+// so every check happens on a request.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/tollgate-gw/tollgate/internal/awscred"
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/configsource"
+	"github.com/tollgate-gw/tollgate/internal/httpapi"
+	"github.com/tollgate-gw/tollgate/internal/lambdafront"
+	"github.com/tollgate-gw/tollgate/internal/router"
+	"github.com/tollgate-gw/tollgate/internal/secrets"
+	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
+)
+
+// Environment variables the runtime reads (TOLLGATE_CONFIG is configPaths').
+const (
+	envConfigTTL       = "TOLLGATE_CONFIG_TTL"
+	envMasterKeyARN    = "TOLLGATE_MASTER_KEY_SECRET_ARN"
+	envProviderKeysARN = "TOLLGATE_PROVIDER_KEYS_SECRET_ARN"
+	envOriginHeader    = "TOLLGATE_ORIGIN_HEADER"
+	envOriginARN       = "TOLLGATE_ORIGIN_SECRET_ARN"
+)
+
+// checkTimeout bounds one check for changes on the request path.
+const checkTimeout = 5 * time.Second
+
+// assembly is what assemble needs besides the config: what New was given
+// and, per generation, the secrets.
+type assembly struct {
+	// lookup is the environment for the config and the adapters: the
+	// provider keys secret, then the process environment.
+	lookup func(string) (string, bool)
+	logger *slog.Logger
+	groups Groups
+	// masterKey is the master key from Secrets Manager; empty when
+	// TOLLGATE_MASTER_KEY_SECRET_ARN is not set.
+	masterKey string
+	// identity is the process-wide key store, key cache and JWT verifier
+	// (identity.go); every generation shares it.
+	identity *identity
+}
+
+// generation is one assembled handler tree and what it holds.
+type generation struct {
+	handler   http.Handler
+	cfg       *config.Config
+	router    *router.Router
+	transport *http.Transport
+	aws       *awscred.Resolver
+	// refs counts the requests in flight on this generation, plus one while
+	// it is the current one. At zero it is closed and cannot be acquired.
+	refs atomic.Int64
+}
+
+func newGeneration(h http.Handler, cfg *config.Config, rt *router.Router, transport *http.Transport, res *awscred.Resolver) *generation {
+	g := &generation{handler: h, cfg: cfg, router: rt, transport: transport, aws: res}
+	g.refs.Store(1)
+	return g
+}
+
+// acquire counts a request in, unless the generation is already closed.
+func (g *generation) acquire() bool {
+	for {
+		n := g.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if g.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release counts a request (or the current-generation reference) out and
+// closes the generation after the last one.
+func (g *generation) release() {
+	if g.refs.Add(-1) == 0 {
+		g.close()
+	}
+}
+
+// close releases the generation's resources. Nothing is in flight on it by
+// now, so every connection in its pool is idle.
+func (g *generation) close() {
+	g.transport.CloseIdleConnections()
+	if g.aws != nil {
+		_ = g.aws.Close() // clears caches; cannot fail
+	}
+}
+
+// inputs are what a generation is built from.
+type inputs struct {
+	files        []configsource.File
+	masterKey    secrets.Value
+	providerKeys secrets.Value
+}
+
+// runtime serves the current generation and replaces it when its inputs
+// change. It is App.Handler's core.
+type runtime struct {
+	env     func(string) (string, bool) // the process environment
+	logger  *slog.Logger
+	groups  Groups
+	source  *configsource.Source
+	secrets *secrets.Cache // nil when no secret is configured
+	// masterARN and keysARN are the secrets the generations are built with.
+	masterARN, keysARN string
+	// reload is whether anything can change without a redeploy.
+	reload bool
+	// identity outlives generations (identity.go).
+	identity *identity
+
+	mu      sync.Mutex // held by the one request that checks
+	last    inputs     // the inputs of the last build attempted
+	current atomic.Pointer[generation]
+}
+
+// start is New with the clock passed in, for tests.
+func start(ctx context.Context, opts Options, now func() time.Time) (*App, error) {
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	groups := opts.Groups
+	if groups == 0 {
+		groups = GroupAll
+	}
+	paths, err := configPaths(opts.ConfigPaths, lookup)
+	if err != nil {
+		return nil, err
+	}
+	locs := make([]configsource.Location, len(paths))
+	remote, needS3, needSSM := false, false, false
+	for i, p := range paths {
+		if locs[i], err = configsource.ParseLocation(p); err != nil {
+			return nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
+		}
+		remote = remote || locs[i].Remote()
+		needS3 = needS3 || locs[i].Kind == configsource.KindS3
+		needSSM = needSSM || locs[i].Kind == configsource.KindSSM
+	}
+	if remote && len(locs) > 1 {
+		// config.Load merges files it reads itself, and Parse takes one.
+		return nil, errors.New("TOLLGATE_CONFIG: a config read from S3 or SSM must be the only location; merge the files before uploading")
+	}
+	ttl, ttlSet, err := configTTL(lookup)
+	if err != nil {
+		return nil, err
+	}
+	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
+	masterARN, keysARN := get(envMasterKeyARN), get(envProviderKeysARN)
+	originHeader, originARN := get(envOriginHeader), get(envOriginARN)
+	if (originHeader == "") != (originARN == "") {
+		// Half a CloudFront setup would leave the function URL open.
+		return nil, fmt.Errorf("set both %s and %s to require the CloudFront origin secret, or neither", envOriginHeader, envOriginARN)
+	}
+
+	// AWS clients only for what is configured: no AWS configuration is
+	// loaded, and no call is made, for a local config without secrets.
+	var clients configsource.Clients
+	var cache *secrets.Cache
+	if remote || masterARN != "" || keysARN != "" || originARN != "" {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading the ambient AWS configuration: %w", err)
+		}
+		if needS3 {
+			clients.S3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+				// Virtual-hosted addressing needs DNS for BUCKET.host, which
+				// an endpoint override (LocalStack, MinIO, a test fake)
+				// rarely has.
+				o.UsePathStyle = o.UsePathStyle || o.BaseEndpoint != nil
+			})
+		}
+		if needSSM {
+			clients.SSM = ssm.NewFromConfig(awsCfg)
+		}
+		if masterARN != "" || keysARN != "" || originARN != "" {
+			cache = secrets.NewCache(secretsmanager.NewFromConfig(awsCfg), &secrets.Options{Now: now, Logger: logger})
+		}
+	}
+	srcTTL := ttl // explicit: as set (negative is off)
+	if !ttlSet && !remote {
+		srcTTL = -1 // local files without TOLLGATE_CONFIG_TTL: read once
+	}
+	src, err := configsource.New(locs, clients, &configsource.Options{TTL: srcTTL, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	id, err := newIdentity(lookup, logger)
+	if err != nil {
+		return nil, err
+	}
+	rt := &runtime{
+		env: lookup, logger: logger, groups: groups, source: src, secrets: cache,
+		masterARN: masterARN, keysARN: keysARN, reload: srcTTL >= 0 || masterARN != "" || keysARN != "",
+		identity: id,
+	}
+
+	// Cold start: every input is read now, and any failure is fatal.
+	in, _, err := rt.poll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rt.last = in
+	g, err := rt.build(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	rt.current.Store(g)
+
+	var h http.Handler = rt
+	if originARN != "" {
+		if _, err := cache.Get(ctx, originARN); err != nil {
+			return nil, err
+		}
+		secret := func(ctx context.Context) (string, error) {
+			v, err := cache.Get(ctx, originARN)
+			return v.Reveal(), err
+		}
+		h = httpapi.RequireOrigin(rt, originHeader, secret, &httpapi.OriginOptions{Exempt: fromRESTAPI, Logger: logger})
+	}
+	if rt.reload {
+		attrs := []any{slog.Any("config", fileVersions(in.files)), slog.Int("secrets", countSet(masterARN, keysARN))}
+		switch {
+		case srcTTL < 0:
+			attrs = append(attrs, slog.String("config_ttl", "off"))
+		case srcTTL == 0:
+			attrs = append(attrs, slog.Duration("config_ttl", configsource.DefaultTTL))
+		default:
+			attrs = append(attrs, slog.Duration("config_ttl", srcTTL))
+		}
+		logger.Info("config and secrets are checked for changes on the request path", attrs...)
+	}
+	return &App{Handler: h, Config: g.cfg, Router: g.router, rt: rt}, nil
+}
+
+// Current returns the configuration and router serving now: the ones New
+// loaded, or those of the latest reload.
+func (a *App) Current() (*config.Config, *router.Router) {
+	if g := a.rt.current.Load(); g != nil {
+		return g.cfg, g.router
+	}
+	return a.Config, a.Router
+}
+
+// ServeHTTP checks for changed inputs (when anything can change) and serves
+// r on the current generation.
+func (rt *runtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rt.reload {
+		rt.check(r.Context())
+	}
+	for {
+		g := rt.current.Load()
+		if g == nil {
+			oai.WriteError(w, http.StatusServiceUnavailable, "service_unavailable", "", "", "the gateway is shutting down")
+			return
+		}
+		if g.acquire() { // else it was replaced and released meanwhile: load the new one
+			defer g.release()
+			g.handler.ServeHTTP(w, r)
+			return
+		}
+	}
+}
+
+// close drops the current generation; it closes once its requests end.
+func (rt *runtime) close() {
+	if g := rt.current.Swap(nil); g != nil {
+		g.release()
+	}
+}
+
+// check is the request path's look for changes. One request checks at a
+// time; the others go on at once. The check is bounded by checkTimeout and
+// not by the request, so a client that hangs up does not leave it half done.
+func (rt *runtime) check(ctx context.Context) {
+	if !rt.mu.TryLock() {
+		return
+	}
+	defer rt.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+	defer cancel()
+	in, changed, err := rt.poll(ctx)
+	if err != nil {
+		rt.logger.WarnContext(ctx, "checking the config and secrets for changes failed; the current ones keep serving",
+			slog.String("error", err.Error()))
+	}
+	if !changed {
+		return
+	}
+	rt.last = in // a bad input is not retried until it changes again
+	g, err := rt.build(ctx, in)
+	if err != nil {
+		attrs := []any{slog.Any("config", fileVersions(in.files)), slog.String("error", err.Error())}
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			problems := make([]string, len(ce.Problems))
+			for i, p := range ce.Problems {
+				problems[i] = p.Error()
+			}
+			attrs = append(attrs, slog.Any("problems", problems))
+		}
+		rt.logger.ErrorContext(ctx, "the new config was not loaded; the previous one keeps serving", attrs...)
+		return
+	}
+	old := rt.current.Swap(g)
+	if old != nil {
+		old.release()
+	}
+	rt.logger.InfoContext(ctx, "config reloaded", slog.Any("config", fileVersions(in.files)),
+		slog.Int("models", len(g.router.Models())), slog.Int("deployments", len(g.cfg.ModelList)))
+}
+
+// poll reads the inputs (the config source and the secrets, each within its
+// own TTL) and reports whether they differ from the last build's. On errors
+// it keeps the last inputs for whatever failed and returns the errors
+// joined.
+func (rt *runtime) poll(ctx context.Context) (inputs, bool, error) {
+	in := rt.last
+	files, changed, err := rt.source.Current(ctx)
+	errs := []error{err}
+	if files != nil {
+		in.files = files
+	}
+	for _, s := range []struct {
+		arn string
+		v   *secrets.Value
+	}{{rt.masterARN, &in.masterKey}, {rt.keysARN, &in.providerKeys}} {
+		if s.arn == "" {
+			continue
+		}
+		v, err := rt.secrets.Get(ctx, s.arn)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !s.v.IsSet() || !v.Equal(*s.v) {
+			*s.v, changed = v, true
+		}
+	}
+	return in, changed, errors.Join(errs...)
+}
+
+// build loads the config from in and assembles a generation with its
+// secrets.
+func (rt *runtime) build(ctx context.Context, in inputs) (*generation, error) {
+	env := assembly{lookup: rt.env, logger: rt.logger, groups: rt.groups, identity: rt.identity}
+	if rt.keysARN != "" {
+		keys, err := secrets.Env(in.providerKeys)
+		if err != nil {
+			return nil, err
+		}
+		env.lookup = func(name string) (string, bool) {
+			if v, ok := keys(name); ok {
+				return v, true
+			}
+			return rt.env(name)
+		}
+	}
+	if rt.masterARN != "" {
+		mk, err := secrets.MasterKey(in.masterKey)
+		if err != nil {
+			return nil, err
+		}
+		env.masterKey = mk.Reveal()
+	}
+	opts := &config.LoadOptions{LookupEnv: env.lookup}
+	var cfg *config.Config
+	var err error
+	if len(in.files) == 1 {
+		cfg, err = config.Parse(in.files[0].Name, in.files[0].Data, opts)
+	} else {
+		// Only local files come in lists (start refuses remote ones), and
+		// merging is Load's: it reads them again, which is cheap.
+		names := make([]string, len(in.files))
+		for i, f := range in.files {
+			names[i] = f.Name
+		}
+		cfg, err = config.Load(opts, names...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return assemble(ctx, cfg, env)
+}
+
+// configTTL reads TOLLGATE_CONFIG_TTL: a Go duration ("30s", "5m") or whole
+// seconds ("30"); "off" or "0" turns config checks off, returned as a
+// negative TTL. set reports whether the variable was given.
+func configTTL(lookup func(string) (string, bool)) (ttl time.Duration, set bool, err error) {
+	v, ok := lookup(envConfigTTL)
+	v = strings.TrimSpace(v)
+	if !ok || v == "" {
+		return 0, false, nil
+	}
+	if strings.EqualFold(v, "off") || v == "0" {
+		return -1, true, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return time.Duration(n) * time.Second, true, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, false, fmt.Errorf("%s=%q: want a duration such as 30s or 5m, a number of seconds, or off", envConfigTTL, v)
+	}
+	if d == 0 {
+		return -1, true, nil
+	}
+	return d, true, nil
+}
+
+// fromRESTAPI reports whether r came through API Gateway's REST API, which
+// has its own WAF and which CloudFront does not front: the origin secret
+// protects the function URL only.
+func fromRESTAPI(r *http.Request) bool {
+	ev, ok := lambdafront.EventFromContext(r.Context())
+	return ok && (ev.Kind == lambdafront.KindREST || ev.Kind == lambdafront.KindRESTStream)
+}
+
+// fileVersions describes config files for logs: name and version only.
+func fileVersions(files []configsource.File) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Name
+		if f.Version != "" {
+			out[i] += " (version " + strings.Trim(f.Version, `"`) + ")"
+		}
+	}
+	return out
+}
+
+func countSet(vals ...string) int {
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// closeAll releases what a generation under construction had acquired when
+// assembling it fails.
+func closeAll(transport *http.Transport, res *awscred.Resolver) {
+	transport.CloseIdleConnections()
+	if res != nil {
+		_ = res.Close()
+	}
+}
+
+var _ http.Handler = (*runtime)(nil)
+
+// Compile-time check that the AWS SDK clients satisfy the interfaces the
+// consumers declare.
+var (
+	_ secrets.GetSecretValueAPI    = (*secretsmanager.Client)(nil)
+	_ configsource.GetObjectAPI    = (*s3.Client)(nil)
+	_ configsource.GetParameterAPI = (*ssm.Client)(nil)
+)

@@ -1,0 +1,257 @@
+package configsource
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// DefaultTTL is how often Current checks for a new config unless told
+// otherwise.
+const DefaultTTL = 30 * time.Second
+
+// MaxSize is the largest config Source reads; a bigger object is refused
+// rather than read into memory.
+const MaxSize = 16 << 20
+
+// GetObjectAPI is the S3 call Source makes; *s3.Client satisfies it.
+type GetObjectAPI interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// GetParameterAPI is the SSM call Source makes; *ssm.Client satisfies it.
+type GetParameterAPI interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}
+
+// Clients are the SDK clients the locations need: S3 for s3:// locations,
+// SSM for ssm: ones. A client no location needs may be nil.
+type Clients struct {
+	S3  GetObjectAPI
+	SSM GetParameterAPI
+}
+
+// Options adjust a Source. A nil *Options means defaults.
+type Options struct {
+	// TTL is the least time between two checks; zero means DefaultTTL, and
+	// a negative TTL means the locations are read once and never checked
+	// again.
+	TTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// File is one config file as last read.
+type File struct {
+	// Name is the location as written (s3://..., ssm:... or the path), for
+	// config messages.
+	Name string
+	// Data is the content. Callers must not modify it.
+	Data []byte
+	// Version identifies the content: the S3 ETag, the SSM parameter
+	// version, or empty for a local file.
+	Version string
+}
+
+// Source reads config files from their locations and reports changes. It is
+// safe for concurrent use.
+type Source struct {
+	locs    []Location
+	clients Clients
+	ttl     time.Duration
+	now     func() time.Time
+
+	mu       sync.Mutex
+	files    []File    // nil until the first successful read
+	next     time.Time // no check before this
+	checking bool
+	first    *flight // the first read, while it runs
+}
+
+type flight struct {
+	done  chan struct{}
+	files []File
+	err   error
+}
+
+// New returns a Source over locs, read in order. It makes no call: the first
+// Current reads them. It fails when a location needs a client that clients
+// does not have.
+func New(locs []Location, clients Clients, opts *Options) (*Source, error) {
+	if len(locs) == 0 {
+		return nil, errors.New("config source: no locations")
+	}
+	for _, l := range locs {
+		if l.Kind == KindS3 && clients.S3 == nil {
+			return nil, fmt.Errorf("config source %s: no S3 client", l)
+		}
+		if l.Kind == KindSSM && clients.SSM == nil {
+			return nil, fmt.Errorf("config source %s: no SSM client", l)
+		}
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.TTL == 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Source{locs: append([]Location(nil), locs...), clients: clients, ttl: o.TTL, now: o.Now}, nil
+}
+
+// Locations returns the locations, in order.
+func (s *Source) Locations() []Location { return append([]Location(nil), s.locs...) }
+
+// Current returns the config files, in location order, and whether this
+// call found them new: true for the call that read them first, and for the
+// call whose check found any of them changed since. Every other call (within
+// the TTL, while another caller checks, or when nothing changed) returns the
+// files as last read and false.
+//
+// The first call reads every location; callers that arrive meanwhile wait
+// for it. After that, the first call once the TTL has passed checks each
+// location conditionally (If-None-Match for S3). When a check fails, Current
+// returns the previous files, false and the error; the next check comes
+// after another TTL. A check that failed only because ctx ended is retried
+// by the next call.
+func (s *Source) Current(ctx context.Context) ([]File, bool, error) {
+	for {
+		s.mu.Lock()
+		if s.files == nil {
+			if f := s.first; f != nil {
+				s.mu.Unlock()
+				select {
+				case <-f.done:
+				case <-ctx.Done():
+					return nil, false, fmt.Errorf("reading config: %w", ctx.Err())
+				}
+				if f.err != nil && isContextErr(f.err) && ctx.Err() == nil {
+					continue // the caller that was reading gave up: read for ourselves
+				}
+				return f.files, false, f.err
+			}
+			f := &flight{done: make(chan struct{})}
+			s.first = f
+			s.mu.Unlock()
+			files, _, err := s.read(ctx, nil)
+			s.mu.Lock()
+			s.first = nil
+			if err == nil {
+				s.files, s.next = files, s.now().Add(s.ttl)
+			}
+			s.mu.Unlock()
+			f.files, f.err = files, err
+			close(f.done)
+			return files, err == nil, err
+		}
+		if s.ttl < 0 || s.checking || s.now().Before(s.next) {
+			files := s.files
+			s.mu.Unlock()
+			return files, false, nil
+		}
+		s.checking = true
+		prev := s.files
+		s.mu.Unlock()
+
+		files, changed, err := s.read(ctx, prev)
+		s.mu.Lock()
+		s.checking = false
+		if err == nil {
+			s.files = files // versions may move while the content stays
+		}
+		if err == nil || !isContextErr(err) {
+			s.next = s.now().Add(s.ttl)
+		}
+		files = s.files
+		s.mu.Unlock()
+		return files, changed, err
+	}
+}
+
+// read reads every location, conditionally against prev when it is set,
+// and reports whether any content differs from prev.
+func (s *Source) read(ctx context.Context, prev []File) ([]File, bool, error) {
+	files := make([]File, len(s.locs))
+	changed := prev == nil
+	for i, l := range s.locs {
+		var p *File
+		if prev != nil {
+			p = &prev[i]
+		}
+		f, err := s.fetch(ctx, l, p)
+		if err != nil {
+			return nil, false, fmt.Errorf("reading config %s: %w", l, err)
+		}
+		if p != nil && bytes.Equal(f.Data, p.Data) {
+			f.Data = p.Data
+		} else {
+			changed = true
+		}
+		files[i] = f
+	}
+	return files, changed, nil
+}
+
+// fetch reads one location; prev, when set, is what it held last time.
+func (s *Source) fetch(ctx context.Context, l Location, prev *File) (File, error) {
+	f := File{Name: l.String()}
+	switch l.Kind {
+	case KindS3:
+		in := &s3.GetObjectInput{Bucket: aws.String(l.Bucket), Key: aws.String(l.Key)}
+		if prev != nil && prev.Version != "" {
+			in.IfNoneMatch = aws.String(prev.Version)
+		}
+		out, err := s.clients.S3.GetObject(ctx, in)
+		if err != nil {
+			var re *smithyhttp.ResponseError
+			if prev != nil && errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotModified {
+				return *prev, nil
+			}
+			return f, err
+		}
+		defer out.Body.Close()
+		data, err := io.ReadAll(io.LimitReader(out.Body, MaxSize+1))
+		if err != nil {
+			return f, err
+		}
+		if len(data) > MaxSize {
+			return f, fmt.Errorf("the object is larger than %d bytes", MaxSize)
+		}
+		f.Data, f.Version = data, aws.ToString(out.ETag)
+	case KindSSM:
+		out, err := s.clients.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(l.Parameter), WithDecryption: aws.Bool(true)})
+		if err != nil {
+			return f, err
+		}
+		if out.Parameter == nil || out.Parameter.Value == nil {
+			return f, errors.New("the parameter has no value")
+		}
+		f.Data, f.Version = []byte(*out.Parameter.Value), strconv.FormatInt(out.Parameter.Version, 10)
+	default:
+		data, err := os.ReadFile(l.Path)
+		if err != nil {
+			return f, err
+		}
+		f.Data = data
+	}
+	return f, nil
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,176 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// DefaultTTL is how long a fetched secret is served before the next Get
+// refreshes it.
+const DefaultTTL = 5 * time.Minute
+
+// retryAfterFailure is how long a previous value keeps being served after a
+// failed refresh before the next attempt (capped at the TTL).
+const retryAfterFailure = 30 * time.Second
+
+// GetSecretValueAPI is the one Secrets Manager call the Cache makes;
+// *secretsmanager.Client satisfies it.
+type GetSecretValueAPI interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// Options adjust a Cache. A nil *Options means defaults.
+type Options struct {
+	// TTL is how long a value is served before it is refreshed; zero means
+	// DefaultTTL.
+	TTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives refresh failures that were answered with the previous
+	// value (ARN and error only); nil discards them.
+	Logger *slog.Logger
+}
+
+// Cache fetches secrets by ARN and keeps each for a TTL. It is safe for
+// concurrent use; the zero value is not usable, call NewCache.
+type Cache struct {
+	client GetSecretValueAPI
+	ttl    time.Duration
+	now    func() time.Time
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	entries map[string]*entry
+}
+
+// entry is one secret's cached value and the fetch under way, if any.
+type entry struct {
+	val     Value
+	ok      bool // val holds a fetched value (possibly stale)
+	expires time.Time
+	flight  *flight
+}
+
+// flight is one GetSecretValue in progress; done closes when it ends.
+type flight struct {
+	done chan struct{}
+	val  Value
+	err  error
+}
+
+// NewCache returns a cache over client. opts may be nil.
+func NewCache(client GetSecretValueAPI, opts *Options) *Cache {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Cache{client: client, ttl: o.TTL, now: o.Now, logger: o.Logger, entries: map[string]*entry{}}
+}
+
+// Get returns the current value of the secret arn, fetching it when it has
+// not been fetched yet or its TTL has passed. Only one fetch per ARN runs at
+// a time: callers that find a refresh under way get the previous value, and
+// callers that find the first fetch under way wait for it (or for ctx).
+//
+// Once a value has been fetched, Get does not fail: a refresh that fails is
+// logged and the previous value is served, retried after a short back-off.
+// Errors, from a first fetch, name the ARN and wrap the SDK's error.
+func (c *Cache) Get(ctx context.Context, arn string) (Value, error) {
+	for {
+		c.mu.Lock()
+		e := c.entries[arn]
+		if e == nil {
+			e = &entry{}
+			c.entries[arn] = e
+		}
+		if e.ok && c.now().Before(e.expires) {
+			v := e.val
+			c.mu.Unlock()
+			return v, nil
+		}
+		if f := e.flight; f != nil {
+			if e.ok { // stale while another caller refreshes
+				v := e.val
+				c.mu.Unlock()
+				return v, nil
+			}
+			c.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return Value{}, fmt.Errorf("reading secret %s: %w", arn, ctx.Err())
+			}
+			if f.err != nil && isContextErr(f.err) && ctx.Err() == nil {
+				continue // the caller that fetched gave up, not Secrets Manager: fetch for ourselves
+			}
+			return f.val, f.err
+		}
+		f := &flight{done: make(chan struct{})}
+		e.flight = f
+		c.mu.Unlock()
+		return c.refresh(ctx, arn, e, f)
+	}
+}
+
+// refresh runs the fetch of flight f for entry e and publishes its outcome.
+func (c *Cache) refresh(ctx context.Context, arn string, e *entry, f *flight) (Value, error) {
+	v, err := c.fetch(ctx, arn)
+	c.mu.Lock()
+	e.flight = nil
+	switch {
+	case err == nil:
+		e.val, e.ok, e.expires = v, true, c.now().Add(c.ttl)
+	case e.ok:
+		// Serve the previous value rather than fail requests. A caller that
+		// gave up is no sign of trouble: leave the expiry, so the next Get
+		// tries again at once.
+		if !isContextErr(err) {
+			e.expires = c.now().Add(min(c.ttl, retryAfterFailure))
+			c.logger.WarnContext(ctx, "refreshing a secret failed; serving the previous value",
+				slog.String("secret_arn", arn), slog.String("error", err.Error()))
+		}
+		v, err = e.val, nil
+	}
+	f.val, f.err = v, err
+	c.mu.Unlock()
+	close(f.done)
+	return v, err
+}
+
+// fetch reads the current version of arn.
+func (c *Cache) fetch(ctx context.Context, arn string) (Value, error) {
+	out, err := c.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return Value{}, fmt.Errorf("reading secret %s: %w", arn, err)
+	}
+	v := Value{arn: arn, version: aws.ToString(out.VersionId)}
+	switch {
+	case out.SecretString != nil:
+		v.s = *out.SecretString
+	case out.SecretBinary != nil:
+		v.s = string(out.SecretBinary)
+	default:
+		return Value{}, fmt.Errorf("reading secret %s: the current version holds neither SecretString nor SecretBinary", arn)
+	}
+	return v, nil
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -113,8 +113,8 @@ type Options struct {
 
 // ProviderKeyNames are the provider API key variables the shipped config and
 // the seeds' env.template reference as os.environ/NAME. The provider-keys
-// secret holds one JSON field per name ("placeholder" until filled) so that
-// config.yaml always resolves; a placeholder key fails at the provider only.
+// secret holds one JSON field per name, empty until filled (the seeds'
+// "placeholder" value in .env counts as unset too).
 var ProviderKeyNames = []string{
 	"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE", "ANTHROPIC_API_KEY",
 	"GROQ_API_KEY", "COHERE_API_KEY", "CO_API_KEY", "HF_TOKEN", "HUGGINGFACE_API_KEY", "DATABRICKS_API_KEY",

@@ -30,7 +30,9 @@ type secrets struct {
 
 // newSecrets creates the generated master key (the seeds' LiteLLMMasterSalt),
 // the provider keys (a JSON object NAME -> key with a field for every name in
-// ProviderKeyNames, "placeholder" until set) and, with CloudFront, the origin
+// ProviderKeyNames, empty until set: the gateway treats an empty value as
+// unset, so such a deployment is listed as unavailable with the variable to
+// set, rather than sending a dummy key upstream) and, with CloudFront, the origin
 // secret. Functions fetch them at run time by ARN; no value is ever put in a
 // function's environment.
 func newSecrets(scope constructs.Construct, o Options) secrets {
@@ -53,7 +55,7 @@ func newSecrets(scope constructs.Construct, o Options) secrets {
 	for _, n := range names {
 		v, ok := o.ProviderKeys[n]
 		if !ok {
-			v = "placeholder"
+			v = ""
 		}
 		// Deploy-time keys land in the template (CloudFormation keeps it
 		// encrypted, but cloudformation:GetTemplate reveals it); README

@@ -122,12 +122,18 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 	httpapi.Health(mux, ready)
 	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now(),
 		Prompts: NewPromptResolver(cfg, rt)}
+	if env.identity != nil {
+		env.identity.wire(cfg, masterKey, mux, groups, dp)
+	}
+	if dp.History, err = newHistory(env.identity, lookup); err != nil {
+		closeAll(transport, b.aws)
+		return nil, err
+	}
 	switch {
 	case groups&GroupDataPlane != 0:
 		dp.Register(mux)
 	case groups&GroupManagement != 0:
-		// The admin function lists models too (the admin UI needs them);
-		// its management routes arrive with the key store.
+		// The admin function lists models too (the admin UI needs them).
 		dp.RegisterModels(mux)
 	}
 	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
@@ -138,7 +144,7 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 // Close releases what New acquired, once the requests in flight end.
 func (a *App) Close() error {
 	a.rt.close()
-	return nil
+	return a.rt.identity.close()
 }
 
 func configPaths(given []string, lookup func(string) (string, bool)) ([]string, error) {

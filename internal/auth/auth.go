@@ -20,7 +20,10 @@ type Role string
 
 // Roles.
 const (
-	RoleProxyAdmin Role = "proxy_admin"
+	RoleProxyAdmin         Role = "proxy_admin"
+	RoleProxyAdminViewer   Role = "proxy_admin_viewer"
+	RoleInternalUser       Role = "internal_user"
+	RoleInternalUserViewer Role = "internal_user_viewer"
 )
 
 // Principal is an authenticated caller.
@@ -29,6 +32,20 @@ type Principal struct {
 	// ("master" for the master key).
 	ID   string
 	Role Role
+	// Kind is how the caller authenticated.
+	Kind Kind
+	// UserID is the user the caller acts as: the key's owner or the JWT's
+	// sub; empty for the master key and for service keys.
+	UserID string
+	// Email is the JWT's email claim, when there is one.
+	Email string
+	// TeamID is the key's team, if any.
+	TeamID string
+	// KeyHash is store.HashKey of the virtual key (never the plaintext).
+	KeyHash string
+	// Scopes are the model lists that must each allow a model (key, user,
+	// team; empty lists are left out): the narrowest wins.
+	Scopes []Scope
 }
 
 // Errors returned by Authenticate; the HTTP layer maps both to 401.
@@ -62,7 +79,7 @@ func (m *MasterKey) Authenticate(_ context.Context, r *http.Request) (*Principal
 	if !m.set || subtle.ConstantTimeCompare(d[:], m.digest[:]) != 1 {
 		return nil, ErrInvalidKey
 	}
-	return &Principal{ID: "master", Role: RoleProxyAdmin}, nil
+	return &Principal{ID: "master", Role: RoleProxyAdmin, Kind: KindMaster}, nil
 }
 
 // KeyFromRequest returns the API key a client sent, from the headers the

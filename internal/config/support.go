@@ -185,7 +185,8 @@ var supportTable = []rule{
 		"supported_endpoints description " + capabilityKeys, status: NotYet, why: whyCapable},
 	{at: "model_list[].model_info", keys: "tags", status: NotYet, why: whyTags},
 	{at: "model_list[].model_info", keys: "tpm rpm", status: NotYet, why: whyLimits},
-	{at: "model_list[].model_info", keys: "access_groups team_id team_public_model_name tier blocked", status: NotYet, why: whyTenancy},
+	{at: "model_list[].model_info", keys: "access_groups", status: Honoured},
+	{at: "model_list[].model_info", keys: "team_id team_public_model_name tier blocked", status: NotYet, why: whyTenancy},
 	{at: "model_list[].model_info", keys: "health_check_model health_check_timeout disable_background_health_check", status: NotYet, why: whyHealth},
 	{at: "model_list[].model_info", keys: "db_model updated_at updated_by created_at created_by metadata " +
 		"ptu_count cost_per_ptu_per_hour ptu_effective_from ptu_effective_to allow_fail_open enable_tag_filtering", status: NotYet, why: whyAdmin},
@@ -208,7 +209,10 @@ var supportTable = []rule{
 		"qdrant_api_key s3_bucket_name s3_region_name s3_api_version s3_use_ssl s3_verify s3_endpoint_url " +
 		"s3_aws_access_key_id s3_aws_secret_access_key s3_aws_session_token s3_path gcs_bucket_name " +
 		"gcs_path_service_account gcs_path disk_cache_dir", status: Replaced, why: whyCacheType},
-	{at: "litellm_settings", keys: "max_budget budget_duration max_internal_user_budget internal_user_budget_duration " +
+	// Defaults for new internal users (internal/tenancy); enforcement of
+	// budgets arrives with spend tracking.
+	{at: "litellm_settings", keys: "max_internal_user_budget internal_user_budget_duration", status: Honoured},
+	{at: "litellm_settings", keys: "max_budget budget_duration " +
 		"max_end_user_budget disable_end_user_cost_tracking disable_end_user_cost_tracking_prometheus_only " +
 		"cost_discount_config", status: NotYet, why: whySpend},
 	{at: "litellm_settings", keys: "success_callback failure_callback service_callback service_callbacks callbacks " +

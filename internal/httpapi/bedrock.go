@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
+	"github.com/tollgate-gw/tollgate/internal/history"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/obs"
 	"github.com/tollgate-gw/tollgate/internal/provider"
@@ -87,8 +88,13 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		writeBedrockError(w, r, err)
 		return
 	}
+	turn, err := d.beginHistory(r, req)
+	if err != nil {
+		writeBedrockError(w, r, err)
+		return
+	}
 	if stream {
-		d.converseStream(w, r, dep, req)
+		d.converseStream(w, r, dep, req, turn)
 		return
 	}
 	upStart := time.Now()
@@ -109,6 +115,10 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		writeBedrockError(w, r, fmt.Errorf("answering %s in Converse's format: %w", dep.Label(), err))
 		return
 	}
+	if turn != nil {
+		d.recordHistory(r, turn, replyOf(resp), false)
+		w.Header().Set(sessionHeader, turn.SessionID)
+	}
 	writeJSON(w, dep, rec, out)
 }
 
@@ -116,8 +126,10 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 // each upstream chunk written and flushed as it arrives. Errors before the
 // first chunk are ordinary Bedrock errors with a status; after it, an
 // exception event ends the stream, which the SDKs raise from the stream's
-// error.
-func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) {
+// error. With a history turn, the x-session-id header names the session
+// and the reply is recorded before the stream ends (marked incomplete if
+// it did not finish).
+func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
 	stream, err := dep.Model.ChatStream(r.Context(), req)
@@ -140,6 +152,17 @@ func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	setServedHeaders(h, dep, rec)
+	var col *history.Collector
+	if turn != nil {
+		col = &history.Collector{}
+		h.Set(sessionHeader, turn.SessionID)
+	}
+	// record stores the turn on every way out below, before the last bytes.
+	record := func(complete bool) {
+		if col != nil {
+			d.recordHistory(r, turn, col.Message(complete), !complete)
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 
 	rc := http.NewResponseController(w)
@@ -156,6 +179,7 @@ func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *
 		if werr := enc.WriteChunk(chunk); werr != nil {
 			if out.err != nil {
 				clientGone(rec, upStart, usage, werr)
+				record(false)
 				return // the deferred Close releases the upstream
 			}
 			// The upstream's chunks cannot be told as Converse events (a
@@ -166,19 +190,25 @@ func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *
 		}
 		if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
 			clientGone(rec, upStart, usage, ferr)
+			record(false)
 			return
+		}
+		if col != nil {
+			col.Add(chunk) // history keeps what the client got
 		}
 	}
 	rec.Upstream = time.Since(upStart)
 	rec.PromptTokens, rec.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
 	if err != nil && err != io.EOF {
 		berr := recordBedrockError(rec, err)
+		record(false)
 		if r.Context().Err() == nil {
 			_ = brwire.WriteStreamError(out, berr)
 			_ = rc.Flush()
 		}
 		return
 	}
+	record(true)
 	_ = enc.Finish(nil, rec.Upstream)
 	_ = rc.Flush()
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/history"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/obs"
 	"github.com/tollgate-gw/tollgate/internal/router"
@@ -21,8 +22,13 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	turn, err := d.beginHistory(r, req)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	if req.Stream {
-		d.chatStream(w, r, dep, req)
+		d.chatStream(w, r, dep, req, turn)
 		return
 	}
 	upStart := time.Now()
@@ -38,7 +44,12 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 	if resp.Usage != nil {
 		rec.PromptTokens, rec.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
 	}
-	writeJSON(w, dep, rec, oai.AppendChatResponse(make([]byte, 0, 1024), resp, nil))
+	var extra []llm.Field
+	if turn != nil {
+		d.recordHistory(r, turn, replyOf(resp), false)
+		extra = sessionField(turn)
+	}
+	writeJSON(w, dep, rec, oai.AppendChatResponse(make([]byte, 0, 1024), resp, extra))
 }
 
 // pick resolves the requested model to a deployment and records it: a
@@ -74,8 +85,10 @@ func setServedHeaders(h http.Header, dep *router.Deployment, rec *obs.Record) {
 
 // chatStream relays a streamed completion as server-sent events, writing
 // each chunk as it arrives. Errors before the first chunk are ordinary HTTP
-// errors; after it, an error event ends the stream.
-func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) {
+// errors; after it, an error event ends the stream. With a history turn,
+// the first chunk carries session_id and the reply is recorded before the
+// stream ends (marked incomplete if it did not finish).
+func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
 	stream, err := dep.Model.ChatStream(r.Context(), req)
@@ -104,6 +117,12 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *rout
 	rc := http.NewResponseController(w)
 	buf := make([]byte, 0, 1024)
 	var usage llm.Usage
+	var col *history.Collector
+	var extra []llm.Field
+	if turn != nil {
+		col, extra = &history.Collector{}, sessionField(turn)
+	}
+	gone := false
 	chunk := first
 	for chunk != nil {
 		if chunk.Model == "" {
@@ -122,12 +141,18 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *rout
 			}
 		}
 		if chunk != nil {
-			buf = oai.AppendChunkEvent(buf[:0], chunk, nil)
+			buf = oai.AppendChunkEvent(buf[:0], chunk, extra)
+			extra = nil
 			if _, werr := w.Write(buf); werr != nil {
+				gone = true
 				break // client gone; the deferred Close cancels the upstream
 			}
 			if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
+				gone = true
 				break
+			}
+			if col != nil {
+				col.Add(chunk) // history keeps what the client got
 			}
 		}
 		chunk, err = stream.Recv()
@@ -137,11 +162,19 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *rout
 	if err != nil && err != io.EOF {
 		ae := toAPIError(err)
 		rec.ErrorType, rec.Error = ae.Type, err.Error()
+		if col != nil {
+			d.recordHistory(r, turn, col.Message(false), true)
+		}
 		if r.Context().Err() == nil {
 			_, _ = w.Write(oai.AppendErrorEvent(buf[:0], oai.ErrorBody{Message: ae.Message, Type: ae.Type, Code: ae.Code, Param: ae.Param}))
 			_ = rc.Flush()
 		}
 		return
+	}
+	if col != nil {
+		// Before [DONE], so a client can continue the session once its
+		// stream has ended.
+		d.recordHistory(r, turn, col.Message(!gone), gone)
 	}
 	_ = oai.WriteDone(w)
 	_ = rc.Flush()

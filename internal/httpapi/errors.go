@@ -69,6 +69,9 @@ func toAPIError(err error) *Error {
 	case errors.Is(err, router.ErrModelNotFound):
 		return &Error{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found", Param: "model",
 			Message: err.Error() + ": it is not configured on this gateway; GET /v1/models lists the models you can use", Err: err}
+	case errors.Is(err, auth.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "auth_unavailable",
+			Message: "credentials could not be checked right now; retry shortly", RetryAfter: 1, Err: err}
 	case errors.Is(err, auth.ErrMissingKey), errors.Is(err, auth.ErrInvalidKey):
 		return &Error{Status: http.StatusUnauthorized, Type: "authentication_error", Code: "invalid_api_key", Message: err.Error(), Err: err}
 	case errors.Is(err, context.DeadlineExceeded):

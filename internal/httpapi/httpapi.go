@@ -38,6 +38,23 @@ type DataPlane struct {
 	// Prompts runs Bedrock managed-prompt ARNs named as models; nil means
 	// prompt ARNs are unknown models.
 	Prompts PromptResolver
+	// Access decides which models the caller may use (a *tenancy.Models);
+	// nil means every caller may use every model.
+	Access ModelAccess
+	// History keeps chat sessions (enable_history, session_id and the
+	// history endpoints); nil means chat history is off: requests' history
+	// fields are ignored and the history endpoints answer 501.
+	History *History
+}
+
+// ModelAccess checks a principal's model lists (key, user, team) against
+// a model. It reads only the principal, which authentication put in the
+// request context, so the check costs no I/O.
+type ModelAccess interface {
+	// CheckModel returns an error naming the model when p may not use it.
+	CheckModel(p *auth.Principal, model string) error
+	// FilterModels returns the names p may use.
+	FilterModels(p *auth.Principal, names []string) []string
 }
 
 // Register mounts the data-plane routes on mux.
@@ -49,6 +66,7 @@ func (d *DataPlane) Register(mux *http.ServeMux) {
 	handle(mux, "POST", "/v1/images/generations", d.authed(d.images))
 	handle(mux, "POST", "/images/generations", d.authed(d.images))
 	d.registerBedrock(mux)
+	d.registerHistory(mux)
 	d.RegisterModels(mux)
 }
 

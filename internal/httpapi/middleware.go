@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/obs"
 )
 
@@ -115,7 +116,7 @@ func (d *DataPlane) authedWith(fail func(http.ResponseWriter, *http.Request, err
 			return
 		}
 		obs.RecordFrom(r.Context()).Principal = p.ID
-		h(w, r)
+		h(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	}
 }
 

@@ -4,12 +4,17 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/tollgate-gw/tollgate/internal/auth"
+
 	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
 // listModels serves GET /v1/models: every model group, in OpenAI's shape.
 func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
 	names := d.Router.Models()
+	if d.Access != nil {
+		names = d.Access.FilterModels(auth.FromContext(r.Context()), names)
+	}
 	models := make([]oai.Model, len(names))
 	for i, name := range names {
 		models[i] = d.model(name)
@@ -20,7 +25,7 @@ func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
 // getModel serves GET /v1/models/{id}; ids may contain slashes.
 func (d *DataPlane) getModel(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("id")
-	if _, ok := d.Router.Group(name); !ok {
+	if _, ok := d.Router.Group(name); !ok || d.checkModel(r, name) != nil {
 		writeError(w, r, &Error{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found", Param: "model",
 			Message: "model " + strconv.Quote(name) + " not found: GET /v1/models lists the models you can use"})
 		return

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/obs"
 	"github.com/tollgate-gw/tollgate/internal/router"
 )
@@ -29,5 +30,21 @@ func decodeAndPick[T any](d *DataPlane, w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return zero, nil, err
 	}
+	if err := d.checkModel(r, name); err != nil {
+		return zero, nil, err
+	}
 	return req, dep, nil
+}
+
+// checkModel refuses a model the caller's key, user or team does not
+// allow, with a 403 that names it.
+func (d *DataPlane) checkModel(r *http.Request, model string) error {
+	if d.Access == nil {
+		return nil
+	}
+	if err := d.Access.CheckModel(auth.FromContext(r.Context()), model); err != nil {
+		return &Error{Status: http.StatusForbidden, Type: "permission_error", Code: "model_not_allowed", Param: "model",
+			Message: err.Error(), Err: err}
+	}
+	return nil
 }

@@ -1,0 +1,323 @@
+package app
+
+// Identity: the key store, the warm-container cache of key lookups and the
+// OIDC verifier. They are built once per process, not per config
+// generation: the embedded store's file is locked by the process that
+// opens it, the cache must see every invalidation, and the verifier keeps
+// the issuer's key set.
+//
+// Environment:
+//   - TOLLGATE_STORE: "embedded" (default) or "dynamodb".
+//   - TOLLGATE_DATA_DIR: the embedded store's directory (default .tollgate).
+//   - TOLLGATE_STATE_TABLE, TOLLGATE_SPEND_TABLE, TOLLGATE_CACHE_TABLE: the
+//     DynamoDB tables (AWS_ENDPOINT_URL_DYNAMODB is honoured by the SDK).
+//   - TOLLGATE_KEY_CACHE_TTL: how long a key lookup is reused in a warm
+//     container (Go duration, default 5s; 0 or "off" disables the cache).
+//     A key revoked or blocked in another container is refused here within
+//     this bound; in the same container at once.
+//   - OKTA_ISSUER, OKTA_AUDIENCE: turn on OIDC JWT authentication.
+//
+// The store opens on first use (the first virtual key, JWT user or
+// management call), so a gateway used only with the master key never
+// touches it, and a store that cannot be opened answers 503 on those
+// requests instead of failing start-up.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/auth/oidc"
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/httpapi"
+	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/store/dynamo"
+	"github.com/tollgate-gw/tollgate/internal/store/embedded"
+	"github.com/tollgate-gw/tollgate/internal/tenancy"
+)
+
+// Environment variables identity reads.
+const (
+	envStore         = "TOLLGATE_STORE"
+	envDataDir       = "TOLLGATE_DATA_DIR"
+	envKeyCacheTTL   = "TOLLGATE_KEY_CACHE_TTL"
+	defaultLocalData = ".tollgate"
+)
+
+// identity is the process-wide authentication and tenancy state.
+type identity struct {
+	store *lazyStore
+	keys  *auth.Keys
+	jwt   *oidc.Verifier // nil: JWTs are refused
+}
+
+// newIdentity reads the environment; it does no I/O.
+func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*identity, error) {
+	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
+	ttl := auth.DefaultKeyCacheTTL
+	switch v := get(envKeyCacheTTL); v {
+	case "":
+	case "off", "0":
+		ttl = -1
+	default:
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("%s=%q: want a duration such as 5s, or off", envKeyCacheTTL, v)
+		}
+		ttl = d
+		if d == 0 {
+			ttl = -1
+		}
+	}
+	ls := &lazyStore{}
+	switch kind := get(envStore); kind {
+	case "", "embedded":
+		dir := get(envDataDir)
+		if dir == "" {
+			dir = defaultLocalData
+		}
+		ls.open = func(context.Context) (*store.Store, error) { return embedded.Open(dir, nil) }
+		ls.desc = "embedded store in " + dir
+	case "dynamodb":
+		tables, err := dynamo.TablesFromEnv(get)
+		if err != nil {
+			return nil, err
+		}
+		ls.open = func(ctx context.Context) (*store.Store, error) {
+			cfg, err := awsconfig.LoadDefaultConfig(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+			}
+			return dynamo.New(dynamodb.NewFromConfig(cfg), tables, nil), nil
+		}
+		ls.desc = "DynamoDB table " + tables.State
+	default:
+		return nil, fmt.Errorf("%s=%q: want embedded or dynamodb", envStore, kind)
+	}
+	id := &identity{store: ls, keys: auth.NewKeys(ls, &auth.KeysOptions{TTL: ttl})}
+	if cfg, ok := oidc.ConfigFromEnv(lookup); ok {
+		v, err := oidc.New(cfg, &oidc.Options{Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("OKTA_ISSUER/OKTA_AUDIENCE: %w", err)
+		}
+		id.jwt = v
+		logger.Info("JWT authentication on", slog.String("issuer", v.Issuer()))
+	}
+	return id, nil
+}
+
+// wire builds one generation's authenticator, model access and management
+// routes from the process-wide identity.
+func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMux, groups Groups, dp *httpapi.DataPlane) {
+	var jwt auth.TokenVerifier
+	if id.jwt != nil {
+		jwt = id.jwt
+	}
+	authn := auth.NewAuthenticator(auth.NewMasterKey(masterKey), jwt, id.keys)
+	models := tenancy.NewModels(cfg.ModelList)
+	dp.Auth, dp.Access = authn, models
+	if groups&GroupManagement != 0 {
+		svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: tenancy.DefaultsFromConfig(cfg)})
+		(&httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes}).Register(mux)
+	}
+}
+
+func (id *identity) close() error {
+	if id == nil {
+		return nil
+	}
+	return id.store.close()
+}
+
+// lazyStore opens the store on first use and then delegates to it. A
+// failed open is retried by the next request.
+type lazyStore struct {
+	open func(context.Context) (*store.Store, error)
+	desc string
+	mu   sync.Mutex
+	s    atomic.Pointer[store.Store]
+}
+
+func (l *lazyStore) get(ctx context.Context) (*store.Store, error) {
+	if s := l.s.Load(); s != nil {
+		return s, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := l.s.Load(); s != nil {
+		return s, nil
+	}
+	s, err := l.open(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening the %s: %v", store.ErrUnavailable, l.desc, err)
+	}
+	l.s.Store(s)
+	return s, nil
+}
+
+func (l *lazyStore) close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := l.s.Swap(nil); s != nil {
+		return s.Close()
+	}
+	return nil
+}
+
+var (
+	_ tenancy.Store = (*lazyStore)(nil)
+	_ auth.KeyStore = (*lazyStore)(nil)
+)
+
+func (l *lazyStore) CreateKey(ctx context.Context, k *store.Key) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.CreateKey(ctx, k)
+}
+
+func (l *lazyStore) GetKey(ctx context.Context, hash string) (*store.Key, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.GetKey(ctx, hash)
+}
+
+func (l *lazyStore) UpdateKey(ctx context.Context, k *store.Key) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.UpdateKey(ctx, k)
+}
+
+func (l *lazyStore) DeleteKey(ctx context.Context, hash string, version int64) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.DeleteKey(ctx, hash, version)
+}
+
+func (l *lazyStore) ListKeys(ctx context.Context, f store.KeyFilter, p store.Page) ([]*store.Key, string, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.ListKeys(ctx, f, p)
+}
+
+func (l *lazyStore) CreateUser(ctx context.Context, u *store.User) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.CreateUser(ctx, u)
+}
+
+func (l *lazyStore) GetUser(ctx context.Context, id string) (*store.User, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.GetUser(ctx, id)
+}
+
+func (l *lazyStore) UpdateUser(ctx context.Context, u *store.User) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.UpdateUser(ctx, u)
+}
+
+func (l *lazyStore) DeleteUser(ctx context.Context, id string, version int64) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.DeleteUser(ctx, id, version)
+}
+
+func (l *lazyStore) ListUsers(ctx context.Context, p store.Page) ([]*store.User, string, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.ListUsers(ctx, p)
+}
+
+func (l *lazyStore) CreateTeam(ctx context.Context, t *store.Team) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.CreateTeam(ctx, t)
+}
+
+func (l *lazyStore) GetTeam(ctx context.Context, id string) (*store.Team, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.GetTeam(ctx, id)
+}
+
+func (l *lazyStore) UpdateTeam(ctx context.Context, t *store.Team) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.UpdateTeam(ctx, t)
+}
+
+func (l *lazyStore) DeleteTeam(ctx context.Context, id string, version int64) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.DeleteTeam(ctx, id, version)
+}
+
+func (l *lazyStore) ListTeams(ctx context.Context, p store.Page) ([]*store.Team, string, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.ListTeams(ctx, p)
+}
+
+func (l *lazyStore) PutTeamMember(ctx context.Context, m store.Member) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.PutTeamMember(ctx, m)
+}
+
+func (l *lazyStore) RemoveTeamMember(ctx context.Context, teamID, userID string) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.RemoveTeamMember(ctx, teamID, userID)
+}
+
+func (l *lazyStore) UserTeams(ctx context.Context, userID string) ([]store.Member, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.UserTeams(ctx, userID)
+}

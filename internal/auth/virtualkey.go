@@ -1,0 +1,291 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/store"
+)
+
+// keyPrefix starts every virtual key, as LiteLLM's do.
+const keyPrefix = "sk-"
+
+// keyBytes is the entropy of a virtual key: 256 bits.
+const keyBytes = 32
+
+// keyLen is the length of a generated key: the prefix and 32 bytes in
+// unpadded base64url.
+var keyLen = len(keyPrefix) + base64.RawURLEncoding.EncodedLen(keyBytes)
+
+// NewKey returns a new virtual key: "sk-" and 256 random bits from
+// crypto/rand, base64url-encoded. Only its hash (store.HashKey) is stored.
+func NewKey() string {
+	var b [keyBytes]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return keyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// LooksLikeKey reports whether s has the shape NewKey produces. Anything
+// else cannot be a virtual key, so it is refused without a store lookup:
+// junk credentials never cost a database read.
+func LooksLikeKey(s string) bool {
+	if len(s) != keyLen || s[:len(keyPrefix)] != keyPrefix {
+		return false
+	}
+	for i := len(keyPrefix); i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// KeyStore is what key authentication reads.
+type KeyStore interface {
+	GetKey(ctx context.Context, hash string) (*store.Key, error)
+	GetUser(ctx context.Context, id string) (*store.User, error)
+	GetTeam(ctx context.Context, id string) (*store.Team, error)
+}
+
+// DefaultKeyCacheTTL is how long a warm container trusts a key lookup.
+const DefaultKeyCacheTTL = 5 * time.Second
+
+// defaultMaxEntries bounds the cache, so a flood of made-up keys cannot
+// grow it without limit.
+const defaultMaxEntries = 10000
+
+// KeysOptions tune Keys; nil or zero fields mean defaults.
+type KeysOptions struct {
+	// TTL is how long a lookup (found or not) is reused; DefaultKeyCacheTTL
+	// when zero, no caching when negative.
+	TTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxEntries bounds the cache (default 10000).
+	MaxEntries int
+}
+
+// Keys authenticates virtual keys against the store, with a warm-container
+// cache of lookups (the key with its user and team).
+//
+// Consistency: a change made through this container (update, delete,
+// block, user or team changes) invalidates the affected entries at once. A
+// change made in another container (another Lambda instance) is seen here
+// when the entry expires, so a revoked or blocked key is refused everywhere
+// within TTL (default 5 s) of the change.
+type Keys struct {
+	st  KeyStore
+	ttl time.Duration
+	now func() time.Time
+	max int
+
+	mu      sync.Mutex
+	entries map[string]*keyEntry // by key hash; "user:"+id for JWT users
+}
+
+// keyEntry is a cached lookup. The records are shared and read-only.
+type keyEntry struct {
+	key   *store.Key
+	user  *store.User
+	team  *store.Team
+	err   error // a refusal (not found, user gone), cached like a hit
+	until time.Time
+}
+
+// NewKeys returns a key authenticator over st.
+func NewKeys(st KeyStore, opts *KeysOptions) *Keys {
+	k := &Keys{st: st, ttl: DefaultKeyCacheTTL, now: time.Now, max: defaultMaxEntries, entries: map[string]*keyEntry{}}
+	if opts != nil {
+		if opts.TTL != 0 {
+			k.ttl = opts.TTL
+		}
+		if opts.Now != nil {
+			k.now = opts.Now
+		}
+		if opts.MaxEntries > 0 {
+			k.max = opts.MaxEntries
+		}
+	}
+	return k
+}
+
+// Principal authenticates a virtual key's plaintext.
+func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, error) {
+	hash := store.HashKey(plaintext)
+	e, err := k.lookup(ctx, hash, func(ctx context.Context) (*keyEntry, error) { return k.loadKey(ctx, hash) })
+	if err != nil {
+		return nil, err
+	}
+	key := e.key
+	name := key.KeyName
+	if name == "" {
+		name = "key " + store.KeyNameOfHash(hash)
+	}
+	if key.Blocked {
+		return nil, &RefusedError{Reason: name + " is blocked"}
+	}
+	if key.Expires != nil && !k.now().Before(*key.Expires) {
+		return nil, &RefusedError{Reason: fmt.Sprintf("%s expired at %s", name, key.Expires.UTC().Format(time.RFC3339))}
+	}
+	if e.user != nil && e.user.Blocked {
+		return nil, &RefusedError{Reason: "the key's user " + e.user.UserID + " is blocked"}
+	}
+	if e.team != nil && e.team.Blocked {
+		return nil, &RefusedError{Reason: "the key's team " + e.team.TeamID + " is blocked"}
+	}
+	p := &Principal{ID: "key:" + store.KeyNameOfHash(hash), Kind: KindKey, UserID: key.UserID, TeamID: key.TeamID, KeyHash: hash}
+	if key.UserID != "" {
+		p.Role = RoleInternalUser
+		if e.user != nil && e.user.Role != "" {
+			p.Role = Role(e.user.Role)
+		}
+	}
+	p.Scopes = appendScope(p.Scopes, "key", key.Models)
+	if e.user != nil {
+		p.Scopes = appendScope(p.Scopes, "user", e.user.Models)
+	}
+	if e.team != nil {
+		p.Scopes = appendScope(p.Scopes, "team", e.team.Models)
+	}
+	return p, nil
+}
+
+// User returns the user record of a JWT caller (nil when they have not
+// been created yet), through the same cache.
+func (k *Keys) User(ctx context.Context, id string) (*store.User, error) {
+	e, err := k.lookup(ctx, "user:"+id, func(ctx context.Context) (*keyEntry, error) {
+		u, err := k.st.GetUser(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return &keyEntry{}, nil
+		case err != nil:
+			return nil, unavailable("looking up user", err)
+		}
+		return &keyEntry{user: u}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.user, nil
+}
+
+func appendScope(s []Scope, level string, models []string) []Scope {
+	if len(models) == 0 {
+		return s
+	}
+	return append(s, Scope{Level: level, Models: models})
+}
+
+// lookup returns the cached entry for id or loads it. Refusals are cached
+// too; store failures are not.
+func (k *Keys) lookup(ctx context.Context, id string, load func(context.Context) (*keyEntry, error)) (*keyEntry, error) {
+	now := k.now()
+	if k.ttl > 0 {
+		k.mu.Lock()
+		e := k.entries[id]
+		k.mu.Unlock()
+		if e != nil && now.Before(e.until) {
+			return e, e.err
+		}
+	}
+	e, err := load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if k.ttl > 0 {
+		e.until = now.Add(k.ttl)
+		k.mu.Lock()
+		if len(k.entries) >= k.max {
+			k.evictLocked(now)
+		}
+		k.entries[id] = e
+		k.mu.Unlock()
+	}
+	return e, e.err
+}
+
+// evictLocked drops expired entries, and everything if none had expired:
+// a full cache only costs some reloads.
+func (k *Keys) evictLocked(now time.Time) {
+	for id, e := range k.entries {
+		if !now.Before(e.until) {
+			delete(k.entries, id)
+		}
+	}
+	if len(k.entries) >= k.max {
+		clear(k.entries)
+	}
+}
+
+func (k *Keys) loadKey(ctx context.Context, hash string) (*keyEntry, error) {
+	key, err := k.st.GetKey(ctx, hash)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &keyEntry{err: ErrInvalidKey}, nil
+	case err != nil:
+		return nil, unavailable("looking up key", err)
+	}
+	e := &keyEntry{key: key}
+	if key.UserID != "" {
+		u, err := k.st.GetUser(ctx, key.UserID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return &keyEntry{err: &RefusedError{Reason: "the key's user " + key.UserID + " no longer exists"}}, nil
+		case err != nil:
+			return nil, unavailable("looking up the key's user", err)
+		}
+		e.user = u
+	}
+	if key.TeamID != "" {
+		t, err := k.st.GetTeam(ctx, key.TeamID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return &keyEntry{err: &RefusedError{Reason: "the key's team " + key.TeamID + " no longer exists"}}, nil
+		case err != nil:
+			return nil, unavailable("looking up the key's team", err)
+		}
+		e.team = t
+	}
+	return e, nil
+}
+
+func unavailable(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)
+}
+
+// InvalidateKey drops the cached lookup of a key (after an update, block
+// or delete in this container).
+func (k *Keys) InvalidateKey(hash string) {
+	k.mu.Lock()
+	delete(k.entries, hash)
+	k.mu.Unlock()
+}
+
+// InvalidateUser drops every cached lookup that involves the user.
+func (k *Keys) InvalidateUser(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.entries, "user:"+id)
+	for h, e := range k.entries {
+		if e.key != nil && e.key.UserID == id {
+			delete(k.entries, h)
+		}
+	}
+}
+
+// InvalidateTeam drops every cached lookup that involves the team.
+func (k *Keys) InvalidateTeam(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for h, e := range k.entries {
+		if e.key != nil && e.key.TeamID == id {
+			delete(k.entries, h)
+		}
+	}
+}

@@ -1,0 +1,272 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/obs"
+	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/tenancy"
+)
+
+// ManagementService is what the management routes call (a
+// *tenancy.Service). Every method applies the role table and the isolation
+// rules itself; the handlers only decode and render.
+type ManagementService interface {
+	GenerateKey(ctx context.Context, p *auth.Principal, req *tenancy.KeyRequest) (*tenancy.KeyView, error)
+	UpdateKey(ctx context.Context, p *auth.Principal, req *tenancy.KeyRequest) (*tenancy.KeyView, error)
+	DeleteKeys(ctx context.Context, p *auth.Principal, req *tenancy.DeleteKeysRequest) (*tenancy.DeleteKeysResponse, error)
+	KeyInfo(ctx context.Context, p *auth.Principal, ref string) (*tenancy.KeyInfoResponse, error)
+	ListKeys(ctx context.Context, p *auth.Principal, q tenancy.KeyListQuery) (*tenancy.KeyList, error)
+	BlockKey(ctx context.Context, p *auth.Principal, ref string, blocked bool) (*tenancy.KeyView, error)
+	RegenerateKey(ctx context.Context, p *auth.Principal, req *tenancy.KeyRequest) (*tenancy.KeyView, error)
+
+	NewUser(ctx context.Context, p *auth.Principal, req *tenancy.UserRequest) (*tenancy.NewUserResponse, error)
+	UserInfo(ctx context.Context, p *auth.Principal, userID string) (*tenancy.UserInfoResponse, error)
+	UpdateUser(ctx context.Context, p *auth.Principal, req *tenancy.UserRequest) (*tenancy.UserView, error)
+	DeleteUsers(ctx context.Context, p *auth.Principal, req *tenancy.DeleteUsersRequest) (*tenancy.DeleteUsersResponse, error)
+	ListUsers(ctx context.Context, p *auth.Principal, page, size int) (*tenancy.UserListResponse, error)
+
+	NewTeam(ctx context.Context, p *auth.Principal, req *tenancy.TeamRequest) (*tenancy.TeamView, error)
+	UpdateTeam(ctx context.Context, p *auth.Principal, req *tenancy.TeamRequest) (*tenancy.TeamView, error)
+	DeleteTeams(ctx context.Context, p *auth.Principal, req *tenancy.DeleteTeamsRequest) (*tenancy.DeleteTeamsResponse, error)
+	TeamInfo(ctx context.Context, p *auth.Principal, teamID string) (*tenancy.TeamInfoResponse, error)
+	ListTeams(ctx context.Context, p *auth.Principal) ([]tenancy.TeamView, error)
+	AddMembers(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.TeamView, error)
+	DeleteMember(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.TeamView, error)
+
+	ModelInfo(p *auth.Principal, endpoint, model string) (*tenancy.ModelInfoResponse, error)
+}
+
+// Management is the management route group (/key/*, /user/*, /team/*,
+// /model/info), LiteLLM-compatible.
+type Management struct {
+	Service ManagementService
+	Auth    Authenticator
+	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// Register mounts the management routes on mux.
+func (m *Management) Register(mux *http.ServeMux) {
+	post := func(path string, h func(*http.Request, *auth.Principal) (any, error)) {
+		handle(mux, "POST", path, m.serve(h))
+	}
+	get := func(path string, h func(*http.Request, *auth.Principal) (any, error)) {
+		handle(mux, "GET", path, m.serve(h))
+	}
+	s := m.Service
+	post(tenancy.EpKeyGenerate, decodeCall(m, s.GenerateKey))
+	post(tenancy.EpKeyUpdate, decodeCall(m, s.UpdateKey))
+	post(tenancy.EpKeyDelete, decodeCall(m, s.DeleteKeys))
+	post(tenancy.EpKeyRegenerate, decodeCall(m, s.RegenerateKey))
+	get(tenancy.EpKeyInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+		return s.KeyInfo(r.Context(), p, r.URL.Query().Get("key"))
+	})
+	get(tenancy.EpKeyList, m.listKeys)
+	for path, blocked := range map[string]bool{tenancy.EpKeyBlock: true, tenancy.EpKeyUnblock: false} {
+		post(path, func(r *http.Request, p *auth.Principal) (any, error) {
+			var req struct {
+				Key string `json:"key"`
+			}
+			if err := m.decode(r, &req); err != nil {
+				return nil, err
+			}
+			return s.BlockKey(r.Context(), p, req.Key, blocked)
+		})
+	}
+
+	post(tenancy.EpUserNew, decodeCall(m, s.NewUser))
+	post(tenancy.EpUserUpdate, decodeCall(m, s.UpdateUser))
+	post(tenancy.EpUserDelete, decodeCall(m, s.DeleteUsers))
+	get(tenancy.EpUserInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+		return s.UserInfo(r.Context(), p, r.URL.Query().Get("user_id"))
+	})
+	get(tenancy.EpUserList, func(r *http.Request, p *auth.Principal) (any, error) {
+		page, size, err := pageParams(r)
+		if err != nil {
+			return nil, err
+		}
+		return s.ListUsers(r.Context(), p, page, size)
+	})
+
+	post(tenancy.EpTeamNew, decodeCall(m, s.NewTeam))
+	post(tenancy.EpTeamUpdate, decodeCall(m, s.UpdateTeam))
+	post(tenancy.EpTeamDelete, decodeCall(m, s.DeleteTeams))
+	post(tenancy.EpTeamMemberAdd, decodeCall(m, s.AddMembers))
+	post(tenancy.EpTeamMemberDel, decodeCall(m, s.DeleteMember))
+	get(tenancy.EpTeamInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+		return s.TeamInfo(r.Context(), p, r.URL.Query().Get("team_id"))
+	})
+	get(tenancy.EpTeamList, func(r *http.Request, p *auth.Principal) (any, error) {
+		return s.ListTeams(r.Context(), p)
+	})
+
+	for _, path := range []string{tenancy.EpModelInfo, tenancy.EpModelInfoV1} {
+		get(path, func(r *http.Request, p *auth.Principal) (any, error) {
+			return s.ModelInfo(p, path, r.URL.Query().Get("model"))
+		})
+	}
+}
+
+// decodeCall adapts a service method that takes a JSON body.
+func decodeCall[Req, Resp any](m *Management, call func(context.Context, *auth.Principal, *Req) (Resp, error)) func(*http.Request, *auth.Principal) (any, error) {
+	return func(r *http.Request, p *auth.Principal) (any, error) {
+		req := new(Req)
+		if err := m.decode(r, req); err != nil {
+			return nil, err
+		}
+		return call(r.Context(), p, req)
+	}
+}
+
+// keyListPage is /key/list's answer: hashes, or whole keys with
+// return_full_object=true, as LiteLLM answers.
+type keyListPage[T any] struct {
+	Keys        []T `json:"keys"`
+	TotalCount  int `json:"total_count"`
+	CurrentPage int `json:"current_page"`
+	TotalPages  int `json:"total_pages"`
+}
+
+func (m *Management) listKeys(r *http.Request, p *auth.Principal) (any, error) {
+	q := r.URL.Query()
+	page, size, err := pageParams(r)
+	if err != nil {
+		return nil, err
+	}
+	list, err := m.Service.ListKeys(r.Context(), p, tenancy.KeyListQuery{UserID: q.Get("user_id"), TeamID: q.Get("team_id"),
+		KeyAlias: q.Get("key_alias"), Page: page, Size: size})
+	if err != nil {
+		return nil, err
+	}
+	if full, _ := strconv.ParseBool(q.Get("return_full_object")); full {
+		return keyListPage[tenancy.KeyView]{Keys: list.Keys, TotalCount: list.Total, CurrentPage: list.Page, TotalPages: list.PageCount}, nil
+	}
+	hashes := make([]string, len(list.Keys))
+	for i, k := range list.Keys {
+		hashes[i] = k.Token
+	}
+	return keyListPage[string]{Keys: hashes, TotalCount: list.Total, CurrentPage: list.Page, TotalPages: list.PageCount}, nil
+}
+
+func pageParams(r *http.Request) (page, size int, err error) {
+	q := r.URL.Query()
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"page", &page}, {"size", &size}, {"page_size", &size}} {
+		v := q.Get(f.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, 0, badRequest(f.name, "%s must be a whole number of 1 or more, got %q", f.name, v)
+		}
+		*f.dst = n
+	}
+	return page, size, nil
+}
+
+// serve authenticates, runs h and renders its result as JSON or its error
+// in OpenAI's error shape.
+func (m *Management) serve(h func(*http.Request, *auth.Principal) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := m.Auth.Authenticate(r.Context(), r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		obs.RecordFrom(r.Context()).Principal = p.ID
+		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+		out, err := h(r, p)
+		if err != nil {
+			writeError(w, r, manageError(err))
+			return
+		}
+		body, err := json.Marshal(out)
+		if err != nil {
+			writeError(w, r, fmt.Errorf("encoding the response: %w", err))
+			return
+		}
+		writeRaw(w, body)
+	}
+}
+
+// decode reads a JSON body into v. Unknown fields are ignored, as LiteLLM
+// ignores them; a wrong type names the field.
+func (m *Management) decode(r *http.Request, v any) error {
+	limit := m.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+		return &Error{Status: http.StatusUnsupportedMediaType, Type: "invalid_request_error", Code: "unsupported_media_type",
+			Message: "Content-Type " + ct + " is not supported: send the body as JSON with 'Content-Type: application/json'"}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: "reading request body", Err: err}
+	}
+	if int64(len(body)) > limit {
+		return tooLarge(limit)
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := jsonField(te.Field)
+			return badRequest(field, "%s: expected %s, got a JSON %s", field, te.Type, te.Value)
+		}
+		return badRequest("", "request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// manageError gives management errors their status: the service's own
+// refusals, and store failures that reach here unclassified.
+func manageError(err error) error {
+	var te *tenancy.Error
+	if errors.As(err, &te) {
+		e := &Error{Param: te.Field, Message: te.Message, Err: err}
+		switch {
+		case errors.Is(te.Kind, tenancy.ErrForbidden):
+			e.Status, e.Type, e.Code = http.StatusForbidden, "permission_error", "forbidden"
+		case errors.Is(te.Kind, tenancy.ErrNotFound):
+			e.Status, e.Type, e.Code = http.StatusNotFound, "invalid_request_error", "not_found"
+		case errors.Is(te.Kind, tenancy.ErrConflict):
+			e.Status, e.Type, e.Code = http.StatusConflict, "invalid_request_error", "conflict"
+		default:
+			e.Status, e.Type = http.StatusBadRequest, "invalid_request_error"
+		}
+		return e
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		return &Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "store_unavailable",
+			Message: "the key store is unavailable; retry shortly", RetryAfter: 1, Err: err}
+	}
+	return err
+}
+
+// jsonField drops the Go names of embedded structs from a decode error's
+// field path ("LimitsInput.max_budget" is "max_budget" on the wire).
+func jsonField(path string) string {
+	parts := strings.Split(path, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && !(p[0] >= 'A' && p[0] <= 'Z') {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
+}

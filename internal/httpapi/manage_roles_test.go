@@ -1,0 +1,119 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/tenancy"
+)
+
+// The callers of the role matrix, one per column.
+var matrixCallers = []struct {
+	name     string
+	userRole string // the proxy role of the caller's user
+	teamRole string // the caller's role in the fixture team
+}{
+	{"master", "internal_user", "user"},
+	{"proxy_admin", "proxy_admin", "user"},
+	{"proxy_admin_viewer", "proxy_admin_viewer", "user"},
+	{"internal_user", "internal_user", "user"},
+	{"team_admin", "internal_user", "admin"},
+	{"internal_user_viewer", "internal_user_viewer", "user"},
+	{"service_key", "internal_user", "user"},
+}
+
+// TestManagementRoleMatrix calls every management endpoint as every kind
+// of caller, each on a fresh fixture of its own records (its user U with
+// a second key K2, another user U2, a team T holding both), and checks
+// allowed (A: 200; C: allowed but 409, self sign-up of an existing user)
+// or forbidden (-: 403). Columns follow matrixCallers.
+func TestManagementRoleMatrix(t *testing.T) {
+	tests := []struct {
+		method, path, body string
+		want               string
+	}{
+		{"POST", "/key/generate", `{"user_id":"{U}"}`, "AA-AA--"},
+		{"POST", "/key/update", `{"key":"{K2}","key_alias":"renamed"}`, "AA-AA--"},
+		{"POST", "/key/delete", `{"keys":["{K2}"]}`, "AA-AA--"},
+		{"GET", "/key/info?key={K2}", "", "AAAAAA-"},
+		{"GET", "/key/list?user_id={U}", "", "AAAAAA-"},
+		{"POST", "/key/block", `{"key":"{K2}"}`, "AA-----"},
+		{"POST", "/key/unblock", `{"key":"{K2}"}`, "AA-----"},
+		{"POST", "/key/regenerate", `{"key":"{K2}"}`, "AA-AA--"},
+		{"POST", "/user/new", `{}`, "AA-CC--"},
+		{"GET", "/user/info?user_id={U}", "", "AAAAAA-"},
+		{"POST", "/user/update", `{"user_id":"{U}","user_alias":"x"}`, "AA-----"},
+		{"POST", "/user/delete", `{"user_ids":["{U2}"]}`, "AA-----"},
+		{"GET", "/user/list", "", "AAA----"},
+		{"POST", "/team/new", `{"team_alias":"new"}`, "AA-----"},
+		{"POST", "/team/update", `{"team_id":"{T}","team_alias":"renamed"}`, "AA--A--"},
+		{"POST", "/team/delete", `{"team_ids":["{T}"]}`, "AA-----"},
+		{"GET", "/team/info?team_id={T}", "", "AAAAAA-"},
+		{"GET", "/team/list", "", "AAAAAA-"},
+		{"POST", "/team/member_add", `{"team_id":"{T}","member":{"user_id":"{U3}","role":"user"}}`, "AA--A--"},
+		{"POST", "/team/member_delete", `{"team_id":"{T}","user_id":"{U2}"}`, "AA--A--"},
+		{"GET", "/model/info", "", "AAAAAA-"},
+		{"GET", "/v1/model/info", "", "AAAAAA-"},
+	}
+	// Every endpoint of the role table is in the matrix, and nothing else.
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		path, _, _ := strings.Cut(tt.path, "?")
+		covered[path] = true
+		if len(tt.want) != len(matrixCallers) {
+			t.Fatalf("%s: want has %d columns, there are %d callers", tt.path, len(tt.want), len(matrixCallers))
+		}
+	}
+	for _, ep := range tenancy.Endpoints() {
+		if !covered[ep] {
+			t.Errorf("endpoint %s has a role rule but no row in the matrix", ep)
+		}
+	}
+	if len(covered) != len(tenancy.Endpoints()) {
+		t.Errorf("matrix covers %d endpoints, the role table has %d", len(covered), len(tenancy.Endpoints()))
+	}
+
+	m := newMgmt(t)
+	n := 0
+	for _, tt := range tests {
+		for col, c := range matrixCallers {
+			n++
+			t.Run(fmt.Sprintf("%s/%s", tt.path, c.name), func(t *testing.T) {
+				m.t = t
+				sfx := fmt.Sprint(n)
+				u, u2, u3, team := "u"+sfx, "u2-"+sfx, "u3-"+sfx, "t"+sfx
+				acting := m.newUser(u, c.userRole, "")
+				m.newUser(u2, "internal_user", "")
+				m.newUser(u3, "internal_user", "")
+				k2 := m.must(mgmtMaster, "POST", "/key/generate", `{"user_id":"`+u+`"}`)["key"].(string)
+				m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"`+team+`","members_with_roles":[{"user_id":"`+u+`","role":"`+c.teamRole+`"},{"user_id":"`+u2+`","role":"user"}]}`)
+				switch c.name {
+				case "master":
+					acting = mgmtMaster
+				case "service_key":
+					acting = m.must(mgmtMaster, "POST", "/key/generate", `{}`)["key"].(string)
+				}
+				r := strings.NewReplacer("{U}", u, "{U2}", u2, "{U3}", u3, "{K2}", k2, "{T}", team)
+				status, out := m.call(acting, tt.method, r.Replace(tt.path), r.Replace(tt.body))
+				switch want := tt.want[col]; want {
+				case 'A':
+					if status != http.StatusOK {
+						t.Errorf("allowed: got %d %v", status, out)
+					}
+				case 'C':
+					if status != http.StatusConflict {
+						t.Errorf("allowed, conflict expected: got %d %v", status, out)
+					}
+				case '-':
+					if status != http.StatusForbidden {
+						t.Errorf("forbidden: got %d %v", status, out)
+					} else if errMessage(out) == "" {
+						t.Errorf("403 without a message: %v", out)
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package tenancy
+
+import (
+	"slices"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+)
+
+// Access is how far a role reaches at one endpoint.
+type Access uint8
+
+// Levels of access, narrowest first.
+const (
+	// Deny: the role may not call the endpoint (403).
+	Deny Access = iota
+	// Own: only the caller's own records: their user, their keys, the
+	// teams they belong to, the models they may use.
+	Own
+	// TeamAdmin: only teams in which the caller's team role is admin.
+	TeamAdmin
+	// All: every record.
+	All
+)
+
+func (a Access) String() string {
+	return [...]string{"deny", "own", "team_admin", "all"}[a]
+}
+
+// Rule is an endpoint's access for each proxy role (LiteLLM's roles).
+// Callers with no role (service keys: keys that belong to no user) are
+// denied everywhere.
+type Rule struct {
+	ProxyAdmin         Access
+	ProxyAdminViewer   Access
+	InternalUser       Access
+	InternalUserViewer Access
+}
+
+// For returns the access of role under r.
+func (r Rule) For(role auth.Role) Access {
+	switch role {
+	case auth.RoleProxyAdmin:
+		return r.ProxyAdmin
+	case auth.RoleProxyAdminViewer:
+		return r.ProxyAdminViewer
+	case auth.RoleInternalUser:
+		return r.InternalUser
+	case auth.RoleInternalUserViewer:
+		return r.InternalUserViewer
+	}
+	return Deny
+}
+
+// Management endpoints.
+const (
+	EpKeyGenerate   = "/key/generate"
+	EpKeyUpdate     = "/key/update"
+	EpKeyDelete     = "/key/delete"
+	EpKeyInfo       = "/key/info"
+	EpKeyList       = "/key/list"
+	EpKeyBlock      = "/key/block"
+	EpKeyUnblock    = "/key/unblock"
+	EpKeyRegenerate = "/key/regenerate"
+	EpUserNew       = "/user/new"
+	EpUserInfo      = "/user/info"
+	EpUserUpdate    = "/user/update"
+	EpUserDelete    = "/user/delete"
+	EpUserList      = "/user/list"
+	EpTeamNew       = "/team/new"
+	EpTeamUpdate    = "/team/update"
+	EpTeamDelete    = "/team/delete"
+	EpTeamInfo      = "/team/info"
+	EpTeamList      = "/team/list"
+	EpTeamMemberAdd = "/team/member_add"
+	EpTeamMemberDel = "/team/member_delete"
+	EpModelInfo     = "/model/info"
+	EpModelInfoV1   = "/v1/model/info"
+)
+
+// rules is the one table of who may call what. Viewers read; internal
+// users manage their own keys and may create their own user record (self
+// sign-up, bounded by the admin's defaults); team admins manage their
+// team's members; everything else is the proxy admin's. It is read-only.
+var rules = map[string]Rule{
+	//                    proxy_admin  admin_viewer  internal_user  user_viewer
+	EpKeyGenerate:   {All, Deny, Own, Deny},
+	EpKeyUpdate:     {All, Deny, Own, Deny},
+	EpKeyDelete:     {All, Deny, Own, Deny},
+	EpKeyInfo:       {All, All, Own, Own},
+	EpKeyList:       {All, All, Own, Own},
+	EpKeyBlock:      {All, Deny, Deny, Deny},
+	EpKeyUnblock:    {All, Deny, Deny, Deny},
+	EpKeyRegenerate: {All, Deny, Own, Deny},
+	EpUserNew:       {All, Deny, Own, Deny},
+	EpUserInfo:      {All, All, Own, Own},
+	EpUserUpdate:    {All, Deny, Deny, Deny},
+	EpUserDelete:    {All, Deny, Deny, Deny},
+	EpUserList:      {All, All, Deny, Deny},
+	EpTeamNew:       {All, Deny, Deny, Deny},
+	EpTeamUpdate:    {All, Deny, TeamAdmin, Deny},
+	EpTeamDelete:    {All, Deny, Deny, Deny},
+	EpTeamInfo:      {All, All, Own, Own},
+	EpTeamList:      {All, All, Own, Own},
+	EpTeamMemberAdd: {All, Deny, TeamAdmin, Deny},
+	EpTeamMemberDel: {All, Deny, TeamAdmin, Deny},
+	EpModelInfo:     {All, All, Own, Own},
+	EpModelInfoV1:   {All, All, Own, Own},
+}
+
+// RuleFor returns the rule of a management endpoint.
+func RuleFor(endpoint string) (Rule, bool) {
+	r, ok := rules[endpoint]
+	return r, ok
+}
+
+// Endpoints lists every management endpoint, sorted.
+func Endpoints() []string {
+	out := make([]string, 0, len(rules))
+	for e := range rules {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// authorize applies the table: the caller's access at endpoint, or a 403
+// that says why.
+func authorize(p *auth.Principal, endpoint string) (Access, error) {
+	if p == nil {
+		return Deny, forbidden("", "%s needs an authenticated caller", endpoint)
+	}
+	if p.IsService() {
+		return Deny, forbidden("", "this key belongs to no user (a service key) and has no management rights; %s needs a user's key, a JWT or the master key", endpoint)
+	}
+	r, ok := rules[endpoint]
+	if !ok {
+		return Deny, forbidden("", "%s has no role rule", endpoint)
+	}
+	a := r.For(p.Role)
+	if a == Deny {
+		role := string(p.Role)
+		if role == "" {
+			role = "no role"
+		}
+		return Deny, forbidden("", "role %s may not call %s", role, endpoint)
+	}
+	return a, nil
+}

@@ -1,0 +1,170 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/store"
+)
+
+// Store is the persistence the service uses (a *store.Store).
+type Store interface {
+	CreateKey(ctx context.Context, k *store.Key) error
+	GetKey(ctx context.Context, hash string) (*store.Key, error)
+	UpdateKey(ctx context.Context, k *store.Key) error
+	DeleteKey(ctx context.Context, hash string, version int64) error
+	ListKeys(ctx context.Context, f store.KeyFilter, p store.Page) ([]*store.Key, string, error)
+
+	CreateUser(ctx context.Context, u *store.User) error
+	GetUser(ctx context.Context, id string) (*store.User, error)
+	UpdateUser(ctx context.Context, u *store.User) error
+	DeleteUser(ctx context.Context, id string, version int64) error
+	ListUsers(ctx context.Context, p store.Page) ([]*store.User, string, error)
+
+	CreateTeam(ctx context.Context, t *store.Team) error
+	GetTeam(ctx context.Context, id string) (*store.Team, error)
+	UpdateTeam(ctx context.Context, t *store.Team) error
+	DeleteTeam(ctx context.Context, id string, version int64) error
+	ListTeams(ctx context.Context, p store.Page) ([]*store.Team, string, error)
+	PutTeamMember(ctx context.Context, m store.Member) error
+	RemoveTeamMember(ctx context.Context, teamID, userID string) error
+	UserTeams(ctx context.Context, userID string) ([]store.Member, error)
+}
+
+// Invalidator drops cached key lookups after a change (an *auth.Keys), so
+// this container refuses a revoked key at once.
+type Invalidator interface {
+	InvalidateKey(hash string)
+	InvalidateUser(id string)
+	InvalidateTeam(id string)
+}
+
+// Defaults are the admin-configured defaults for new internal users
+// (litellm_settings.max_internal_user_budget and
+// internal_user_budget_duration). They also bound what a user may give
+// themselves through self sign-up.
+type Defaults struct {
+	MaxBudget      *float64
+	BudgetDuration string
+}
+
+// DefaultsFromConfig reads the defaults from litellm_settings.
+func DefaultsFromConfig(cfg *config.Config) Defaults {
+	var d Defaults
+	if cfg == nil {
+		return d
+	}
+	d.MaxBudget = cfg.LiteLLM.MaxInternalUserBudget
+	if p := cfg.LiteLLM.InternalUserBudgetDuration; p != nil {
+		d.BudgetDuration = p.String()
+	}
+	return d
+}
+
+// Options are the service's optional settings.
+type Options struct {
+	// Invalidate is told about every key, user and team change; nil means
+	// nothing is cached.
+	Invalidate Invalidator
+	// Defaults apply to new internal users.
+	Defaults Defaults
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// NewKey makes key plaintexts; nil means auth.NewKey.
+	NewKey func() string
+}
+
+// Service is the management service. It is safe for concurrent use.
+type Service struct {
+	st       Store
+	models   *Models
+	inv      Invalidator
+	defaults Defaults
+	now      func() time.Time
+	newKey   func() string
+}
+
+// New returns a service over st; models describes the configured models
+// (for model access and /model/info).
+func New(st Store, models *Models, opts *Options) *Service {
+	s := &Service{st: st, models: models, inv: nopInvalidator{}, now: time.Now, newKey: auth.NewKey}
+	if opts != nil {
+		if opts.Invalidate != nil {
+			s.inv = opts.Invalidate
+		}
+		s.defaults = opts.Defaults
+		if opts.Now != nil {
+			s.now = opts.Now
+		}
+		if opts.NewKey != nil {
+			s.newKey = opts.NewKey
+		}
+	}
+	return s
+}
+
+type nopInvalidator struct{}
+
+func (nopInvalidator) InvalidateKey(string)  {}
+func (nopInvalidator) InvalidateUser(string) {}
+func (nopInvalidator) InvalidateTeam(string) {}
+
+// Kinds of refusal. An *Error's Kind is one of these; the HTTP layer maps
+// them to 403, 400, 404 and 409.
+var (
+	ErrForbidden = errors.New("forbidden")
+	ErrInvalid   = errors.New("invalid request")
+	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("conflict")
+)
+
+// Error is a refused management request. Its message is meant for the
+// caller and names what was wrong.
+type Error struct {
+	Kind error
+	// Field is the request field at fault, if one is.
+	Field   string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap lets errors.Is match the Kind and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+func forbidden(field, format string, args ...any) *Error {
+	return &Error{Kind: ErrForbidden, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Kind: ErrInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+func notFoundErr(format string, args ...any) *Error {
+	return &Error{Kind: ErrNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// storeErr classifies a store error once: validation failures are the
+// caller's (400), missing records 404, version races 409; anything else
+// passes through (the HTTP layer answers 503 or 500).
+func storeErr(what string, err error) error {
+	switch {
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrTooLarge):
+		return &Error{Kind: ErrInvalid, Message: err.Error(), Err: err}
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Kind: ErrNotFound, Message: what + ": not found", Err: err}
+	case errors.Is(err, store.ErrConflict):
+		return &Error{Kind: ErrConflict, Message: what + ": it already exists or changed meanwhile; retry", Err: err}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

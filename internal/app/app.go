@@ -123,7 +123,10 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now(),
 		Prompts: NewPromptResolver(cfg, rt)}
 	if env.identity != nil {
-		env.identity.wire(cfg, masterKey, mux, groups, dp)
+		if err := env.identity.wire(cfg, masterKey, mux, groups, dp); err != nil {
+			closeAll(transport, b.aws)
+			return nil, err
+		}
 	}
 	if dp.History, err = newHistory(env.identity, lookup); err != nil {
 		closeAll(transport, b.aws)

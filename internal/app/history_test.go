@@ -20,16 +20,19 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/history"
 )
 
-// historyApp is the whole app (local config, embedded store in a temp dir)
+// historyApp is the whole app (local config, the store storeEnv selects)
 // with two keys of one user, made through the management API.
 type historyApp struct {
 	url        string
 	key1, key2 string
 }
 
-func newHistoryApp(t *testing.T, extraEnv map[string]string) *historyApp {
+func newHistoryApp(t *testing.T, storeEnv, extraEnv map[string]string) *historyApp {
 	t.Helper()
-	env := map[string]string{"TOLLGATE_MASTER_KEY": idMaster, "TOLLGATE_DATA_DIR": t.TempDir()}
+	env := map[string]string{"TOLLGATE_MASTER_KEY": idMaster}
+	for k, v := range storeEnv {
+		env[k] = v
+	}
 	for k, v := range extraEnv {
 		env[k] = v
 	}
@@ -95,10 +98,15 @@ func notFound(err error) bool {
 
 // TestHistoryThroughTheApp: the app wires chat history over its store; a
 // session belongs to the key that made it, or, with
-// TOLLGATE_HISTORY_USER_SESSIONS, to the key's user.
+// TOLLGATE_HISTORY_USER_SESSIONS, to the key's user. It runs against each
+// store backend.
 func TestHistoryThroughTheApp(t *testing.T) {
+	forEachStore(t, testHistoryThroughTheApp)
+}
+
+func testHistoryThroughTheApp(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
 	t.Run("per key", func(t *testing.T) {
-		h := newHistoryApp(t, nil)
+		h := newHistoryApp(t, newStoreEnv(t), nil)
 		sid, err := h.chat(t, h.key1, "one", option.WithJSONSet("enable_history", true))
 		if err != nil || sid == "" {
 			t.Fatalf("starting a session: %q, %v", sid, err)
@@ -126,7 +134,7 @@ func TestHistoryThroughTheApp(t *testing.T) {
 		}
 	})
 	t.Run("shared by the user's keys", func(t *testing.T) {
-		h := newHistoryApp(t, map[string]string{envHistoryUserSessions: "true"})
+		h := newHistoryApp(t, newStoreEnv(t), map[string]string{envHistoryUserSessions: "true"})
 		sid, err := h.chat(t, h.key1, "one", option.WithJSONSet("enable_history", true))
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,14 @@ package app
 //     A key revoked or blocked in another container is refused here within
 //     this bound; in the same container at once.
 //   - OKTA_ISSUER, OKTA_AUDIENCE: turn on OIDC JWT authentication.
+//   - JWT_AUDIENCE: the accepted audiences (comma-separated) when the config
+//     sets general_settings.enable_jwt_auth, as in LiteLLM; OKTA_AUDIENCE
+//     otherwise. The issuer is always OKTA_ISSUER (LiteLLM's
+//     JWT_PUBLIC_KEY_URL names a key set, not an issuer, and is not read).
+//
+// general_settings.enable_jwt_auth with litellm_jwtauth adds LiteLLM's role
+// mapping (admin_jwt_scope, or roles_jwt_field with role_mappings) to the
+// OIDC configuration; see jwtConfig.
 //
 // The store opens on first use (the first virtual key, JWT user or
 // management call), so a gateway used only with the master key never
@@ -27,6 +35,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,9 +64,18 @@ const (
 
 // identity is the process-wide authentication and tenancy state.
 type identity struct {
-	store *lazyStore
-	keys  *auth.Keys
-	jwt   *oidc.Verifier // nil: JWTs are refused
+	store  *lazyStore
+	keys   *auth.Keys
+	jwt    *oidc.Verifier // from the environment alone; nil: JWTs are refused
+	lookup func(string) (string, bool)
+	logger *slog.Logger
+
+	// fileJWT is the verifier built for general_settings.enable_jwt_auth;
+	// it is kept while generations configure it the same way, so a reload
+	// does not drop the issuer's key set.
+	fileMu     sync.Mutex
+	fileJWTCfg oidc.Config
+	fileJWT    *oidc.Verifier
 }
 
 // newIdentity reads the environment; it does no I/O.
@@ -103,7 +121,7 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 	default:
 		return nil, fmt.Errorf("%s=%q: want embedded or dynamodb", envStore, kind)
 	}
-	id := &identity{store: ls, keys: auth.NewKeys(ls, &auth.KeysOptions{TTL: ttl})}
+	id := &identity{store: ls, keys: auth.NewKeys(ls, &auth.KeysOptions{TTL: ttl}), lookup: lookup, logger: logger}
 	if cfg, ok := oidc.ConfigFromEnv(lookup); ok {
 		v, err := oidc.New(cfg, &oidc.Options{Logger: logger})
 		if err != nil {
@@ -117,10 +135,10 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 
 // wire builds one generation's authenticator, model access and management
 // routes from the process-wide identity.
-func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMux, groups Groups, dp *httpapi.DataPlane) {
-	var jwt auth.TokenVerifier
-	if id.jwt != nil {
-		jwt = id.jwt
+func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMux, groups Groups, dp *httpapi.DataPlane) error {
+	jwt, err := id.verifier(cfg.General)
+	if err != nil {
+		return err
 	}
 	authn := auth.NewAuthenticator(auth.NewMasterKey(masterKey), jwt, id.keys)
 	models := tenancy.NewModels(cfg.ModelList)
@@ -129,6 +147,85 @@ func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMu
 		svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: tenancy.DefaultsFromConfig(cfg)})
 		(&httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes}).Register(mux)
 	}
+	return nil
+}
+
+// verifier returns the JWT verifier for a generation: the environment's,
+// unless the config sets enable_jwt_auth. A JWT configuration that cannot be
+// used is a config error: it refuses the start (or, on a reload, keeps the
+// previous config serving), never a gateway that quietly refuses every token.
+func (id *identity) verifier(g config.GeneralSettings) (auth.TokenVerifier, error) {
+	if g.EnableJWTAuth == nil || !*g.EnableJWTAuth {
+		if id.jwt == nil {
+			return nil, nil
+		}
+		return id.jwt, nil
+	}
+	c, err := jwtConfig(g, id.lookup)
+	if err != nil {
+		return nil, fmt.Errorf("general_settings.enable_jwt_auth: %w", err)
+	}
+	id.fileMu.Lock()
+	defer id.fileMu.Unlock()
+	if id.fileJWT != nil && reflect.DeepEqual(c, id.fileJWTCfg) {
+		return id.fileJWT, nil
+	}
+	v, err := oidc.New(c, &oidc.Options{Logger: id.logger})
+	if err != nil {
+		return nil, fmt.Errorf("general_settings.enable_jwt_auth: %w", err)
+	}
+	id.fileJWTCfg, id.fileJWT = c, v
+	id.logger.Info("JWT authentication on", slog.String("issuer", v.Issuer()), slog.String("from", "general_settings"))
+	return v, nil
+}
+
+// jwtConfig is the OIDC configuration for general_settings.enable_jwt_auth:
+// the issuer from OKTA_ISSUER, the audiences from JWT_AUDIENCE (else
+// OKTA_AUDIENCE, else oidc.DefaultEnvAudience), and the role mapping from
+// litellm_jwtauth. As in LiteLLM, a token whose scope claim holds
+// admin_jwt_scope (default litellm_proxy_admin) is a proxy_admin, unless
+// roles_jwt_field and role_mappings map roles instead.
+func jwtConfig(g config.GeneralSettings, lookup func(string) (string, bool)) (oidc.Config, error) {
+	c, ok := oidc.ConfigFromEnv(lookup)
+	if !ok {
+		msg := "general_settings.enable_jwt_auth: set OKTA_ISSUER to the tokens' issuer"
+		if v, _ := lookup("JWT_PUBLIC_KEY_URL"); strings.TrimSpace(v) != "" {
+			msg += " (JWT_PUBLIC_KEY_URL names a key set, not an issuer, and is not read)"
+		}
+		return oidc.Config{}, fmt.Errorf("%s", msg)
+	}
+	if v, _ := lookup("JWT_AUDIENCE"); strings.TrimSpace(v) != "" {
+		c.Audiences = nil
+		for a := range strings.SplitSeq(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.Audiences = append(c.Audiences, a)
+			}
+		}
+	}
+	j := g.JWTAuth
+	switch {
+	case j.RolesJWTField != "" && j.AdminJWTScope != "":
+		return oidc.Config{}, fmt.Errorf("general_settings.litellm_jwtauth: set admin_jwt_scope or roles_jwt_field, not both")
+	case j.RolesJWTField == "" && len(j.RoleMappings) > 0:
+		return oidc.Config{}, fmt.Errorf("general_settings.litellm_jwtauth.role_mappings needs roles_jwt_field, the claim they read")
+	case j.RolesJWTField != "":
+		c.Roles.Claim = j.RolesJWTField
+		for _, m := range j.RoleMappings {
+			switch oidc.Role(m.InternalRole) {
+			case oidc.RoleProxyAdmin:
+				c.Roles.Admin = append(c.Roles.Admin, m.Role)
+			case oidc.RoleProxyAdminViewer:
+				c.Roles.AdminViewer = append(c.Roles.AdminViewer, m.Role)
+			}
+		}
+	default:
+		scope := j.AdminJWTScope
+		if scope == "" {
+			scope = config.DefaultAdminJWTScope
+		}
+		c.Roles = oidc.RoleMapping{Claim: "scope", Admin: []string{scope}}
+	}
+	return c, nil
 }
 
 func (id *identity) close() error {

@@ -2,12 +2,20 @@ package app
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,16 +25,23 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/auth/oidc"
+	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
 const idMaster = "sk-identity-test-master"
 
 // TestVirtualKeysThroughTheGateway drives the whole app (local config,
-// embedded store in a temp dir): keys made through the management API are
-// used with the official OpenAI SDK.
+// each store backend): keys made through the management API are used with
+// the official OpenAI SDK.
 func TestVirtualKeysThroughTheGateway(t *testing.T) {
-	env := map[string]string{"TOLLGATE_MASTER_KEY": idMaster, "TOLLGATE_DATA_DIR": t.TempDir()}
+	forEachStore(t, testVirtualKeysThroughTheGateway)
+}
+
+func testVirtualKeysThroughTheGateway(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+	env := newStoreEnv(t)
+	env["TOLLGATE_MASTER_KEY"] = idMaster
 	a, err := New(context.Background(), Options{
 		ConfigPaths: []string{filepath.Join("..", "..", DefaultLocalConfig)},
 		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
@@ -173,4 +188,288 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(rest, to)
 	return v
+}
+
+// loopbackIdP is an OIDC issuer on a loopback port: a discovery document
+// and a key set holding one ES256 key.
+type loopbackIdP struct {
+	url string
+	key *ecdsa.PrivateKey
+}
+
+func newLoopbackIdP(t *testing.T) *loopbackIdP {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp := &loopbackIdP{key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": idp.url, "jwks_uri": idp.url + "/keys"})
+	})
+	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
+		b64 := base64.RawURLEncoding.EncodeToString
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{
+			"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "use": "sig",
+			"x": b64(key.PublicKey.X.FillBytes(make([]byte, 32))), "y": b64(key.PublicKey.Y.FillBytes(make([]byte, 32))),
+		}}})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	idp.url = srv.URL
+	return idp
+}
+
+// token signs claims over defaults (this issuer, an hour to live).
+func (idp *loopbackIdP) token(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	c := map[string]any{"iss": idp.url, "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
+	for k, v := range claims {
+		c[k] = v
+	}
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	input := enc(map[string]string{"alg": "ES256", "kid": "k1", "typ": "JWT"}) + "." + enc(c)
+	sum := sha256.Sum256([]byte(input))
+	r, s, err := ecdsa.Sign(rand.Reader, idp.key, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// TestJWTAuthFromConfig: general_settings.enable_jwt_auth with
+// litellm_jwtauth, written as LiteLLM users write it, authenticates JWTs
+// from the issuer OKTA_ISSUER names, for the audience JWT_AUDIENCE names;
+// admin_jwt_scope grants proxy_admin. It runs against each store backend
+// (a JWT caller's user record is looked up in the store).
+func TestJWTAuthFromConfig(t *testing.T) {
+	forEachStore(t, testJWTAuthFromConfig)
+}
+
+func testJWTAuthFromConfig(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+	idp := newLoopbackIdP(t)
+	settings := filepath.Join(t.TempDir(), "jwt.yaml")
+	if err := os.WriteFile(settings, []byte(`general_settings:
+  enable_jwt_auth: true
+  litellm_jwtauth:
+    user_id_jwt_field: sub
+    admin_jwt_scope: gateway_admin
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := newStoreEnv(t)
+	env["TOLLGATE_MASTER_KEY"] = idMaster
+	env["OKTA_ISSUER"] = idp.url
+	env["OKTA_AUDIENCE"] = "okta-audience"
+	env["JWT_AUDIENCE"] = "tollgate-test"
+	a, err := New(context.Background(), Options{
+		ConfigPaths: []string{filepath.Join("..", "..", DefaultLocalConfig), settings},
+		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	for _, n := range a.Config.Notices {
+		if strings.Contains(n.Path, "jwt") {
+			t.Errorf("notice for an honoured key: %+v", n)
+		}
+	}
+	gw := httptest.NewServer(a.Handler)
+	t.Cleanup(gw.Close)
+
+	cases := []struct {
+		name        string
+		claims      map[string]any
+		chat        int // status of a chat completion (200: it succeeds)
+		userNew     int // status of POST /user/new
+		errContains string
+	}{
+		{"member", map[string]any{"sub": "alice", "aud": "tollgate-test", "scope": "openid email"}, 200, 403, ""},
+		{"admin by admin_jwt_scope", map[string]any{"sub": "root", "aud": []string{"x", "tollgate-test"}, "scope": "openid gateway_admin"}, 200, 200, ""},
+		{"LiteLLM's default admin scope is not the configured one", map[string]any{"sub": "bob", "aud": "tollgate-test", "scope": "litellm_proxy_admin"}, 200, 403, ""},
+		{"OKTA_AUDIENCE is not JWT_AUDIENCE", map[string]any{"sub": "carol", "aud": "okta-audience"}, 401, 401, "aud"},
+		{"foreign issuer", map[string]any{"sub": "dave", "aud": "tollgate-test", "iss": "http://127.0.0.1:1"}, 401, 401, "iss"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok := idp.token(t, c.claims)
+			cl := openai.NewClient(option.WithBaseURL(gw.URL+"/v1/"), option.WithAPIKey(tok), option.WithMaxRetries(0))
+			_, err := cl.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
+				Model: "fake-echo", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
+			var e *openai.Error
+			switch {
+			case c.chat == 200 && err != nil:
+				t.Errorf("chat: %v", err)
+			case c.chat != 200 && (!errors.As(err, &e) || e.StatusCode != c.chat || !strings.Contains(e.Message, c.errContains)):
+				t.Errorf("chat: %v, want %d mentioning %q", err, c.chat, c.errContains)
+			}
+			req, _ := http.NewRequest("POST", gw.URL+"/user/new", strings.NewReader(`{"user_id":"made-by-`+c.claims["sub"].(string)+`"}`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.userNew {
+				t.Errorf("/user/new: %d %s, want %d", resp.StatusCode, b, c.userNew)
+			}
+		})
+	}
+}
+
+func TestJWTConfig(t *testing.T) {
+	on := true
+	base := map[string]string{"OKTA_ISSUER": "https://idp.example.com/oauth2/default"}
+	cases := []struct {
+		name    string
+		env     map[string]string
+		jwt     config.JWTAuthSettings
+		want    oidc.Config
+		wantErr string
+	}{
+		{"LiteLLM's defaults", base, config.JWTAuthSettings{},
+			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{oidc.DefaultEnvAudience},
+				Roles: oidc.RoleMapping{Claim: "scope", Admin: []string{"litellm_proxy_admin"}}}, ""},
+		{"JWT_AUDIENCE over OKTA_AUDIENCE", map[string]string{"OKTA_ISSUER": base["OKTA_ISSUER"], "OKTA_AUDIENCE": "a", "JWT_AUDIENCE": "b, c"},
+			config.JWTAuthSettings{AdminJWTScope: "admins", UserIDJWTField: "sub"},
+			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{"b", "c"},
+				Roles: oidc.RoleMapping{Claim: "scope", Admin: []string{"admins"}}}, ""},
+		{"OKTA_AUDIENCE alone", map[string]string{"OKTA_ISSUER": base["OKTA_ISSUER"], "OKTA_AUDIENCE": "a"}, config.JWTAuthSettings{},
+			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{"a"},
+				Roles: oidc.RoleMapping{Claim: "scope", Admin: []string{"litellm_proxy_admin"}}}, ""},
+		{"role mappings", base, config.JWTAuthSettings{RolesJWTField: "realm_access.roles", RoleMappings: []config.JWTRoleMapping{
+			{Role: "ops", InternalRole: "proxy_admin"}, {Role: "audit", InternalRole: "proxy_admin_viewer"},
+			{Role: "staff", InternalRole: "internal_user"}, {Role: "sre", InternalRole: "proxy_admin"}}},
+			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{oidc.DefaultEnvAudience},
+				Roles: oidc.RoleMapping{Claim: "realm_access.roles", Admin: []string{"ops", "sre"}, AdminViewer: []string{"audit"}}}, ""},
+		{"no issuer", map[string]string{"JWT_PUBLIC_KEY_URL": "https://idp.example.com/keys"}, config.JWTAuthSettings{},
+			oidc.Config{}, "OKTA_ISSUER"},
+		{"scope and roles claim both", base, config.JWTAuthSettings{AdminJWTScope: "a", RolesJWTField: "groups"},
+			oidc.Config{}, "not both"},
+		{"mappings without a claim", base, config.JWTAuthSettings{RoleMappings: []config.JWTRoleMapping{{Role: "ops", InternalRole: "proxy_admin"}}},
+			oidc.Config{}, "needs roles_jwt_field"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := jwtConfig(config.GeneralSettings{EnableJWTAuth: &on, JWTAuth: c.jwt},
+				func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want one mentioning %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("got %+v, %v; want %+v", got, err, c.want)
+			}
+		})
+	}
+}
+
+// TestJWTAuthSettingsDecode: litellm_jwtauth keys decode into the typed
+// settings; what the verifier cannot do is reported, never dropped.
+func TestJWTAuthSettingsDecode(t *testing.T) {
+	const head = "model_list: []\ngeneral_settings:\n  enable_jwt_auth: true\n  litellm_jwtauth:\n"
+	cases := []struct {
+		name        string
+		body        string
+		want        config.JWTAuthSettings
+		wantNotices []string // paths of not-yet notices
+		wantErr     string
+	}{
+		{"honoured keys", "    user_id_jwt_field: sub\n    user_email_jwt_field: email\n    roles_jwt_field: groups\n" +
+			"    role_mappings:\n      - {role: ops, internal_role: proxy_admin}\n      - {role: audit, internal_role: proxy_admin_viewer}\n",
+			config.JWTAuthSettings{UserIDJWTField: "sub", UserEmailJWTField: "email", RolesJWTField: "groups",
+				RoleMappings: []config.JWTRoleMapping{{Role: "ops", InternalRole: "proxy_admin"}, {Role: "audit", InternalRole: "proxy_admin_viewer"}}},
+			nil, ""},
+		{"not yet", "    admin_jwt_scope: admins\n    user_id_jwt_field: oid\n    team_id_jwt_field: client_id\n    public_key_ttl: 600\n",
+			config.JWTAuthSettings{AdminJWTScope: "admins", UserIDJWTField: "oid"},
+			[]string{"general_settings.litellm_jwtauth.public_key_ttl", "general_settings.litellm_jwtauth.team_id_jwt_field",
+				"general_settings.litellm_jwtauth.user_id_jwt_field"}, ""},
+		{"a role with no counterpart", "    roles_jwt_field: groups\n    role_mappings:\n      - {role: t, internal_role: team}\n",
+			config.JWTAuthSettings{}, nil, `role "team" is not supported`},
+		{"a typo", "    admin_jwt_scopes: admins\n", config.JWTAuthSettings{}, nil, "admin_jwt_scopes"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := config.Parse("config.yaml", []byte(head+c.body), &config.LoadOptions{LookupEnv: func(string) (string, bool) { return "", false }})
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want one mentioning %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(cfg.General.JWTAuth, c.want) {
+				t.Errorf("decoded %+v, want %+v", cfg.General.JWTAuth, c.want)
+			}
+			var got []string
+			for _, n := range cfg.Notices {
+				if n.Kind == config.NotYet {
+					got = append(got, n.Path)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, c.wantNotices) {
+				t.Errorf("not-yet notices %v, want %v", got, c.wantNotices)
+			}
+		})
+	}
+}
+
+// TestJWTVerifierPerGeneration: a generation with the same JWT settings
+// keeps the verifier (and its key set); an unusable configuration is a config
+// error; without enable_jwt_auth the environment's verifier serves.
+func TestJWTVerifierPerGeneration(t *testing.T) {
+	on, off := true, false
+	logger := slog.New(slog.DiscardHandler)
+	env := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com"}
+	id, err := newIdentity(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier := func(g config.GeneralSettings) auth.TokenVerifier {
+		t.Helper()
+		v, err := id.verifier(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	g := config.GeneralSettings{EnableJWTAuth: &on, JWTAuth: config.JWTAuthSettings{AdminJWTScope: "a"}}
+	v1, v2 := verifier(g), verifier(g)
+	if _, ok := v1.(*oidc.Verifier); !ok || v1 != v2 {
+		t.Errorf("same settings: %T %p and %p, want one *oidc.Verifier", v1, v1, v2)
+	}
+	g.JWTAuth.AdminJWTScope = "b"
+	if v3 := verifier(g); v3 == v1 {
+		t.Error("changed settings kept the old verifier")
+	}
+	if v := verifier(config.GeneralSettings{EnableJWTAuth: &off}); v != auth.TokenVerifier(id.jwt) {
+		t.Errorf("enable_jwt_auth false: %T, want the environment's verifier", v)
+	}
+	g.JWTAuth.RolesJWTField = "groups" // with admin_jwt_scope: unusable
+	if _, err := id.verifier(g); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("unusable settings: %v, want a config error saying what to fix", err)
+	}
+	bare, err := newIdentity(func(k string) (string, bool) { return "", false }, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := bare.verifier(config.GeneralSettings{}); v != nil || err != nil {
+		t.Errorf("no JWT settings at all: %T %v, want nil", v, err)
+	}
 }

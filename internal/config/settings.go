@@ -1,6 +1,12 @@
 package config
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // LiteLLMSettings is litellm_settings: library-wide behaviour.
 type LiteLLMSettings struct {
@@ -158,10 +164,72 @@ type GeneralSettings struct {
 	Alerting         []string `yaml:"alerting"`
 	AllowedRoutes    []string `yaml:"allowed_routes"`
 	AllowedIPs       []string `yaml:"allowed_ips"`
-	EnableJWTAuth    *bool    `yaml:"enable_jwt_auth"`
+	// EnableJWTAuth turns on OIDC JWT authentication, with the issuer from
+	// OKTA_ISSUER and the audience from JWT_AUDIENCE, else OKTA_AUDIENCE
+	// (OKTA_ISSUER alone turns it on too, without the mappings below).
+	EnableJWTAuth *bool `yaml:"enable_jwt_auth"`
+	// JWTAuth is litellm_jwtauth: how a verified token's claims map to the
+	// caller's identity and role.
+	JWTAuth JWTAuthSettings `yaml:"litellm_jwtauth"`
 	// BackgroundHealthChecks and HealthCheckInterval control /health polling.
 	BackgroundHealthChecks *bool         `yaml:"background_health_checks"`
 	HealthCheckInterval    time.Duration `yaml:"health_check_interval"`
+}
+
+// JWTAuthSettings is general_settings.litellm_jwtauth, the part of it the
+// OIDC verifier supports; the support table reports the rest.
+type JWTAuthSettings struct {
+	// AdminJWTScope is the scope (a value of the token's space-separated
+	// scope claim) that grants proxy_admin. As in LiteLLM it defaults to
+	// DefaultAdminJWTScope, unless RolesJWTField maps roles instead.
+	AdminJWTScope string `yaml:"admin_jwt_scope"`
+	// RolesJWTField names the claim RoleMappings read: an array of strings
+	// or a space-separated string; a dotted name walks nested objects
+	// ("realm_access.roles").
+	RolesJWTField string `yaml:"roles_jwt_field"`
+	// RoleMappings grant gateway roles to values of RolesJWTField; the
+	// highest role matched wins, and a token matching none is an
+	// internal_user.
+	RoleMappings []JWTRoleMapping `yaml:"role_mappings"`
+	// UserIDJWTField is the claim holding the user id; only "sub" is
+	// supported (the verifier always reads sub).
+	UserIDJWTField string `yaml:"user_id_jwt_field"`
+	// UserEmailJWTField is the claim holding the email; only "email" is
+	// supported (the verifier reads email, else an email-shaped
+	// preferred_username).
+	UserEmailJWTField string `yaml:"user_email_jwt_field"`
+}
+
+// DefaultAdminJWTScope is LiteLLM's default admin_jwt_scope.
+const DefaultAdminJWTScope = "litellm_proxy_admin"
+
+// JWTRoleMapping is one litellm_jwtauth.role_mappings entry.
+type JWTRoleMapping struct {
+	// Role is a value of the roles claim.
+	Role string `yaml:"role"`
+	// InternalRole is the gateway role it grants.
+	InternalRole JWTRole `yaml:"internal_role"`
+}
+
+// JWTRole is a gateway role a role mapping can grant: proxy_admin,
+// proxy_admin_viewer or internal_user.
+type JWTRole string
+
+// jwtRoles are the roles a mapping can grant; LiteLLM's "team" role has no
+// counterpart yet.
+var jwtRoles = []string{"proxy_admin", "proxy_admin_viewer", "internal_user"}
+
+func (r *JWTRole) decodeNode(d *decoder, y *yaml.Node, a at) bool {
+	s, _, ok := d.text(y, a, "a role")
+	if !ok {
+		return false
+	}
+	if !slices.Contains(jwtRoles, s) {
+		d.fail(y, a.path, ErrInvalid, "role %q is not supported; want one of %s", s, strings.Join(jwtRoles, ", "))
+		return false
+	}
+	*r = JWTRole(s)
+	return true
 }
 
 // Guardrail is one guardrails entry.

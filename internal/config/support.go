@@ -63,6 +63,12 @@ const (
 	whyAlerting  = "alerting arrives with observability"
 	whyGuard     = "guardrails arrive with the guardrail issue"
 	whyAuth      = "JWT, SSO and route controls arrive with auth and tenancy"
+	whyJWTClaims = "the user id is always the sub claim, and the email the email claim (else an email-shaped preferred_username)"
+	whyJWTTeams  = "teams, organisations and end users from JWT claims arrive with JWT tenancy; a JWT caller is its sub"
+	whyJWTRoutes = "per-role route and scope permissions for JWT callers arrive with route controls"
+	whyJWTIssuer = "one issuer is supported: OKTA_ISSUER, with the audience from JWT_AUDIENCE or OKTA_AUDIENCE"
+	whyJWTKeyTTL = "the issuer's key set is cached for an hour and refetched early when a token names an unknown kid"
+	whyJWTLookup = "UserInfo lookups and JWT-to-virtual-key mapping are not supported"
 	whyTenancy   = "key, user and team defaults arrive with tenancy"
 	whyParams    = "default request parameters on a deployment are not applied yet"
 	whyHeaders   = "per-deployment headers are not sent yet"
@@ -272,7 +278,26 @@ var supportTable = []rule{
 		"maximum_spend_logs_retention_period maximum_spend_logs_retention_interval spend_report_frequency " +
 		"proxy_budget_rescheduler_min_time proxy_budget_rescheduler_max_time", status: NotYet, why: whySpend},
 	{at: "general_settings", keys: "alerting alerting_threshold alerting_args alert_types alert_to_webhook_url", status: NotYet, why: whyAlerting},
-	{at: "general_settings", keys: "enable_jwt_auth litellm_jwtauth enable_oauth2_auth enable_oauth2_proxy_auth " +
+	{at: "general_settings", keys: "enable_jwt_auth litellm_jwtauth", status: Honoured},
+	{at: "general_settings.litellm_jwtauth", keys: "admin_jwt_scope roles_jwt_field role_mappings", status: Honoured},
+	{at: "general_settings.litellm_jwtauth.role_mappings[]", keys: "role internal_role", status: Honoured},
+	{at: "general_settings.litellm_jwtauth", keys: "user_id_jwt_field user_email_jwt_field", status: NotYet, why: whyJWTClaims},
+	{at: "general_settings.litellm_jwtauth", keys: "user_id_jwt_field", value: "sub", status: Honoured},
+	{at: "general_settings.litellm_jwtauth", keys: "user_email_jwt_field", value: "email", status: Honoured},
+	{at: "general_settings.litellm_jwtauth", keys: "team_id_jwt_field team_ids_jwt_field team_id_upsert team_id_default " +
+		"team_alias_jwt_field team_claim_fallback upsert_sso_user_to_team org_id_jwt_field org_alias_jwt_field " +
+		"end_user_id_jwt_field object_id_jwt_field user_id_upsert jwt_litellm_role_map sync_user_role_and_teams",
+		status: NotYet, why: whyJWTTeams},
+	{at: "general_settings.litellm_jwtauth", keys: "admin_allowed_routes team_allowed_routes public_allowed_routes " +
+		"enforce_rbac team_jwt_scope scope_mappings enforce_scope_based_access enforce_team_based_model_access " +
+		"user_roles_jwt_field user_allowed_roles user_allowed_email_domain routing_overrides",
+		status: NotYet, why: whyJWTRoutes},
+	{at: "general_settings.litellm_jwtauth", keys: "issuers", status: NotYet, why: whyJWTIssuer},
+	{at: "general_settings.litellm_jwtauth", keys: "public_key_ttl", status: NotYet, why: whyJWTKeyTTL},
+	{at: "general_settings.litellm_jwtauth", keys: "oidc_userinfo_enabled oidc_userinfo_endpoint oidc_userinfo_cache_ttl " +
+		"virtual_key_claim_field virtual_key_mapping_cache_ttl", status: NotYet, why: whyJWTLookup},
+	{at: "general_settings.litellm_jwtauth", keys: "custom_validate", status: NoEffect, why: whyPython},
+	{at: "general_settings", keys: "enable_oauth2_auth enable_oauth2_proxy_auth " +
 		"oauth2_config_mappings allowed_routes public_routes admin_only_routes allowed_ips ui_access_mode " +
 		"litellm_key_header_name user_header_name use_x_forwarded_for enforce_user_param reject_clientside_metadata_tags " +
 		"enforced_params allow_client_side_credentials use_client_credentials_pass_through_routes " +

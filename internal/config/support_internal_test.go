@@ -37,6 +37,10 @@ func typedPatterns(t reflect.Type, prefix string, out map[string]reflect.Type) {
 		switch ft.Kind() {
 		case reflect.Struct:
 			typedPatterns(ft, p, out)
+		case reflect.Slice:
+			if ft.Elem().Kind() == reflect.Struct {
+				typedPatterns(ft.Elem(), p+"[]", out)
+			}
 		case reflect.Map:
 			out[p+".*"] = ft.Elem()
 			if ft.Elem().Kind() == reflect.Struct {

@@ -4,24 +4,25 @@ import (
 	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 func decodeMessages(v []byte, out []llm.Message) ([]llm.Message, error) {
-	it, ok := array(v)
+	it, ok := rawjson.Array(v)
 	if !ok {
 		return nil, wrongType("an array", v)
 	}
-	if n := count(v); n == 0 {
+	if n := rawjson.ArrayLen(v); n == 0 {
 		return out, nil
 	} else if out == nil {
 		// One more than the Converse messages leaves room for the system
 		// message; tool results may add a few more.
 		out = make([]llm.Message, 0, n+1)
 	}
-	for it.next() {
+	for it.Next() {
 		var err error
-		if out, err = decodeMessage(it.val, out); err != nil {
-			return nil, atIndex(err, "", it.n)
+		if out, err = decodeMessage(it.Value(), out); err != nil {
+			return nil, atIndex(err, "", it.Index())
 		}
 	}
 	return out, nil
@@ -31,27 +32,27 @@ func decodeMessages(v []byte, out []llm.Message) ([]llm.Message, error) {
 // one tool message per toolResult block, then the message itself unless it
 // held nothing but tool results.
 func decodeMessage(v []byte, out []llm.Message) ([]llm.Message, error) {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return nil, wrongType("an object", v)
 	}
 	var roleName string
 	var content []byte
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "role":
-			roleName, err = str(obj.val)
+			roleName, err = str(obj.Value())
 		case "content":
-			content = obj.val
+			content = obj.Value()
 		default:
 			return nil, unknownField(&obj)
 		}
 		if err != nil {
-			return nil, at(err, obj.name())
+			return nil, at(err, string(obj.Key()))
 		}
 	}
 	var role llm.Role
@@ -70,16 +71,16 @@ func decodeMessage(v []byte, out []llm.Message) ([]llm.Message, error) {
 	if content == nil {
 		return nil, required("content")
 	}
-	it, ok := array(content)
+	it, ok := rawjson.Array(content)
 	if !ok {
 		return nil, at(wrongType("an array", content), "content")
 	}
 	msg := llm.Message{Role: role}
 	results := 0
-	for it.next() {
-		key, val, err := union(it.val)
+	for it.Next() {
+		key, val, err := union(it.Value())
 		if err != nil {
-			return nil, atIndex(err, "content", it.n)
+			return nil, atIndex(err, "content", it.Index())
 		}
 		switch k := string(key); k {
 		case "toolResult":
@@ -124,7 +125,7 @@ func decodeMessage(v []byte, out []llm.Message) ([]llm.Message, error) {
 			}
 		}
 		if err != nil {
-			return nil, atIndex(at(err, string(key)), "content", it.n)
+			return nil, atIndex(at(err, string(key)), "content", it.Index())
 		}
 	}
 	if role == llm.RoleUser && results > 0 && len(msg.Content) == 0 {
@@ -170,28 +171,28 @@ func imageMediaType(format string) string {
 }
 
 func decodeImage(v []byte) (*llm.Image, error) {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return nil, wrongType("an object", v)
 	}
 	im := &llm.Image{}
 	var format string
 	var source []byte
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "format":
-			format, err = str(obj.val)
+			format, err = str(obj.Value())
 		case "source":
-			source = obj.val
+			source = obj.Value()
 		default:
 			return nil, unknownField(&obj)
 		}
 		if err != nil {
-			return nil, at(err, obj.name())
+			return nil, at(err, string(obj.Key()))
 		}
 	}
 	if format == "" {
@@ -243,36 +244,36 @@ func documentMediaType(format string) string {
 }
 
 func decodeDocument(v []byte) (*llm.Document, error) {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return nil, wrongType("an object", v)
 	}
 	doc := &llm.Document{}
 	var source []byte
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "format":
-			if doc.Format, err = str(obj.val); err == nil {
+			if doc.Format, err = str(obj.Value()); err == nil {
 				if doc.MediaType = documentMediaType(doc.Format); doc.MediaType == "" {
 					err = &DecodeError{Message: "must be one of pdf, csv, doc, docx, xls, xlsx, html, txt, md, got " +
 						quote(doc.Format)}
 				}
 			}
 		case "name":
-			doc.Name, err = nonEmptyStr(obj.val)
+			doc.Name, err = nonEmptyStr(obj.Value())
 		case "source":
-			source = obj.val
+			source = obj.Value()
 		case "context", "citations":
 			err = unsupported("", "document context and citations have no equivalent in the neutral model")
 		default:
 			return nil, unknownField(&obj)
 		}
 		if err != nil {
-			return nil, at(err, obj.name())
+			return nil, at(err, string(obj.Key()))
 		}
 	}
 	if doc.Name == "" {
@@ -304,27 +305,27 @@ func decodeDocument(v []byte) (*llm.Document, error) {
 }
 
 func decodeAudio(v []byte) (*llm.Audio, error) {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return nil, wrongType("an object", v)
 	}
 	au := &llm.Audio{}
 	var source []byte
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "format":
-			au.Format, err = nonEmptyStr(obj.val)
+			au.Format, err = nonEmptyStr(obj.Value())
 		case "source":
-			source = obj.val
+			source = obj.Value()
 		default:
 			return nil, unknownField(&obj)
 		}
 		if err != nil {
-			return nil, at(err, obj.name())
+			return nil, at(err, string(obj.Key()))
 		}
 	}
 	if au.Format == "" {
@@ -352,19 +353,19 @@ func decodeAudio(v []byte) (*llm.Audio, error) {
 // an S3 location as that URI alone, so a bucket owner cannot be honoured and
 // is refused rather than dropped.
 func decodeS3Location(v []byte) (string, error) {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return "", wrongType("an object", v)
 	}
 	var uri string
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "uri":
-			if uri, err = str(obj.val); err == nil && (!strings.HasPrefix(uri, "s3://") || len(uri) == len("s3://")) {
+			if uri, err = str(obj.Value()); err == nil && (!strings.HasPrefix(uri, "s3://") || len(uri) == len("s3://")) {
 				err = &DecodeError{Message: `must be an "s3://bucket/key" URI`}
 			}
 		case "bucketOwner":
@@ -373,7 +374,7 @@ func decodeS3Location(v []byte) (string, error) {
 			return "", unknownField(&obj)
 		}
 		if err != nil {
-			return "", at(err, obj.name())
+			return "", at(err, string(obj.Key()))
 		}
 	}
 	if uri == "" {
@@ -383,17 +384,17 @@ func decodeS3Location(v []byte) (string, error) {
 }
 
 func checkCachePoint(v []byte) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
 	typ := ""
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
-		s, err := str(obj.val)
-		switch string(obj.key) {
+		s, err := str(obj.Value())
+		switch string(obj.Key()) {
 		case "type":
 			if typ = s; err == nil && s != "default" {
 				err = &DecodeError{Message: `must be "default", got ` + quote(s)}
@@ -406,7 +407,7 @@ func checkCachePoint(v []byte) error {
 			return unknownField(&obj)
 		}
 		if err != nil {
-			return at(err, obj.name())
+			return at(err, string(obj.Key()))
 		}
 	}
 	if typ == "" {
@@ -425,27 +426,27 @@ func decodeGuardContent(v []byte) (llm.Part, error) {
 	switch string(key) {
 	case "text":
 		p := llm.Part{Type: llm.PartText}
-		obj, ok := object(val)
+		obj, ok := rawjson.Object(val)
 		if !ok {
 			return p, at(wrongType("an object", val), "text")
 		}
 		set := false
-		for obj.next() {
-			if isNull(obj.val) {
+		for obj.Next() {
+			if rawjson.IsNull(obj.Value()) {
 				continue
 			}
 			var err error
-			switch string(obj.key) {
+			switch string(obj.Key()) {
 			case "text":
 				set = true
-				p.Text, err = str(obj.val)
+				p.Text, err = str(obj.Value())
 			case "qualifiers":
-				err = checkStringList(obj.val)
+				err = checkStringList(obj.Value())
 			default:
 				return p, at(unknownField(&obj), "text")
 			}
 			if err != nil {
-				return p, at(at(err, obj.name()), "text")
+				return p, at(at(err, string(obj.Key())), "text")
 			}
 		}
 		if !set {
@@ -468,30 +469,30 @@ func decodeGuardContent(v []byte) (llm.Part, error) {
 
 func decodeToolUse(v []byte) (llm.ToolCall, error) {
 	tc := llm.ToolCall{Type: "function"}
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return tc, wrongType("an object", v)
 	}
 	var input []byte
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "toolUseId":
-			tc.ID, err = nonEmptyStr(obj.val)
+			tc.ID, err = nonEmptyStr(obj.Value())
 		case "name":
-			tc.Name, err = nonEmptyStr(obj.val)
+			tc.Name, err = nonEmptyStr(obj.Value())
 		case "input":
-			input = obj.val
+			input = obj.Value()
 		case "type":
 			err = unsupported("", "server tool use has no equivalent in the neutral model")
 		default:
 			return tc, unknownField(&obj)
 		}
 		if err != nil {
-			return tc, at(err, obj.name())
+			return tc, at(err, string(obj.Key()))
 		}
 	}
 	switch {
@@ -508,24 +509,24 @@ func decodeToolUse(v []byte) (llm.ToolCall, error) {
 
 func decodeToolResult(v []byte) (llm.Message, error) {
 	m := llm.Message{Role: llm.RoleTool}
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return m, wrongType("an object", v)
 	}
 	var content []byte
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "toolUseId":
-			m.ToolCallID, err = nonEmptyStr(obj.val)
+			m.ToolCallID, err = nonEmptyStr(obj.Value())
 		case "content":
-			content = obj.val
+			content = obj.Value()
 		case "status":
 			var s string
-			if s, err = str(obj.val); err == nil && s != "success" && s != "error" {
+			if s, err = str(obj.Value()); err == nil && s != "success" && s != "error" {
 				err = &DecodeError{Message: `must be "success" or "error", got ` + quote(s)}
 			}
 		case "type":
@@ -534,7 +535,7 @@ func decodeToolResult(v []byte) (llm.Message, error) {
 			return m, unknownField(&obj)
 		}
 		if err != nil {
-			return m, at(err, obj.name())
+			return m, at(err, string(obj.Key()))
 		}
 	}
 	if m.ToolCallID == "" {
@@ -543,14 +544,14 @@ func decodeToolResult(v []byte) (llm.Message, error) {
 	if content == nil {
 		return m, required("content")
 	}
-	it, ok := array(content)
+	it, ok := rawjson.Array(content)
 	if !ok {
 		return m, at(wrongType("an array", content), "content")
 	}
-	for it.next() {
-		key, val, err := union(it.val)
+	for it.Next() {
+		key, val, err := union(it.Value())
 		if err != nil {
-			return m, atIndex(err, "content", it.n)
+			return m, atIndex(err, "content", it.Index())
 		}
 		var p llm.Part
 		switch k := string(key); k {
@@ -566,7 +567,7 @@ func decodeToolResult(v []byte) (llm.Message, error) {
 			err = &DecodeError{Message: "unknown tool result content type"}
 		}
 		if err != nil {
-			return m, atIndex(at(err, string(key)), "content", it.n)
+			return m, atIndex(at(err, string(key)), "content", it.Index())
 		}
 		m.Content = append(m.Content, p)
 	}
@@ -589,27 +590,27 @@ func decodeReasoning(v []byte, msg *llm.Message) error {
 		if r.Text != "" || r.Signature != "" {
 			return &DecodeError{Field: "reasoningText", Message: "only one reasoningText block per message is supported"}
 		}
-		obj, ok := object(val)
+		obj, ok := rawjson.Object(val)
 		if !ok {
 			return at(wrongType("an object", val), "reasoningText")
 		}
 		set := false
-		for obj.next() {
-			if isNull(obj.val) {
+		for obj.Next() {
+			if rawjson.IsNull(obj.Value()) {
 				continue
 			}
 			var err error
-			switch string(obj.key) {
+			switch string(obj.Key()) {
 			case "text":
 				set = true
-				r.Text, err = str(obj.val)
+				r.Text, err = str(obj.Value())
 			case "signature":
-				r.Signature, err = str(obj.val)
+				r.Signature, err = str(obj.Value())
 			default:
 				return at(unknownField(&obj), "reasoningText")
 			}
 			if err != nil {
-				return at(at(err, obj.name()), "reasoningText")
+				return at(at(err, string(obj.Key())), "reasoningText")
 			}
 		}
 		if !set {
@@ -628,15 +629,15 @@ func decodeReasoning(v []byte, msg *llm.Message) error {
 
 // decodeSystem decodes the system blocks into one system message.
 func decodeSystem(v []byte) (*llm.Message, error) {
-	it, ok := array(v)
+	it, ok := rawjson.Array(v)
 	if !ok {
 		return nil, wrongType("an array", v)
 	}
 	msg := &llm.Message{Role: llm.RoleSystem}
-	for it.next() {
-		key, val, err := union(it.val)
+	for it.Next() {
+		key, val, err := union(it.Value())
 		if err != nil {
-			return nil, atIndex(err, "", it.n)
+			return nil, atIndex(err, "", it.Index())
 		}
 		var p llm.Part
 		switch k := string(key); k {
@@ -646,7 +647,7 @@ func decodeSystem(v []byte) (*llm.Message, error) {
 			err = &DecodeError{Message: "unknown system content block type"}
 		}
 		if err != nil {
-			return nil, atIndex(at(err, string(key)), "", it.n)
+			return nil, atIndex(at(err, string(key)), "", it.Index())
 		}
 		msg.Content = append(msg.Content, p)
 	}

@@ -1,6 +1,10 @@
 package bedrock
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
+)
 
 // DecodeError reports a Converse request that is not valid: malformed JSON, a
 // member of the wrong type, a missing required member, an unknown member or a
@@ -48,11 +52,11 @@ func atIndex(err error, field string, i int) error {
 }
 
 func wrongType(want string, v []byte) error {
-	return &DecodeError{Message: "must be " + want + ", got " + kindOf(v)}
+	return &DecodeError{Message: "must be " + want + ", got " + rawjson.KindOf(v).String()}
 }
 
-func unknownField(m *members) error {
-	return &DecodeError{Field: m.name(), Message: "unknown field"}
+func unknownField(m *rawjson.Members) error {
+	return &DecodeError{Field: string(m.Key()), Message: "unknown field"}
 }
 
 func required(field string) error {
@@ -62,3 +66,6 @@ func required(field string) error {
 func unsupported(field, why string) error {
 	return &DecodeError{Field: field, Message: "is not supported by this gateway: " + why}
 }
+
+// quote returns s as a JSON string, for error messages.
+func quote(s string) string { return string(rawjson.AppendString(nil, s)) }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // EncodeConverseRequest encodes req as a Converse request body, the inverse
@@ -25,57 +26,48 @@ func EncodeConverseRequest(req *llm.Request) ([]byte, error) {
 	}
 	b := make([]byte, 0, requestSize(req))
 	b = append(b, '{')
-	first := true
 	msgs := req.Messages
 	var err error
 	if len(msgs) > 0 && (msgs[0].Role == llm.RoleSystem || msgs[0].Role == llm.RoleDeveloper) {
-		b = appendKey(b, first, "system")
-		first = false
-		if b, err = appendParts(append(b, '['), 0, msgs[0].Content, systemParts); err != nil {
+		b = rawjson.AppendKey(b, "system")
+		if b, err = appendParts(append(b, '['), msgs[0].Content, systemParts); err != nil {
 			return nil, fmt.Errorf("encoding converse request: messages[0]: %w", err)
 		}
 		b = append(b, ']')
 		msgs = msgs[1:]
 	}
 	if len(msgs) > 0 {
-		b = appendKey(b, first, "messages")
-		first = false
+		b = rawjson.AppendKey(b, "messages")
 		if b, err = appendMessages(b, msgs, len(req.Messages)-len(msgs)); err != nil {
 			return nil, fmt.Errorf("encoding converse request: %w", err)
 		}
 	}
 	if req.MaxTokens != nil || req.MaxCompletionTokens != nil || req.Temperature != nil || req.TopP != nil ||
 		req.Stop != nil {
-		b = appendKey(b, first, "inferenceConfig")
-		first = false
+		b = rawjson.AppendKey(b, "inferenceConfig")
 		b = appendInference(b, req)
 	}
 	if req.Tools != nil {
-		b = appendKey(b, first, "toolConfig")
-		first = false
+		b = rawjson.AppendKey(b, "toolConfig")
 		if b, err = appendToolConfig(b, req); err != nil {
 			return nil, fmt.Errorf("encoding converse request: %w", err)
 		}
 	}
 	if req.ResponseFormat != nil || req.ReasoningEffort != "" {
-		b = appendKey(b, first, "outputConfig")
-		first = false
+		b = rawjson.AppendKey(b, "outputConfig")
 		if b, err = appendOutputConfig(b, req); err != nil {
 			return nil, fmt.Errorf("encoding converse request: %w", err)
 		}
 	}
 	if req.Metadata != nil {
-		b = append(appendKey(b, first, "requestMetadata"), req.Metadata...)
-		first = false
+		b = append(rawjson.AppendKey(b, "requestMetadata"), req.Metadata...)
 	}
 	if req.Gateway.PromptVariables != nil {
-		b = append(appendKey(b, first, "promptVariables"), req.Gateway.PromptVariables...)
-		first = false
+		b = append(rawjson.AppendKey(b, "promptVariables"), req.Gateway.PromptVariables...)
 	}
 	additional := false
 	for _, f := range req.Extra {
-		b = appendKey(b, first, f.Name)
-		first = false
+		b = rawjson.AppendKey(b, f.Name)
 		if f.Name == ExtraAdditionalModelRequestFields {
 			additional = true
 			b = appendAdditionalFields(b, f.Value, &req.Gateway)
@@ -84,7 +76,7 @@ func EncodeConverseRequest(req *llm.Request) ([]byte, error) {
 		b = append(b, f.Value...)
 	}
 	if !additional && (req.Gateway.EnableHistory || req.Gateway.SessionID != "") {
-		b = appendKey(b, first, ExtraAdditionalModelRequestFields)
+		b = rawjson.AppendKey(b, ExtraAdditionalModelRequestFields)
 		b = appendAdditionalFields(b, nil, &req.Gateway)
 	}
 	return append(b, '}'), nil
@@ -157,8 +149,6 @@ func checkConverseRequest(req *llm.Request) error {
 	return nil
 }
 
-func validRaw(raw []byte) bool { return utf8.Valid(raw) && jsonValidString(string(raw)) }
-
 func requestSize(req *llm.Request) int {
 	n := 256
 	for i := range req.Messages {
@@ -203,31 +193,25 @@ const (
 
 func appendMessages(b []byte, msgs []llm.Message, offset int) ([]byte, error) {
 	b = append(b, '[')
-	out := 0
 	for i := 0; i < len(msgs); {
 		m := &msgs[i]
 		if err := checkMessage(m); err != nil {
 			return b, fmt.Errorf("messages[%d]: %w", offset+i, err)
 		}
-		if out > 0 {
-			b = append(b, ',')
-		}
-		out++
+		b = rawjson.AppendSep(b)
 		var err error
 		switch m.Role {
 		case llm.RoleTool:
 			// A run of tool results, and the user turn that follows them,
 			// are one Converse user message.
 			b = append(b, `{"role":"user","content":[`...)
-			n := 0
 			for ; i < len(msgs) && msgs[i].Role == llm.RoleTool; i++ {
 				if err := checkMessage(&msgs[i]); err != nil {
 					return b, fmt.Errorf("messages[%d]: %w", offset+i, err)
 				}
-				if b, err = appendToolResult(appendSep(b, n), &msgs[i]); err != nil {
+				if b, err = appendToolResult(rawjson.AppendSep(b), &msgs[i]); err != nil {
 					return b, fmt.Errorf("messages[%d]: %w", offset+i, err)
 				}
-				n++
 			}
 			// An empty user turn stays a message of its own, so that decoding
 			// the result gives back the same messages.
@@ -235,7 +219,7 @@ func appendMessages(b []byte, msgs []llm.Message, offset int) ([]byte, error) {
 				if err := checkMessage(&msgs[i]); err != nil {
 					return b, fmt.Errorf("messages[%d]: %w", offset+i, err)
 				}
-				if b, err = appendParts(b, n, msgs[i].Content, messageParts); err != nil {
+				if b, err = appendParts(b, msgs[i].Content, messageParts); err != nil {
 					return b, fmt.Errorf("messages[%d]: %w", offset+i, err)
 				}
 				i++
@@ -244,10 +228,10 @@ func appendMessages(b []byte, msgs []llm.Message, offset int) ([]byte, error) {
 			continue
 		case llm.RoleUser:
 			b = append(b, `{"role":"user","content":[`...)
-			b, err = appendParts(b, 0, m.Content, messageParts)
+			b, err = appendParts(b, m.Content, messageParts)
 		case llm.RoleSystem, llm.RoleDeveloper:
 			b = append(b, `{"role":"system","content":[`...)
-			b, err = appendParts(b, 0, m.Content, systemParts)
+			b, err = appendParts(b, m.Content, systemParts)
 		case llm.RoleAssistant:
 			b = append(b, `{"role":"assistant","content":[`...)
 			b, err = appendAssistant(b, m)
@@ -282,26 +266,23 @@ func checkMessage(m *llm.Message) error {
 }
 
 func appendAssistant(b []byte, m *llm.Message) ([]byte, error) {
-	n := 0
 	if m.Reasoning != nil {
-		b, n = appendReasoningBlocks(b, n, m.Reasoning)
+		b = appendReasoningBlocks(b, m.Reasoning)
 	}
-	b, err := appendParts(b, n, m.Content, messageParts)
+	b, err := appendParts(b, m.Content, messageParts)
 	if err != nil {
 		return b, err
 	}
-	n += len(m.Content)
 	for i := range m.ToolCalls {
 		tc := &m.ToolCalls[i]
 		if tc.Type != "" && tc.Type != "function" {
 			return b, fmt.Errorf("tool_calls[%d]: type %q has no Converse equivalent", i, tc.Type)
 		}
-		b = appendSep(b, n)
-		n++
+		b = rawjson.AppendSep(b)
 		b = append(b, `{"toolUse":{"toolUseId":`...)
-		b = appendString(b, tc.ID)
+		b = rawjson.AppendString(b, tc.ID)
 		b = append(b, `,"name":`...)
-		b = appendString(b, tc.Name)
+		b = rawjson.AppendString(b, tc.Name)
 		b = append(b, `,"input":`...)
 		switch {
 		case tc.Arguments == "":
@@ -318,23 +299,22 @@ func appendAssistant(b []byte, m *llm.Message) ([]byte, error) {
 
 func appendToolResult(b []byte, m *llm.Message) ([]byte, error) {
 	b = append(b, `{"toolResult":{"toolUseId":`...)
-	b = appendString(b, m.ToolCallID)
+	b = rawjson.AppendString(b, m.ToolCallID)
 	b = append(b, `,"content":[`...)
-	b, err := appendParts(b, 0, m.Content, toolResultParts)
+	b, err := appendParts(b, m.Content, toolResultParts)
 	return append(b, `]}}`...), err
 }
 
-// appendParts appends parts as content blocks; n is the number of blocks
-// already in the list. A part's CacheControl becomes a cachePoint after it.
-func appendParts(b []byte, n int, parts []llm.Part, ctx partContext) ([]byte, error) {
+// appendParts appends parts as content blocks to a list that b has opened.
+// A part's CacheControl becomes a cachePoint after it.
+func appendParts(b []byte, parts []llm.Part, ctx partContext) ([]byte, error) {
 	for i := range parts {
 		p := &parts[i]
-		b = appendSep(b, n)
-		n++
+		b = rawjson.AppendSep(b)
 		var err error
 		switch {
 		case p.Type == llm.PartText:
-			b = appendString(append(b, `{"text":`...), p.Text)
+			b = rawjson.AppendString(append(b, `{"text":`...), p.Text)
 			b = append(b, '}')
 		case p.Type == llm.PartCachePoint && ctx != toolResultParts:
 			b = appendCachePoint(b, p.CacheControl)
@@ -351,9 +331,9 @@ func appendParts(b []byte, n int, parts []llm.Part, ctx partContext) ([]byte, er
 			b, err = appendDocument(b, p.Document)
 		case p.Type == llm.PartAudio && p.Audio != nil && ctx == messageParts:
 			b = append(b, `{"audio":{"format":`...)
-			b = appendString(b, p.Audio.Format)
+			b = rawjson.AppendString(b, p.Audio.Format)
 			b = append(b, `,"source":{"bytes":`...)
-			b = appendBase64(b, p.Audio.Data)
+			b = rawjson.AppendBase64(b, p.Audio.Data)
 			b = append(b, `}}}`...)
 		default:
 			err = fmt.Errorf("a %q part has no place here in a Converse request", p.Type)
@@ -362,8 +342,7 @@ func appendParts(b []byte, n int, parts []llm.Part, ctx partContext) ([]byte, er
 			return b, fmt.Errorf("content[%d]: %w", i, err)
 		}
 		if p.CacheControl != nil {
-			b = appendCachePoint(append(b, ','), nil)
-			n++
+			b = appendCachePoint(rawjson.AppendSep(b), nil)
 		}
 	}
 	return b, nil
@@ -387,45 +366,41 @@ func appendDocument(b []byte, d *llm.Document) ([]byte, error) {
 	}
 	b = append(b, `{"document":{`...)
 	if d.Format != "" {
-		b = appendString(append(b, `"format":`...), d.Format)
+		b = rawjson.AppendString(append(b, `"format":`...), d.Format)
 		b = append(b, ',')
 	}
-	b = appendString(append(b, `"name":`...), d.Name)
+	b = rawjson.AppendString(append(b, `"name":`...), d.Name)
 	if uri, ok := s3URI(d.FileID); ok {
 		b = append(b, `,"source":{"s3Location":{"uri":`...)
-		b = appendString(b, uri)
+		b = rawjson.AppendString(b, uri)
 		return append(b, `}}}}`...), nil
 	}
 	if d.FileID != "" {
 		return b, fmt.Errorf("document: file id %q is not an s3:// URI", d.FileID)
 	}
 	b = append(b, `,"source":{"bytes":`...)
-	b = appendBase64(b, d.Data)
+	b = rawjson.AppendBase64(b, d.Data)
 	return append(b, `}}}`...), nil
 }
 
 func appendInference(b []byte, req *llm.Request) []byte {
 	b = append(b, '{')
-	first := true
 	if mt := req.MaxTokens; mt != nil || req.MaxCompletionTokens != nil {
 		if mt == nil {
 			mt = req.MaxCompletionTokens
 		}
-		b = appendInt(appendKey(b, first, "maxTokens"), *mt)
-		first = false
+		b = rawjson.AppendInt(rawjson.AppendKey(b, "maxTokens"), int64(*mt))
 	}
 	if req.Temperature != nil {
-		b = appendFloat(appendKey(b, first, "temperature"), *req.Temperature)
-		first = false
+		b = rawjson.AppendFloat(rawjson.AppendKey(b, "temperature"), *req.Temperature)
 	}
 	if req.TopP != nil {
-		b = appendFloat(appendKey(b, first, "topP"), *req.TopP)
-		first = false
+		b = rawjson.AppendFloat(rawjson.AppendKey(b, "topP"), *req.TopP)
 	}
 	if req.Stop != nil {
-		b = append(appendKey(b, first, "stopSequences"), '[')
-		for i, s := range req.Stop {
-			b = appendString(appendSep(b, i), s)
+		b = append(rawjson.AppendKey(b, "stopSequences"), '[')
+		for _, s := range req.Stop {
+			b = rawjson.AppendString(rawjson.AppendSep(b), s)
 		}
 		b = append(b, ']')
 	}
@@ -439,13 +414,11 @@ func appendToolConfig(b []byte, req *llm.Request) ([]byte, error) {
 		if t.Type != "" && t.Type != "function" {
 			return b, fmt.Errorf("tools[%d]: type %q has no Converse equivalent", i, t.Type)
 		}
-		if i > 0 {
-			b = append(b, ',')
-		}
+		b = rawjson.AppendSep(b)
 		b = append(b, `{"toolSpec":{"name":`...)
-		b = appendString(b, t.Name)
+		b = rawjson.AppendString(b, t.Name)
 		if t.Description != "" {
-			b = appendString(append(b, `,"description":`...), t.Description)
+			b = rawjson.AppendString(append(b, `,"description":`...), t.Description)
 		}
 		b = append(b, `,"inputSchema":{"json":`...)
 		switch {
@@ -462,7 +435,7 @@ func appendToolConfig(b []byte, req *llm.Request) ([]byte, error) {
 		}
 		b = append(b, `}}`...)
 		if t.CacheControl != nil {
-			b = appendCachePoint(append(b, ','), t.CacheControl)
+			b = appendCachePoint(rawjson.AppendSep(b), t.CacheControl)
 		}
 	}
 	b = append(b, ']')
@@ -474,7 +447,7 @@ func appendToolConfig(b []byte, req *llm.Request) ([]byte, error) {
 		case "required":
 			b = append(b, `{"any":{}}`...)
 		case "function":
-			b = appendString(append(b, `{"tool":{"name":`...), tc.Function)
+			b = rawjson.AppendString(append(b, `{"tool":{"name":`...), tc.Function)
 			b = append(b, `}}`...)
 		default:
 			return b, fmt.Errorf("tool_choice %q has no Converse equivalent", tc.Mode)
@@ -485,10 +458,8 @@ func appendToolConfig(b []byte, req *llm.Request) ([]byte, error) {
 
 func appendOutputConfig(b []byte, req *llm.Request) ([]byte, error) {
 	b = append(b, '{')
-	first := true
 	if req.ReasoningEffort != "" {
-		b = appendString(appendKey(b, first, "effort"), req.ReasoningEffort)
-		first = false
+		b = rawjson.AppendString(rawjson.AppendKey(b, "effort"), req.ReasoningEffort)
 	}
 	if rf := req.ResponseFormat; rf != nil {
 		if rf.Type != "json_schema" {
@@ -498,27 +469,27 @@ func appendOutputConfig(b []byte, req *llm.Request) ([]byte, error) {
 			return b, fmt.Errorf("response_format.json_schema: not a JSON object")
 		}
 		var name, desc, schema []byte
-		obj, _ := object(rf.JSONSchema)
-		for obj.next() {
-			switch string(obj.key) {
+		obj, _ := rawjson.Object(rf.JSONSchema)
+		for obj.Next() {
+			switch string(obj.Key()) {
 			case "name":
-				name = obj.val
+				name = obj.Value()
 			case "description":
-				desc = obj.val
+				desc = obj.Value()
 			case "schema":
-				schema = obj.val
+				schema = obj.Value()
 			case "strict":
 				// Converse's structured output is always constrained.
 			default:
-				return b, fmt.Errorf("response_format.json_schema.%s has no Converse equivalent", obj.key)
+				return b, fmt.Errorf("response_format.json_schema.%s has no Converse equivalent", obj.Key())
 			}
 		}
 		if schema == nil || schema[0] != '{' {
 			return b, fmt.Errorf("response_format.json_schema.schema: not a JSON object")
 		}
-		b = appendKey(b, first, "textFormat")
+		b = rawjson.AppendKey(b, "textFormat")
 		b = append(b, `{"type":"json_schema","structure":{"jsonSchema":{"schema":`...)
-		b = appendString(b, string(schema))
+		b = rawjson.AppendString(b, string(schema))
 		for _, m := range [...]struct {
 			key string
 			val []byte
@@ -530,7 +501,7 @@ func appendOutputConfig(b []byte, req *llm.Request) ([]byte, error) {
 			if err != nil {
 				return b, fmt.Errorf("response_format.json_schema.%s: %w", m.key, err)
 			}
-			b = appendString(appendKey(b, false, m.key), s)
+			b = rawjson.AppendString(rawjson.AppendKey(b, m.key), s)
 		}
 		b = append(b, `}}}`...)
 	}
@@ -544,37 +515,20 @@ func appendAdditionalFields(b []byte, raw []byte, g *llm.GatewayOptions) []byte 
 		return append(b, raw...)
 	}
 	b = append(b, '{')
-	first := true
 	if g.EnableHistory {
-		b = append(appendKey(b, first, gatewayEnableHistory), "true"...)
-		first = false
+		b = append(rawjson.AppendKey(b, gatewayEnableHistory), "true"...)
 	}
 	if g.SessionID != "" {
-		b = appendString(appendKey(b, first, gatewaySessionID), g.SessionID)
-		first = false
+		b = rawjson.AppendString(rawjson.AppendKey(b, gatewaySessionID), g.SessionID)
 	}
 	if raw != nil {
-		obj, _ := object(trimSpace(raw))
-		for obj.next() {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = append(b, obj.rawKey...)
+		obj, _ := rawjson.Object(raw)
+		for obj.Next() {
+			b = rawjson.AppendSep(b)
+			b = append(b, obj.RawKey()...)
 			b = append(b, ':')
-			b = append(b, obj.val...)
+			b = append(b, obj.Value()...)
 		}
 	}
 	return append(b, '}')
-}
-
-func trimSpace(b []byte) []byte {
-	i, j := 0, len(b)
-	for i < j && isSpace(b[i]) {
-		i++
-	}
-	for j > i && isSpace(b[j-1]) {
-		j--
-	}
-	return b[i:j]
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // Bedrock runtime exceptions, as named in the service model. The SDKs pick
@@ -120,7 +121,7 @@ func classify(err error) (name, message string) {
 func ErrorFor(err error) (status int, errorType string, body []byte) {
 	name, message := classify(err)
 	status, _ = exceptionStatus(name)
-	body = appendString(append(make([]byte, 0, len(message)+16), `{"message":`...), message)
+	body = rawjson.AppendString(append(make([]byte, 0, len(message)+16), `{"message":`...), message)
 	return status, name, append(body, '}')
 }
 
@@ -163,7 +164,7 @@ func streamException(name string) eventstream.Value {
 // written to the stream afterwards.
 func WriteStreamError(w io.Writer, err error) error {
 	name, message := classify(err)
-	payload := appendString(append(make([]byte, 0, len(message)+16), `{"message":`...), message)
+	payload := rawjson.AppendString(append(make([]byte, 0, len(message)+16), `{"message":`...), message)
 	msg := eventstream.Message{
 		Headers: eventstream.Headers{
 			{Name: ":exception-type", Value: streamException(name)},

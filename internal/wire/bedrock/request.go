@@ -2,6 +2,7 @@ package bedrock
 
 import (
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // Names of Converse request members kept verbatim in llm.Request.Extra.
@@ -99,19 +100,19 @@ func decodeRequest(modelID string, body []byte, stream bool) (*llm.Request, erro
 	if err != nil {
 		return nil, err
 	}
-	obj, ok := object(body)
+	obj, ok := rawjson.Object(body)
 	if !ok {
-		return nil, &DecodeError{Message: "request body must be a JSON object, got " + kindOf(body)}
+		return nil, &DecodeError{Message: "request body must be a JSON object, got " + rawjson.KindOf(body).String()}
 	}
 	// A ConverseStream client always receives usage in the metadata event,
 	// so the upstream must be asked for it.
 	req := &llm.Request{Model: modelID, Stream: stream, IncludeUsage: stream}
 	var system *llm.Message
 	seen := 0
-	for obj.next() {
-		v := obj.val
+	for obj.Next() {
+		v := obj.Value()
 		var bit int
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "messages":
 			bit = seenMessages
 		case "system":
@@ -142,10 +143,10 @@ func decodeRequest(modelID string, body []byte, stream bool) (*llm.Request, erro
 			return nil, unknownField(&obj)
 		}
 		if seen&bit != 0 {
-			return nil, &DecodeError{Field: obj.name(), Message: "appears more than once"}
+			return nil, &DecodeError{Field: string(obj.Key()), Message: "appears more than once"}
 		}
 		seen |= bit
-		if isNull(v) {
+		if rawjson.IsNull(v) {
 			continue
 		}
 		switch bit {
@@ -181,7 +182,7 @@ func decodeRequest(modelID string, body []byte, stream bool) (*llm.Request, erro
 			err = decodeOutputConfig(v, req)
 		}
 		if err != nil {
-			return nil, at(err, obj.name())
+			return nil, at(err, string(obj.Key()))
 		}
 	}
 	if system != nil {
@@ -195,17 +196,17 @@ func decodeRequest(modelID string, body []byte, stream bool) (*llm.Request, erro
 }
 
 func decodeInference(v []byte, req *llm.Request) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
-	for obj.next() {
-		v := obj.val
-		if isNull(v) {
+	for obj.Next() {
+		v := obj.Value()
+		if rawjson.IsNull(v) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "maxTokens":
 			var n int
 			if n, err = integer(v); err == nil {
@@ -228,25 +229,25 @@ func decodeInference(v []byte, req *llm.Request) error {
 			return unknownField(&obj)
 		}
 		if err != nil {
-			return at(err, obj.name())
+			return at(err, string(obj.Key()))
 		}
 	}
 	return nil
 }
 
 func decodeToolConfig(v []byte, req *llm.Request) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
 	hasTools := false
-	for obj.next() {
-		v := obj.val
-		if isNull(v) {
+	for obj.Next() {
+		v := obj.Value()
+		if rawjson.IsNull(v) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "tools":
 			hasTools = true
 			req.Tools, err = decodeTools(v)
@@ -256,7 +257,7 @@ func decodeToolConfig(v []byte, req *llm.Request) error {
 			return unknownField(&obj)
 		}
 		if err != nil {
-			return at(err, obj.name())
+			return at(err, string(obj.Key()))
 		}
 	}
 	if !hasTools {
@@ -266,15 +267,15 @@ func decodeToolConfig(v []byte, req *llm.Request) error {
 }
 
 func decodeTools(v []byte) ([]llm.Tool, error) {
-	it, ok := array(v)
+	it, ok := rawjson.Array(v)
 	if !ok {
 		return nil, wrongType("an array", v)
 	}
-	tools := make([]llm.Tool, 0, count(v))
-	for it.next() {
-		key, val, err := union(it.val)
+	tools := make([]llm.Tool, 0, rawjson.ArrayLen(v))
+	for it.Next() {
+		key, val, err := union(it.Value())
 		if err != nil {
-			return nil, atIndex(err, "", it.n)
+			return nil, atIndex(err, "", it.Index())
 		}
 		switch string(key) {
 		case "toolSpec":
@@ -296,7 +297,7 @@ func decodeTools(v []byte) ([]llm.Tool, error) {
 			err = &DecodeError{Message: "unknown tool type"}
 		}
 		if err != nil {
-			return nil, atIndex(at(err, string(key)), "", it.n)
+			return nil, atIndex(at(err, string(key)), "", it.Index())
 		}
 	}
 	return tools, nil
@@ -304,17 +305,17 @@ func decodeTools(v []byte) ([]llm.Tool, error) {
 
 func decodeToolSpec(v []byte) (llm.Tool, error) {
 	t := llm.Tool{Type: "function"}
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return t, wrongType("an object", v)
 	}
-	for obj.next() {
-		v := obj.val
-		if isNull(v) {
+	for obj.Next() {
+		v := obj.Value()
+		if rawjson.IsNull(v) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "name":
 			t.Name, err = nonEmptyStr(v)
 		case "description":
@@ -337,7 +338,7 @@ func decodeToolSpec(v []byte) (llm.Tool, error) {
 			return t, unknownField(&obj)
 		}
 		if err != nil {
-			return t, at(err, obj.name())
+			return t, at(err, string(obj.Key()))
 		}
 	}
 	if t.Name == "" {
@@ -361,15 +362,15 @@ func decodeToolChoice(v []byte) (*llm.ToolChoice, error) {
 		return &llm.ToolChoice{Mode: "required"}, at(checkEmptyObject(val), "any")
 	case "tool":
 		tc := &llm.ToolChoice{Mode: "function"}
-		obj, ok := object(val)
+		obj, ok := rawjson.Object(val)
 		if !ok {
 			return nil, at(wrongType("an object", val), "tool")
 		}
-		for obj.next() {
-			if string(obj.key) != "name" {
+		for obj.Next() {
+			if string(obj.Key()) != "name" {
 				return nil, at(unknownField(&obj), "tool")
 			}
-			if tc.Function, err = nonEmptyStr(obj.val); err != nil {
+			if tc.Function, err = nonEmptyStr(obj.Value()); err != nil {
 				return nil, at(err, "tool.name")
 			}
 		}
@@ -384,29 +385,29 @@ func decodeToolChoice(v []byte) (*llm.ToolChoice, error) {
 // decodeAdditionalFields lifts the gateway controls out of
 // additionalModelRequestFields and keeps the rest verbatim.
 func decodeAdditionalFields(v []byte, req *llm.Request) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
 	lifted, kept := 0, 0
-	for obj.next() {
+	for obj.Next() {
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case gatewayEnableHistory:
 			lifted++
-			if !isNull(obj.val) {
-				req.Gateway.EnableHistory, err = boolean(obj.val)
+			if !rawjson.IsNull(obj.Value()) {
+				req.Gateway.EnableHistory, err = boolean(obj.Value())
 			}
 		case gatewaySessionID:
 			lifted++
-			if !isNull(obj.val) {
-				req.Gateway.SessionID, err = str(obj.val)
+			if !rawjson.IsNull(obj.Value()) {
+				req.Gateway.SessionID, err = str(obj.Value())
 			}
 		default:
 			kept++
 		}
 		if err != nil {
-			return at(err, obj.name())
+			return at(err, string(obj.Key()))
 		}
 	}
 	switch {
@@ -417,17 +418,15 @@ func decodeAdditionalFields(v []byte, req *llm.Request) error {
 		// byte for byte so key order and number spelling survive.
 		out := make([]byte, 0, len(v))
 		out = append(out, '{')
-		obj, _ = object(v)
-		for obj.next() {
-			if k := string(obj.key); k == gatewayEnableHistory || k == gatewaySessionID {
+		obj, _ = rawjson.Object(v)
+		for obj.Next() {
+			if k := string(obj.Key()); k == gatewayEnableHistory || k == gatewaySessionID {
 				continue
 			}
-			if len(out) > 1 {
-				out = append(out, ',')
-			}
-			out = append(out, obj.rawKey...)
+			out = rawjson.AppendSep(out)
+			out = append(out, obj.RawKey()...)
 			out = append(out, ':')
-			out = append(out, obj.val...)
+			out = append(out, obj.Value()...)
 		}
 		out = append(out, '}')
 		req.Extra = append(req.Extra, llm.Field{Name: ExtraAdditionalModelRequestFields, Value: out})
@@ -436,17 +435,17 @@ func decodeAdditionalFields(v []byte, req *llm.Request) error {
 }
 
 func decodeOutputConfig(v []byte, req *llm.Request) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
-	for obj.next() {
-		v := obj.val
-		if isNull(v) {
+	for obj.Next() {
+		v := obj.Value()
+		if rawjson.IsNull(v) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "effort":
 			req.ReasoningEffort, err = nonEmptyStr(v)
 		case "textFormat":
@@ -455,7 +454,7 @@ func decodeOutputConfig(v []byte, req *llm.Request) error {
 			return unknownField(&obj)
 		}
 		if err != nil {
-			return at(err, obj.name())
+			return at(err, string(obj.Key()))
 		}
 	}
 	return nil
@@ -464,29 +463,29 @@ func decodeOutputConfig(v []byte, req *llm.Request) error {
 // decodeTextFormat maps Converse's structured-output request onto OpenAI's
 // response_format json_schema object ({name, description, schema}).
 func decodeTextFormat(v []byte) (*llm.ResponseFormat, error) {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return nil, wrongType("an object", v)
 	}
 	var typ string
 	var structure []byte
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "type":
-			if typ, err = str(obj.val); err == nil && typ != "json_schema" {
+			if typ, err = str(obj.Value()); err == nil && typ != "json_schema" {
 				err = &DecodeError{Message: `must be "json_schema", got ` + quote(typ)}
 			}
 		case "structure":
-			structure = obj.val
+			structure = obj.Value()
 		default:
 			return nil, unknownField(&obj)
 		}
 		if err != nil {
-			return nil, at(err, obj.name())
+			return nil, at(err, string(obj.Key()))
 		}
 	}
 	if typ == "" {
@@ -503,29 +502,29 @@ func decodeTextFormat(v []byte) (*llm.ResponseFormat, error) {
 		return nil, &DecodeError{Field: "structure." + string(key), Message: "unknown structure type"}
 	}
 	var name, desc, schema string
-	obj, ok = object(val)
+	obj, ok = rawjson.Object(val)
 	if !ok {
 		return nil, at(wrongType("an object", val), "structure.jsonSchema")
 	}
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "name":
-			name, err = str(obj.val)
+			name, err = str(obj.Value())
 		case "description":
-			desc, err = str(obj.val)
+			desc, err = str(obj.Value())
 		case "schema":
-			if schema, err = nonEmptyStr(obj.val); err == nil && !isJSONObject(schema) {
+			if schema, err = nonEmptyStr(obj.Value()); err == nil && !isJSONObject(schema) {
 				err = &DecodeError{Message: "must be a JSON object serialized as a string"}
 			}
 		default:
 			return nil, at(unknownField(&obj), "structure.jsonSchema")
 		}
 		if err != nil {
-			return nil, at(at(err, obj.name()), "structure.jsonSchema")
+			return nil, at(at(err, string(obj.Key())), "structure.jsonSchema")
 		}
 	}
 	if schema == "" {
@@ -534,11 +533,11 @@ func decodeTextFormat(v []byte) (*llm.ResponseFormat, error) {
 	b := make([]byte, 0, len(schema)+len(name)+len(desc)+40)
 	b = append(b, '{')
 	if name != "" {
-		b = appendString(append(b, `"name":`...), name)
+		b = rawjson.AppendString(append(b, `"name":`...), name)
 		b = append(b, ',')
 	}
 	if desc != "" {
-		b = appendString(append(b, `"description":`...), desc)
+		b = rawjson.AppendString(append(b, `"description":`...), desc)
 		b = append(b, ',')
 	}
 	b = append(b, `"schema":`...)
@@ -548,35 +547,35 @@ func decodeTextFormat(v []byte) (*llm.ResponseFormat, error) {
 }
 
 func checkGuardrailConfig(v []byte, stream bool) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
 	var id, version bool
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		var err error
-		switch string(obj.key) {
+		switch string(obj.Key()) {
 		case "guardrailIdentifier":
 			id = true
-			_, err = nonEmptyStr(obj.val)
+			_, err = nonEmptyStr(obj.Value())
 		case "guardrailVersion":
 			version = true
-			_, err = nonEmptyStr(obj.val)
+			_, err = nonEmptyStr(obj.Value())
 		case "trace":
-			_, err = str(obj.val)
+			_, err = str(obj.Value())
 		case "streamProcessingMode":
 			if !stream {
-				return &DecodeError{Field: obj.name(), Message: "is only valid for ConverseStream"}
+				return &DecodeError{Field: string(obj.Key()), Message: "is only valid for ConverseStream"}
 			}
-			_, err = str(obj.val)
+			_, err = str(obj.Value())
 		default:
 			return unknownField(&obj)
 		}
 		if err != nil {
-			return at(err, obj.name())
+			return at(err, string(obj.Key()))
 		}
 	}
 	if !id {
@@ -590,18 +589,18 @@ func checkGuardrailConfig(v []byte, stream bool) error {
 
 // checkStringStruct checks an object whose only member, field, is a string.
 func checkStringStruct(v []byte, field string) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
-	for obj.next() {
-		if string(obj.key) != field {
+	for obj.Next() {
+		if string(obj.Key()) != field {
 			return unknownField(&obj)
 		}
-		if isNull(obj.val) {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
-		if _, err := str(obj.val); err != nil {
+		if _, err := str(obj.Value()); err != nil {
 			return at(err, field)
 		}
 	}
@@ -609,28 +608,28 @@ func checkStringStruct(v []byte, field string) error {
 }
 
 func checkStringList(v []byte) error {
-	it, ok := array(v)
+	it, ok := rawjson.Array(v)
 	if !ok {
 		return wrongType("an array", v)
 	}
-	for it.next() {
-		if _, err := str(it.val); err != nil {
-			return atIndex(err, "", it.n)
+	for it.Next() {
+		if _, err := str(it.Value()); err != nil {
+			return atIndex(err, "", it.Index())
 		}
 	}
 	return nil
 }
 
 func stringList(v []byte) ([]string, error) {
-	it, ok := array(v)
+	it, ok := rawjson.Array(v)
 	if !ok {
 		return nil, wrongType("an array", v)
 	}
-	out := make([]string, 0, count(v))
-	for it.next() {
-		s, err := str(it.val)
+	out := make([]string, 0, rawjson.ArrayLen(v))
+	for it.Next() {
+		s, err := str(it.Value())
 		if err != nil {
-			return nil, atIndex(err, "", it.n)
+			return nil, atIndex(err, "", it.Index())
 		}
 		out = append(out, s)
 	}
@@ -638,13 +637,13 @@ func stringList(v []byte) ([]string, error) {
 }
 
 func checkStringMap(v []byte) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
-	for obj.next() {
-		if _, err := str(obj.val); err != nil {
-			return at(err, obj.name())
+	for obj.Next() {
+		if _, err := str(obj.Value()); err != nil {
+			return at(err, string(obj.Key()))
 		}
 	}
 	return nil
@@ -653,12 +652,12 @@ func checkStringMap(v []byte) error {
 // checkPromptVariables checks promptVariables: a map from variable name to a
 // PromptVariableValues union whose only member is text.
 func checkPromptVariables(v []byte) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
-	for obj.next() {
-		key, val, err := union(obj.val)
+	for obj.Next() {
+		key, val, err := union(obj.Value())
 		if err == nil {
 			if string(key) != "text" {
 				err = &DecodeError{Field: string(key), Message: "unknown prompt variable type"}
@@ -667,18 +666,18 @@ func checkPromptVariables(v []byte) error {
 			}
 		}
 		if err != nil {
-			return at(err, obj.name())
+			return at(err, string(obj.Key()))
 		}
 	}
 	return nil
 }
 
 func checkEmptyObject(v []byte) error {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return wrongType("an object", v)
 	}
-	if obj.next() {
+	if obj.Next() {
 		return unknownField(&obj)
 	}
 	return nil
@@ -687,19 +686,19 @@ func checkEmptyObject(v []byte) error {
 // union returns the one member set in a Smithy union. Null members count as
 // unset, as they do for the service.
 func union(v []byte) (key, val []byte, err error) {
-	obj, ok := object(v)
+	obj, ok := rawjson.Object(v)
 	if !ok {
 		return nil, nil, wrongType("an object", v)
 	}
-	for obj.next() {
-		if isNull(obj.val) {
+	for obj.Next() {
+		if rawjson.IsNull(obj.Value()) {
 			continue
 		}
 		if key != nil {
 			return nil, nil, &DecodeError{Message: "must set exactly one member, got " +
-				quote(string(key)) + " and " + quote(obj.name())}
+				quote(string(key)) + " and " + quote(string(obj.Key()))}
 		}
-		key, val = obj.key, obj.val
+		key, val = obj.Key(), obj.Value()
 	}
 	if key == nil {
 		return nil, nil, &DecodeError{Message: "must set exactly one member"}
@@ -707,11 +706,4 @@ func union(v []byte) (key, val []byte, err error) {
 	return key, val, nil
 }
 
-func isJSONObject(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isSpace(s[i]) {
-			return s[i] == '{' && jsonValidString(s)
-		}
-	}
-	return false
-}
+func isJSONObject(s string) bool { return rawjson.ValidObject([]byte(s)) }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // Converse stop reasons (the StopReason enum of the bedrock-runtime model).
@@ -68,25 +69,25 @@ func appendUsage(b []byte, u *llm.Usage) []byte {
 		total = u.PromptTokens + u.CompletionTokens
 	}
 	b = append(b, `{"inputTokens":`...)
-	b = appendInt(b, input)
+	b = rawjson.AppendInt(b, int64(input))
 	b = append(b, `,"outputTokens":`...)
-	b = appendInt(b, u.CompletionTokens)
+	b = rawjson.AppendInt(b, int64(u.CompletionTokens))
 	b = append(b, `,"totalTokens":`...)
-	b = appendInt(b, total)
+	b = rawjson.AppendInt(b, int64(total))
 	if u.CacheReadTokens > 0 {
 		b = append(b, `,"cacheReadInputTokens":`...)
-		b = appendInt(b, u.CacheReadTokens)
+		b = rawjson.AppendInt(b, int64(u.CacheReadTokens))
 	}
 	if u.CacheWriteTokens > 0 {
 		b = append(b, `,"cacheWriteInputTokens":`...)
-		b = appendInt(b, u.CacheWriteTokens)
+		b = rawjson.AppendInt(b, int64(u.CacheWriteTokens))
 	}
 	return append(b, '}')
 }
 
 func appendMetrics(b []byte, latency time.Duration) []byte {
 	b = append(b, `{"latencyMs":`...)
-	b = appendInt(b, int(latency.Milliseconds()))
+	b = rawjson.AppendInt(b, latency.Milliseconds())
 	return append(b, '}')
 }
 
@@ -108,34 +109,30 @@ func EncodeConverseResponse(resp *llm.Response, latency time.Duration) ([]byte, 
 	m := &ch.Message
 	b := make([]byte, 0, responseSize(m))
 	b = append(b, `{"output":{"message":{"role":"assistant","content":[`...)
-	n := 0
 	if r := m.Reasoning; r != nil {
-		b, n = appendReasoningBlocks(b, n, r)
+		b = appendReasoningBlocks(b, r)
 	}
 	for i := range m.Content {
 		p := &m.Content[i]
 		var err error
-		if b, err = appendOutputPart(b, n, p); err != nil {
+		if b, err = appendOutputPart(b, p); err != nil {
 			return nil, fmt.Errorf("encoding converse response: output.message.content[%d]: %w", i, err)
 		}
-		n++
 	}
 	if m.Refusal != "" {
 		// Converse has no refusal member; the refusal is what the model said.
-		b = appendSep(b, n)
-		b = appendString(append(b, `{"text":`...), m.Refusal)
+		b = rawjson.AppendSep(b)
+		b = rawjson.AppendString(append(b, `{"text":`...), m.Refusal)
 		b = append(b, '}')
-		n++
 	}
 	malformed := false
 	for i := range m.ToolCalls {
 		tc := &m.ToolCalls[i]
-		b = appendSep(b, n)
-		n++
+		b = rawjson.AppendSep(b)
 		b = append(b, `{"toolUse":{"toolUseId":`...)
-		b = appendString(b, tc.ID)
+		b = rawjson.AppendString(b, tc.ID)
 		b = append(b, `,"name":`...)
-		b = appendString(b, tc.Name)
+		b = rawjson.AppendString(b, tc.Name)
 		b = append(b, `,"input":`...)
 		var ok bool
 		b, ok = appendToolInput(b, tc.Arguments)
@@ -147,7 +144,7 @@ func EncodeConverseResponse(resp *llm.Response, latency time.Duration) ([]byte, 
 	if malformed && reason == stopToolUse {
 		reason = stopMalformedToolUse
 	}
-	b = appendString(b, reason)
+	b = rawjson.AppendString(b, reason)
 	b = append(b, `,"usage":`...)
 	b = appendUsage(b, resp.Usage)
 	b = append(b, `,"metrics":`...)
@@ -173,48 +170,41 @@ func responseSize(m *llm.Message) int {
 	return n
 }
 
-func appendSep(b []byte, n int) []byte {
-	if n > 0 {
-		return append(b, ',')
+// appendReasoningBlocks appends the reasoning content blocks for r to a
+// list that b has opened.
+func appendReasoningBlocks(b []byte, r *llm.Reasoning) []byte {
+	if r.Text != "" || r.Signature != "" || r.Redacted == nil {
+		b = rawjson.AppendSep(b)
+		b = append(b, `{"reasoningContent":{"reasoningText":{"text":`...)
+		b = rawjson.AppendString(b, r.Text)
+		if r.Signature != "" {
+			b = append(b, `,"signature":`...)
+			b = rawjson.AppendString(b, r.Signature)
+		}
+		b = append(b, `}}}`...)
+	}
+	if r.Redacted != nil {
+		b = rawjson.AppendSep(b)
+		b = append(b, `{"reasoningContent":{"redactedContent":`...)
+		b = rawjson.AppendBase64(b, r.Redacted)
+		b = append(b, `}}`...)
 	}
 	return b
 }
 
-func appendReasoningBlocks(b []byte, n int, r *llm.Reasoning) ([]byte, int) {
-	if r.Text != "" || r.Signature != "" || r.Redacted == nil {
-		b = appendSep(b, n)
-		b = append(b, `{"reasoningContent":{"reasoningText":{"text":`...)
-		b = appendString(b, r.Text)
-		if r.Signature != "" {
-			b = append(b, `,"signature":`...)
-			b = appendString(b, r.Signature)
-		}
-		b = append(b, `}}}`...)
-		n++
-	}
-	if r.Redacted != nil {
-		b = appendSep(b, n)
-		b = append(b, `{"reasoningContent":{"redactedContent":`...)
-		b = appendBase64(b, r.Redacted)
-		b = append(b, `}}`...)
-		n++
-	}
-	return b, n
-}
-
 // appendOutputPart appends a part of the assistant's message. Models answer
 // with text and, for some image-capable models, inline images.
-func appendOutputPart(b []byte, n int, p *llm.Part) ([]byte, error) {
+func appendOutputPart(b []byte, p *llm.Part) ([]byte, error) {
 	switch p.Type {
 	case llm.PartText:
-		b = appendSep(b, n)
-		b = appendString(append(b, `{"text":`...), p.Text)
+		b = rawjson.AppendSep(b)
+		b = rawjson.AppendString(append(b, `{"text":`...), p.Text)
 		return append(b, '}'), nil
 	case llm.PartImage:
 		if p.Image == nil {
 			return b, errors.New("image part without an image")
 		}
-		return appendImageBlock(appendSep(b, n), "image", p.Image)
+		return appendImageBlock(rawjson.AppendSep(b), "image", p.Image)
 	}
 	return b, fmt.Errorf("a %q part has no place in a Converse response", p.Type)
 }
@@ -229,9 +219,9 @@ func appendImageBlock(b []byte, key string, im *llm.Image) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
-		b = appendString(b, format)
+		b = rawjson.AppendString(b, format)
 		b = append(b, `,"source":{"s3Location":{"uri":`...)
-		b = appendString(b, uri)
+		b = rawjson.AppendString(b, uri)
 		return append(b, `}}}}`...), nil
 	}
 	mediaType, data, err := im.Inline()
@@ -242,9 +232,9 @@ func appendImageBlock(b []byte, key string, im *llm.Image) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	b = appendString(b, format)
+	b = rawjson.AppendString(b, format)
 	b = append(b, `,"source":{"bytes":`...)
-	b = appendBase64(b, data)
+	b = rawjson.AppendBase64(b, data)
 	return append(b, `}}}`...), nil
 }
 
@@ -272,17 +262,15 @@ func s3URI(s string) (string, bool) {
 // appendToolInput appends a tool call's arguments as a Converse input
 // document, and reports whether they were usable as they are.
 func appendToolInput(b []byte, args string) ([]byte, bool) {
-	i := 0
-	for i < len(args) && isSpace(args[i]) {
-		i++
-	}
-	if i == len(args) {
+	switch rawjson.KindOf([]byte(args)) {
+	case rawjson.KindNone:
 		return append(b, '{', '}'), true
-	}
-	if args[i] == '{' && utf8.ValidString(args) && jsonValidString(args) {
-		return append(b, args...), true
+	case rawjson.KindObject:
+		if utf8.ValidString(args) && rawjson.ValidObject([]byte(args)) {
+			return append(b, args...), true
+		}
 	}
 	b = append(b, `{"`+RawArgumentsKey+`":`...)
-	b = appendString(b, args)
+	b = rawjson.AppendString(b, args)
 	return append(b, '}'), false
 }

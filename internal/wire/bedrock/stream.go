@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // ContentType is the media type of a ConverseStream response body.
@@ -174,7 +175,7 @@ func (e *StreamEncoder) Finish(usage *llm.Usage, latency time.Duration) error {
 	e.finished = true
 	e.closeBlock()
 	e.buf = append(e.buf[:0], `{"stopReason":`...)
-	e.buf = appendString(e.buf, stopReason(e.finish, e.tools))
+	e.buf = rawjson.AppendString(e.buf, stopReason(e.finish, e.tools))
 	e.write(evMessageStop, append(e.buf, '}'))
 	if usage == nil && e.hasUsage {
 		usage = &e.usage
@@ -219,14 +220,14 @@ func (e *StreamEncoder) closeBlock() {
 	}
 	e.cur = noBlock
 	e.buf = append(e.buf[:0], `{"contentBlockIndex":`...)
-	e.buf = appendInt(e.buf, e.curIndex)
+	e.buf = rawjson.AppendInt(e.buf, int64(e.curIndex))
 	e.write(evContentBlockStop, append(e.buf, '}'))
 }
 
 // deltaPrefix starts a contentBlockDelta payload up to the delta's member.
 func (e *StreamEncoder) deltaPrefix() {
 	e.buf = append(e.buf[:0], `{"contentBlockIndex":`...)
-	e.buf = appendInt(e.buf, e.curIndex)
+	e.buf = rawjson.AppendInt(e.buf, int64(e.curIndex))
 	e.buf = append(e.buf, `,"delta":`...)
 }
 
@@ -235,7 +236,7 @@ func (e *StreamEncoder) text(s string) {
 		e.open(textBlock)
 	}
 	e.deltaPrefix()
-	e.buf = appendString(append(e.buf, `{"text":`...), s)
+	e.buf = rawjson.AppendString(append(e.buf, `{"text":`...), s)
 	e.write(evContentBlockDelta, append(e.buf, `}}`...))
 }
 
@@ -245,17 +246,17 @@ func (e *StreamEncoder) reasoning(r *llm.Reasoning) {
 	}
 	if r.Text != "" {
 		e.deltaPrefix()
-		e.buf = appendString(append(e.buf, `{"reasoningContent":{"text":`...), r.Text)
+		e.buf = rawjson.AppendString(append(e.buf, `{"reasoningContent":{"text":`...), r.Text)
 		e.write(evContentBlockDelta, append(e.buf, `}}}`...))
 	}
 	if r.Signature != "" {
 		e.deltaPrefix()
-		e.buf = appendString(append(e.buf, `{"reasoningContent":{"signature":`...), r.Signature)
+		e.buf = rawjson.AppendString(append(e.buf, `{"reasoningContent":{"signature":`...), r.Signature)
 		e.write(evContentBlockDelta, append(e.buf, `}}}`...))
 	}
 	if r.Redacted != nil {
 		e.deltaPrefix()
-		e.buf = appendBase64(append(e.buf, `{"reasoningContent":{"redactedContent":`...), r.Redacted)
+		e.buf = rawjson.AppendBase64(append(e.buf, `{"reasoningContent":{"redactedContent":`...), r.Redacted)
 		e.write(evContentBlockDelta, append(e.buf, `}}}`...))
 	}
 }
@@ -273,16 +274,16 @@ func (e *StreamEncoder) toolCall(tc *llm.ToolCallDelta) error {
 		e.open(toolBlock)
 		e.curCall, e.curID, e.tools = tc.Index, tc.ID, true
 		e.buf = append(e.buf[:0], `{"contentBlockIndex":`...)
-		e.buf = appendInt(e.buf, e.curIndex)
+		e.buf = rawjson.AppendInt(e.buf, int64(e.curIndex))
 		e.buf = append(e.buf, `,"start":{"toolUse":{"toolUseId":`...)
-		e.buf = appendString(e.buf, tc.ID)
+		e.buf = rawjson.AppendString(e.buf, tc.ID)
 		e.buf = append(e.buf, `,"name":`...)
-		e.buf = appendString(e.buf, tc.Name)
+		e.buf = rawjson.AppendString(e.buf, tc.Name)
 		e.write(evContentBlockStart, append(e.buf, `}}}`...))
 	}
 	if tc.Arguments != "" {
 		e.deltaPrefix()
-		e.buf = appendString(append(e.buf, `{"toolUse":{"input":`...), tc.Arguments)
+		e.buf = rawjson.AppendString(append(e.buf, `{"toolUse":{"input":`...), tc.Arguments)
 		e.write(evContentBlockDelta, append(e.buf, `}}}`...))
 	}
 	return e.err

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // StreamError is an error object an upstream sent in place of a chunk.
@@ -31,11 +32,11 @@ type ChunkDecoder struct {
 }
 
 // same returns prev when v encodes the same plain string, else decodes v.
-func same(prev *string, k string, v []byte) (string, error) {
+func same(prev *string, path string, v []byte) (string, error) {
 	if len(v) >= 2 && v[0] == '"' && string(v[1:len(v)-1]) == *prev {
 		return *prev, nil
 	}
-	s, err := decodeString(k, v)
+	s, err := decodeString(path, v)
 	*prev = s
 	return s, err
 }
@@ -47,36 +48,39 @@ func (d *ChunkDecoder) Decode(data []byte) (*llm.Chunk, error) {
 	}
 	c := &llm.Chunk{}
 	var isError bool
-	err := eachMember(data, "", func(k string, v []byte) error {
-		var err error
-		switch k {
+	obj, err := object("", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch string(obj.Key()) {
 		case "id":
-			c.ID, err = same(&d.id, k, v)
+			c.ID, err = same(&d.id, "id", v)
 		case "model":
-			c.Model, err = same(&d.model, k, v)
+			c.Model, err = same(&d.model, "model", v)
 		case "created":
-			if !isNull(v) {
+			if !rawjson.IsNull(v) {
 				c.Created, err = strconv.ParseInt(string(v), 10, 64)
 			}
 		case "system_fingerprint":
-			c.SystemFingerprint, err = same(&d.fingerprint, k, v)
+			c.SystemFingerprint, err = same(&d.fingerprint, "system_fingerprint", v)
 		case "choices":
-			if !isNull(v) {
-				err = eachElement(v, k, func(_ int, e []byte) error {
-					ch, err := decodeChunkChoice(e)
-					c.Choices = append(c.Choices, ch)
-					return err
-				})
+			if rawjson.IsNull(v) {
+				break
+			}
+			var it rawjson.Elements
+			it, err = array("choices", v)
+			for err == nil && it.Next() {
+				var ch llm.ChunkChoice
+				ch, err = decodeChunkChoice(it.Value())
+				c.Choices = append(c.Choices, ch)
 			}
 		case "usage":
-			if !isNull(v) {
+			if !rawjson.IsNull(v) {
 				c.Usage, err = decodeUsage(v)
 			}
 		case "error":
-			isError = !isNull(v)
+			isError = !rawjson.IsNull(v)
 		}
-		return err
-	})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("decoding stream chunk: %w", err)
 	}
@@ -88,93 +92,92 @@ func (d *ChunkDecoder) Decode(data []byte) (*llm.Chunk, error) {
 
 func decodeChunkChoice(data []byte) (llm.ChunkChoice, error) {
 	var ch llm.ChunkChoice
-	err := eachMember(data, "choices[]", func(k string, v []byte) error {
-		var err error
-		switch k {
+	obj, err := object("choices[]", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch string(obj.Key()) {
 		case "index":
-			var n *int
-			if n, err = decodeInt(k, v); n != nil {
-				ch.Index = *n
-			}
+			err = decodeCount("index", v, &ch.Index)
 		case "finish_reason":
-			ch.FinishReason, err = decodeString(k, v)
+			ch.FinishReason, err = decodeString("finish_reason", v)
 		case "logprobs":
-			if !isNull(v) {
+			if !rawjson.IsNull(v) {
 				ch.Logprobs = v
 			}
 		case "delta":
-			if !isNull(v) {
+			if !rawjson.IsNull(v) {
 				err = decodeDelta(&ch.Delta, v)
 			}
 		}
-		return err
-	})
+	}
 	return ch, err
 }
 
 func decodeDelta(d *llm.Delta, data []byte) error {
-	return eachMember(data, "delta", func(k string, v []byte) error {
-		var err error
-		switch k {
+	obj, err := object("delta", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch k := obj.Key(); string(k) {
 		case "role":
 			var r string
-			r, err = decodeString(k, v)
+			r, err = decodeString("role", v)
 			d.Role = llm.Role(r)
 		case "content":
-			if !isNull(v) {
-				d.Content, err = decodeString(k, v)
+			if !rawjson.IsNull(v) {
+				d.Content, err = decodeString("content", v)
 				d.HasContent = true
 			}
 		case "refusal":
-			d.Refusal, err = decodeString(k, v)
+			d.Refusal, err = decodeString("refusal", v)
 		case "reasoning_content", "reasoning":
 			var s string
-			if s, err = decodeString(k, v); s != "" {
+			if s, err = decodeString(fieldName(k), v); s != "" {
 				d.Reasoning = &llm.Reasoning{Text: s}
 			}
 		case "tool_calls":
-			if !isNull(v) {
-				err = eachElement(v, k, func(_ int, e []byte) error {
-					tc, err := decodeToolCallDelta(e)
-					d.ToolCalls = append(d.ToolCalls, tc)
-					return err
-				})
+			if rawjson.IsNull(v) {
+				break
+			}
+			var it rawjson.Elements
+			it, err = array("tool_calls", v)
+			for err == nil && it.Next() {
+				var tc llm.ToolCallDelta
+				tc, err = decodeToolCallDelta(it.Value())
+				d.ToolCalls = append(d.ToolCalls, tc)
 			}
 		}
-		return err
-	})
+	}
+	return err
 }
 
 func decodeToolCallDelta(data []byte) (llm.ToolCallDelta, error) {
 	var tc llm.ToolCallDelta
-	err := eachMember(data, "tool_calls[]", func(k string, v []byte) error {
-		var err error
-		switch k {
+	obj, err := object("tool_calls[]", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch string(obj.Key()) {
 		case "index":
-			var n *int
-			if n, err = decodeInt(k, v); n != nil {
-				tc.Index = *n
-			}
+			err = decodeCount("index", v, &tc.Index)
 		case "id":
-			tc.ID, err = decodeString(k, v)
+			tc.ID, err = decodeString("id", v)
 		case "type":
-			tc.Type, err = decodeString(k, v)
+			tc.Type, err = decodeString("type", v)
 		case "function":
-			if !isNull(v) {
-				err = eachMember(v, "function", func(k2 string, v2 []byte) error {
-					var err error
-					switch k2 {
-					case "name":
-						tc.Name, err = decodeString(k2, v2)
-					case "arguments":
-						tc.Arguments, err = decodeString(k2, v2)
-					}
-					return err
-				})
+			if rawjson.IsNull(v) {
+				break
+			}
+			var fn rawjson.Members
+			fn, err = object("function", v)
+			for err == nil && fn.Next() {
+				switch string(fn.Key()) {
+				case "name":
+					tc.Name, err = decodeString("name", fn.Value())
+				case "arguments":
+					tc.Arguments, err = decodeString("arguments", fn.Value())
+				}
 			}
 		}
-		return err
-	})
+	}
 	return tc, err
 }
 
@@ -183,48 +186,44 @@ func decodeToolCallDelta(data []byte) (llm.ToolCallDelta, error) {
 func decodeUsage(data []byte) (*llm.Usage, error) {
 	u := &llm.Usage{}
 	var cachedDetail int
-	intField := func(k string, v []byte, dst *int) error {
-		n, err := decodeInt(k, v)
-		if n != nil {
-			*dst = *n
-		}
-		return err
-	}
-	err := eachMember(data, "usage", func(k string, v []byte) error {
-		switch k {
+	obj, err := object("usage", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch string(obj.Key()) {
 		case "prompt_tokens":
-			return intField(k, v, &u.PromptTokens)
+			err = decodeCount("prompt_tokens", v, &u.PromptTokens)
 		case "completion_tokens":
-			return intField(k, v, &u.CompletionTokens)
+			err = decodeCount("completion_tokens", v, &u.CompletionTokens)
 		case "total_tokens":
-			return intField(k, v, &u.TotalTokens)
+			err = decodeCount("total_tokens", v, &u.TotalTokens)
 		case "cache_read_input_tokens":
-			return intField(k, v, &u.CacheReadTokens)
+			err = decodeCount("cache_read_input_tokens", v, &u.CacheReadTokens)
 		case "cache_creation_input_tokens":
-			return intField(k, v, &u.CacheWriteTokens)
+			err = decodeCount("cache_creation_input_tokens", v, &u.CacheWriteTokens)
 		case "prompt_tokens_details":
-			if isNull(v) {
-				return nil
+			if rawjson.IsNull(v) {
+				break
 			}
-			return eachMember(v, k, func(k2 string, v2 []byte) error {
-				if k2 == "cached_tokens" {
-					return intField(k2, v2, &cachedDetail)
+			var details rawjson.Members
+			details, err = object("prompt_tokens_details", v)
+			for err == nil && details.Next() {
+				if string(details.Key()) == "cached_tokens" {
+					err = decodeCount("cached_tokens", details.Value(), &cachedDetail)
 				}
-				return nil
-			})
+			}
 		case "completion_tokens_details":
-			if isNull(v) {
-				return nil
+			if rawjson.IsNull(v) {
+				break
 			}
-			return eachMember(v, k, func(k2 string, v2 []byte) error {
-				if k2 == "reasoning_tokens" {
-					return intField(k2, v2, &u.ReasoningTokens)
+			var details rawjson.Members
+			details, err = object("completion_tokens_details", v)
+			for err == nil && details.Next() {
+				if string(details.Key()) == "reasoning_tokens" {
+					err = decodeCount("reasoning_tokens", details.Value(), &u.ReasoningTokens)
 				}
-				return nil
-			})
+			}
 		}
-		return nil
-	})
+	}
 	if u.CacheReadTokens == 0 {
 		u.CacheReadTokens = cachedDetail
 	}

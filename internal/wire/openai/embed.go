@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // DecodeEmbeddingRequest decodes an embeddings request body. input may be a
@@ -19,77 +20,73 @@ func DecodeEmbeddingRequest(data []byte) (*llm.EmbeddingRequest, error) {
 	}
 	req := &llm.EmbeddingRequest{}
 	var input []byte
-	err := eachMember(data, "", func(k string, v []byte) error {
-		var err error
-		switch k {
+	obj, err := object("", data)
+	for err == nil && obj.Next() {
+		k, v := obj.Key(), obj.Value()
+		switch string(k) {
 		case "model":
-			req.Model, err = decodeString(k, v)
+			req.Model, err = decodeString("model", v)
 		case "input":
 			input = v
 		case "encoding_format":
-			req.EncodingFormat, err = decodeString(k, v)
+			req.EncodingFormat, err = decodeString("encoding_format", v)
 		case "dimensions":
-			req.Dimensions, err = decodeInt(k, v)
+			req.Dimensions, err = decodeInt("dimensions", v)
 		case "user":
-			req.User, err = decodeString(k, v)
+			req.User, err = decodeString("user", v)
 		case "metadata":
-			if !isNull(v) {
-				err = eachMember(v, k, func(k2 string, v2 []byte) error {
-					if k2 == "tags" {
-						tags, err := decodeStrings("metadata.tags", v2)
-						req.Gateway.Tags = append(req.Gateway.Tags, tags...)
-						return err
-					}
-					return nil
-				})
+			if !rawjson.IsNull(v) {
+				err = decodeMetadataTags(&req.Gateway, v)
 			}
 		default:
 			var handled bool
 			handled, err = decodeGatewayField(&req.Gateway, k, v)
 			if !handled {
-				req.Extra = append(req.Extra, llm.Field{Name: k, Value: v})
+				req.Extra = append(req.Extra, llm.Field{Name: fieldName(k), Value: v})
 			}
 		}
-		return err
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
 	if req.Model == "" {
 		return nil, &DecodeError{Field: "model", Msg: "required: name the embedding model (see GET /v1/models)"}
 	}
-	if input == nil || isNull(input) {
+	if input == nil || rawjson.IsNull(input) {
 		return nil, &DecodeError{Field: "input", Msg: "required: a string or an array of strings"}
 	}
-	switch {
-	case input[0] == '"':
+	switch rawjson.KindOf(input) {
+	case rawjson.KindString:
 		s, _ := unquote(input)
 		req.Input, req.SingleInput = []string{s}, true
-	case input[0] == '[':
+	case rawjson.KindArray:
 		tokens := false
-		err = eachElement(input, "input", func(i int, e []byte) error {
+		it, _ := rawjson.Array(input)
+		for err == nil && it.Next() {
+			e := it.Value()
 			switch {
 			case len(e) > 0 && e[0] == '"':
 				if tokens {
-					return &DecodeError{Field: fmt.Sprintf("input[%d]", i), Msg: "cannot mix strings and token arrays"}
+					err = &DecodeError{Field: fmt.Sprintf("input[%d]", it.Index()), Msg: "cannot mix strings and token arrays"}
+					break
 				}
 				s, _ := unquote(e)
 				req.Input = append(req.Input, s)
 			case len(e) > 0 && (e[0] == '[' || e[0] == '-' || (e[0] >= '0' && e[0] <= '9')):
 				if req.Input != nil {
-					return &DecodeError{Field: fmt.Sprintf("input[%d]", i), Msg: "cannot mix strings and token arrays"}
+					err = &DecodeError{Field: fmt.Sprintf("input[%d]", it.Index()), Msg: "cannot mix strings and token arrays"}
+					break
 				}
 				tokens = true
 			default:
-				return &DecodeError{Field: fmt.Sprintf("input[%d]", i), Msg: "expected a string, got " + kindOf(e)}
+				err = &DecodeError{Field: fmt.Sprintf("input[%d]", it.Index()), Msg: "expected a string, got " + rawjson.KindOf(e).String()}
 			}
-			return nil
-		})
+		}
 		if tokens {
 			req.InputTokens = input
 		}
 	default:
-		err = &DecodeError{Field: "input", Msg: "expected a string or an array of strings, got " + kindOf(input)}
+		err = &DecodeError{Field: "input", Msg: "expected a string or an array of strings, got " + rawjson.KindOf(input).String()}
 	}
 	if err != nil {
 		return nil, err
@@ -107,42 +104,42 @@ func DecodeEmbeddingRequest(data []byte) (*llm.EmbeddingRequest, error) {
 
 // EncodeEmbeddingRequest encodes req for an OpenAI-compatible upstream.
 func EncodeEmbeddingRequest(req *llm.EmbeddingRequest, opts RequestOptions) []byte {
-	e := enc{b: make([]byte, 0, 256)}
-	e.open()
+	e := rawjson.Builder(make([]byte, 0, 256))
+	e.OpenObject()
 	model := opts.Model
 	if model == "" {
 		model = req.Model
 	}
-	e.str("model", model)
+	e.Str("model", model)
 	switch {
 	case req.InputTokens != nil:
-		e.raw("input", req.InputTokens)
+		e.Raw("input", req.InputTokens)
 	case req.SingleInput && len(req.Input) == 1:
-		e.str("input", req.Input[0])
+		e.Str("input", req.Input[0])
 	default:
-		e.arr("input")
+		e.Arr("input")
 		for _, s := range req.Input {
-			e.elem()
-			e.b = appendString(e.b, s)
+			e.Elem()
+			e = rawjson.AppendString(e, s)
 		}
-		e.endArr()
+		e.CloseArray()
 	}
 	if !opts.Drop["encoding_format"] {
-		e.strOpt("encoding_format", req.EncodingFormat)
+		e.StrOpt("encoding_format", req.EncodingFormat)
 	}
 	if !opts.Drop["dimensions"] {
-		e.intPtr("dimensions", req.Dimensions)
+		e.IntPtr("dimensions", req.Dimensions)
 	}
 	if !opts.Drop["user"] {
-		e.strOpt("user", req.User)
+		e.StrOpt("user", req.User)
 	}
 	for _, f := range req.Extra {
 		if !opts.Drop[f.Name] {
-			e.raw(f.Name, f.Value)
+			e.Raw(f.Name, f.Value)
 		}
 	}
-	e.close()
-	return e.b
+	e.CloseObject()
+	return e
 }
 
 // DecodeEmbeddingResponse decodes an upstream embeddings list, whether the
@@ -193,50 +190,48 @@ func EncodeEmbeddingResponse(resp *llm.EmbeddingResponse, req *llm.EmbeddingRequ
 	for _, v := range resp.Vectors {
 		size += 12*len(v) + 48
 	}
-	e := enc{b: make([]byte, 0, size)}
-	e.open()
-	e.str("object", "list")
-	e.arr("data")
+	e := rawjson.Builder(make([]byte, 0, size))
+	e.OpenObject()
+	e.Str("object", "list")
+	e.Arr("data")
 	b64 := req != nil && req.EncodingFormat == "base64"
 	var raw []byte
 	for i, v := range resp.Vectors {
-		e.elem()
-		e.open()
-		e.str("object", "embedding")
-		e.int("index", int64(i))
+		e.Elem()
+		e.OpenObject()
+		e.Str("object", "embedding")
+		e.Int("index", int64(i))
 		if b64 {
 			raw = raw[:0]
 			for _, f := range v {
 				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(f))
 			}
-			e.str("embedding", base64.StdEncoding.EncodeToString(raw))
+			e.Key("embedding")
+			e = rawjson.AppendBase64(e, raw)
 		} else {
-			e.key("embedding")
-			e.b = append(e.b, '[')
-			for j, f := range v {
-				if j > 0 {
-					e.b = append(e.b, ',')
-				}
-				e.b = strconv.AppendFloat(e.b, float64(f), 'g', -1, 32)
+			e.Arr("embedding")
+			for _, f := range v {
+				e.Elem()
+				e = strconv.AppendFloat(e, float64(f), 'g', -1, 32)
 			}
-			e.b = append(e.b, ']')
+			e.CloseArray()
 		}
-		e.close()
+		e.CloseObject()
 	}
-	e.endArr()
-	e.str("model", resp.Model)
+	e.CloseArray()
+	e.Str("model", resp.Model)
 	u := resp.Usage
 	if u == nil {
 		u = &llm.Usage{}
 	}
-	e.obj("usage")
-	e.int("prompt_tokens", int64(u.PromptTokens))
+	e.Obj("usage")
+	e.Int("prompt_tokens", int64(u.PromptTokens))
 	total := u.TotalTokens
 	if total == 0 {
 		total = u.PromptTokens
 	}
-	e.int("total_tokens", int64(total))
-	e.close()
-	e.close()
-	return e.b
+	e.Int("total_tokens", int64(total))
+	e.CloseObject()
+	e.CloseObject()
+	return e
 }

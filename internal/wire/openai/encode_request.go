@@ -2,6 +2,7 @@ package openai
 
 import (
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // RequestOptions adjust how a request is encoded for an upstream.
@@ -21,208 +22,208 @@ type RequestOptions struct {
 // for an upstream. Gateway controls are never included; Extra fields are
 // spliced in verbatim.
 func EncodeChatRequest(req *llm.Request, opts RequestOptions) []byte {
-	e := enc{b: make([]byte, 0, 512)}
-	e.open()
+	e := rawjson.Builder(make([]byte, 0, 512))
+	e.OpenObject()
 	model := opts.Model
 	if model == "" {
 		model = req.Model
 	}
-	e.str("model", model)
-	e.arr("messages")
+	e.Str("model", model)
+	e.Arr("messages")
 	for i := range req.Messages {
-		e.elem()
+		e.Elem()
 		encodeMessage(&e, &req.Messages[i])
 	}
-	e.endArr()
+	e.CloseArray()
 	keep := func(name string) bool { return !opts.Drop[name] }
 	if len(req.Tools) > 0 && keep("tools") {
-		e.arr("tools")
+		e.Arr("tools")
 		for i := range req.Tools {
 			t := &req.Tools[i]
-			e.elem()
-			e.open()
-			e.str("type", "function")
-			e.obj("function")
-			e.str("name", t.Name)
-			e.strOpt("description", t.Description)
-			e.rawOpt("parameters", t.Parameters)
-			e.boolPtr("strict", t.Strict)
-			e.close()
-			e.rawOpt("cache_control", t.CacheControl)
-			e.close()
+			e.Elem()
+			e.OpenObject()
+			e.Str("type", "function")
+			e.Obj("function")
+			e.Str("name", t.Name)
+			e.StrOpt("description", t.Description)
+			e.RawOpt("parameters", t.Parameters)
+			e.BoolPtr("strict", t.Strict)
+			e.CloseObject()
+			e.RawOpt("cache_control", t.CacheControl)
+			e.CloseObject()
 		}
-		e.endArr()
+		e.CloseArray()
 	}
 	if tc := req.ToolChoice; tc != nil && keep("tool_choice") {
 		if tc.Mode == "function" {
-			e.obj("tool_choice")
-			e.str("type", "function")
-			e.obj("function")
-			e.str("name", tc.Function)
-			e.close()
-			e.close()
+			e.Obj("tool_choice")
+			e.Str("type", "function")
+			e.Obj("function")
+			e.Str("name", tc.Function)
+			e.CloseObject()
+			e.CloseObject()
 		} else {
-			e.str("tool_choice", tc.Mode)
+			e.Str("tool_choice", tc.Mode)
 		}
 	}
 	if keep("parallel_tool_calls") {
-		e.boolPtr("parallel_tool_calls", req.ParallelToolCalls)
+		e.BoolPtr("parallel_tool_calls", req.ParallelToolCalls)
 	}
 	if rf := req.ResponseFormat; rf != nil && keep("response_format") {
-		e.obj("response_format")
-		e.str("type", rf.Type)
-		e.rawOpt("json_schema", rf.JSONSchema)
-		e.close()
+		e.Obj("response_format")
+		e.Str("type", rf.Type)
+		e.RawOpt("json_schema", rf.JSONSchema)
+		e.CloseObject()
 	}
 	if keep("max_tokens") {
-		e.intPtr("max_tokens", req.MaxTokens)
+		e.IntPtr("max_tokens", req.MaxTokens)
 	}
 	if keep("max_completion_tokens") {
-		e.intPtr("max_completion_tokens", req.MaxCompletionTokens)
+		e.IntPtr("max_completion_tokens", req.MaxCompletionTokens)
 	}
 	if keep("temperature") {
-		e.floatPtr("temperature", req.Temperature)
+		e.FloatPtr("temperature", req.Temperature)
 	}
 	if keep("top_p") {
-		e.floatPtr("top_p", req.TopP)
+		e.FloatPtr("top_p", req.TopP)
 	}
 	if len(req.Stop) > 0 && keep("stop") {
-		e.arr("stop")
+		e.Arr("stop")
 		for _, s := range req.Stop {
-			e.elem()
-			e.b = appendString(e.b, s)
+			e.Elem()
+			e = rawjson.AppendString(e, s)
 		}
-		e.endArr()
+		e.CloseArray()
 	}
 	if keep("n") {
-		e.intPtr("n", req.N)
+		e.IntPtr("n", req.N)
 	}
 	if req.Seed != nil && keep("seed") {
-		e.int("seed", *req.Seed)
+		e.Int("seed", *req.Seed)
 	}
 	if keep("presence_penalty") {
-		e.floatPtr("presence_penalty", req.PresencePenalty)
+		e.FloatPtr("presence_penalty", req.PresencePenalty)
 	}
 	if keep("frequency_penalty") {
-		e.floatPtr("frequency_penalty", req.FrequencyPenalty)
+		e.FloatPtr("frequency_penalty", req.FrequencyPenalty)
 	}
 	if keep("logprobs") {
-		e.boolPtr("logprobs", req.Logprobs)
+		e.BoolPtr("logprobs", req.Logprobs)
 	}
 	if keep("top_logprobs") {
-		e.intPtr("top_logprobs", req.TopLogprobs)
+		e.IntPtr("top_logprobs", req.TopLogprobs)
 	}
 	if keep("logit_bias") {
-		e.rawOpt("logit_bias", req.LogitBias)
+		e.RawOpt("logit_bias", req.LogitBias)
 	}
 	if keep("reasoning_effort") {
-		e.strOpt("reasoning_effort", req.ReasoningEffort)
+		e.StrOpt("reasoning_effort", req.ReasoningEffort)
 	}
 	if keep("user") {
-		e.strOpt("user", req.User)
+		e.StrOpt("user", req.User)
 	}
 	if req.Stream {
-		e.bool("stream", true)
+		e.Bool("stream", true)
 		if req.IncludeUsage || opts.IncludeUsage {
-			e.obj("stream_options")
-			e.bool("include_usage", true)
-			e.close()
+			e.Obj("stream_options")
+			e.Bool("include_usage", true)
+			e.CloseObject()
 		}
 	}
 	for _, f := range req.Extra {
 		if keep(f.Name) {
-			e.raw(f.Name, f.Value)
+			e.Raw(f.Name, f.Value)
 		}
 	}
-	e.close()
-	return e.b
+	e.CloseObject()
+	return e
 }
 
-func encodeMessage(e *enc, m *llm.Message) {
-	e.open()
-	e.str("role", string(m.Role))
+func encodeMessage(e *rawjson.Builder, m *llm.Message) {
+	e.OpenObject()
+	e.Str("role", string(m.Role))
 	switch {
 	case m.StringContent || (len(m.Content) == 1 && m.Content[0].Type == llm.PartText && m.Content[0].CacheControl == nil):
-		e.str("content", m.Text())
+		e.Str("content", m.Text())
 	case len(m.Content) > 0:
-		e.arr("content")
+		e.Arr("content")
 		for i := range m.Content {
 			// OpenAI has no standalone cache-point part; a cache point
 			// travels as the preceding part's cache_control.
 			if m.Content[i].Type == llm.PartCachePoint {
 				continue
 			}
-			e.elem()
+			e.Elem()
 			encodePart(e, &m.Content[i])
 		}
-		e.endArr()
+		e.CloseArray()
 	case len(m.ToolCalls) > 0 || m.Role == llm.RoleAssistant:
-		e.raw("content", []byte("null"))
+		e.Null("content")
 	default:
-		e.str("content", "")
+		e.Str("content", "")
 	}
-	e.strOpt("name", m.Name)
+	e.StrOpt("name", m.Name)
 	if len(m.ToolCalls) > 0 {
-		e.arr("tool_calls")
+		e.Arr("tool_calls")
 		for i := range m.ToolCalls {
-			e.elem()
+			e.Elem()
 			encodeToolCall(e, &m.ToolCalls[i])
 		}
-		e.endArr()
+		e.CloseArray()
 	}
-	e.strOpt("tool_call_id", m.ToolCallID)
-	e.strOpt("refusal", m.Refusal)
+	e.StrOpt("tool_call_id", m.ToolCallID)
+	e.StrOpt("refusal", m.Refusal)
 	if m.Reasoning != nil && m.Reasoning.Text != "" {
-		e.str("reasoning_content", m.Reasoning.Text)
+		e.Str("reasoning_content", m.Reasoning.Text)
 	}
 	for _, f := range m.Extra {
-		e.raw(f.Name, f.Value)
+		e.Raw(f.Name, f.Value)
 	}
-	e.close()
+	e.CloseObject()
 }
 
-func encodeToolCall(e *enc, tc *llm.ToolCall) {
-	e.open()
-	e.str("id", tc.ID)
-	e.str("type", "function")
-	e.obj("function")
-	e.str("name", tc.Name)
-	e.str("arguments", tc.Arguments)
-	e.close()
-	e.close()
+func encodeToolCall(e *rawjson.Builder, tc *llm.ToolCall) {
+	e.OpenObject()
+	e.Str("id", tc.ID)
+	e.Str("type", "function")
+	e.Obj("function")
+	e.Str("name", tc.Name)
+	e.Str("arguments", tc.Arguments)
+	e.CloseObject()
+	e.CloseObject()
 }
 
-func encodePart(e *enc, p *llm.Part) {
-	e.open()
+func encodePart(e *rawjson.Builder, p *llm.Part) {
+	e.OpenObject()
 	switch p.Type {
 	case llm.PartText:
-		e.str("type", "text")
-		e.str("text", p.Text)
+		e.Str("type", "text")
+		e.Str("text", p.Text)
 	case llm.PartImage:
-		e.str("type", "image_url")
-		e.obj("image_url")
-		e.str("url", p.Image.URLString())
-		e.strOpt("detail", p.Image.Detail)
-		e.close()
+		e.Str("type", "image_url")
+		e.Obj("image_url")
+		e.Str("url", p.Image.URLString())
+		e.StrOpt("detail", p.Image.Detail)
+		e.CloseObject()
 	case llm.PartAudio:
-		e.str("type", "input_audio")
-		e.obj("input_audio")
-		e.str("data", string(p.Audio.Data))
-		e.str("format", p.Audio.Format)
-		e.close()
+		e.Str("type", "input_audio")
+		e.Obj("input_audio")
+		e.Str("data", string(p.Audio.Data))
+		e.Str("format", p.Audio.Format)
+		e.CloseObject()
 	case llm.PartDocument:
-		e.str("type", "file")
-		e.obj("file")
+		e.Str("type", "file")
+		e.Obj("file")
 		if p.Document.FileID != "" {
-			e.str("file_id", p.Document.FileID)
+			e.Str("file_id", p.Document.FileID)
 		} else {
-			e.str("file_data", documentData(p.Document))
+			e.Str("file_data", documentData(p.Document))
 		}
-		e.strOpt("filename", p.Document.Name)
-		e.close()
+		e.StrOpt("filename", p.Document.Name)
+		e.CloseObject()
 	}
-	e.rawOpt("cache_control", p.CacheControl)
-	e.close()
+	e.RawOpt("cache_control", p.CacheControl)
+	e.CloseObject()
 }
 
 // documentData renders a document as the data URL OpenAI's file part takes.

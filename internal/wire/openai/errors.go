@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // ErrorBody is the "error" object of an OpenAI error response.
@@ -17,24 +19,24 @@ type ErrorBody struct {
 // AppendError appends {"error":{...}} to dst. Empty Param and Code encode as
 // null, as OpenAI does.
 func AppendError(dst []byte, b ErrorBody) []byte {
-	e := enc{b: dst}
-	e.open()
-	e.obj("error")
-	e.str("message", b.Message)
-	e.str("type", b.Type)
+	e := rawjson.Builder(dst)
+	e.OpenObject()
+	e.Obj("error")
+	e.Str("message", b.Message)
+	e.Str("type", b.Type)
 	if b.Param != "" {
-		e.str("param", b.Param)
+		e.Str("param", b.Param)
 	} else {
-		e.raw("param", []byte("null"))
+		e.Null("param")
 	}
 	if b.Code != "" {
-		e.str("code", b.Code)
+		e.Str("code", b.Code)
 	} else {
-		e.raw("code", []byte("null"))
+		e.Null("code")
 	}
-	e.close()
-	e.close()
-	return e.b
+	e.CloseObject()
+	e.CloseObject()
+	return e
 }
 
 // WriteError writes an OpenAI-style error response.

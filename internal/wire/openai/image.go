@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // DecodeImageRequest decodes an images/generations request body.
@@ -13,34 +14,34 @@ func DecodeImageRequest(data []byte) (*llm.ImageRequest, error) {
 		return nil, err
 	}
 	req := &llm.ImageRequest{}
-	err := eachMember(data, "", func(k string, v []byte) error {
-		var err error
-		switch k {
+	obj, err := object("", data)
+	for err == nil && obj.Next() {
+		k, v := obj.Key(), obj.Value()
+		switch string(k) {
 		case "model":
-			req.Model, err = decodeString(k, v)
+			req.Model, err = decodeString("model", v)
 		case "prompt":
-			req.Prompt, err = decodeString(k, v)
+			req.Prompt, err = decodeString("prompt", v)
 		case "n":
-			req.N, err = decodeInt(k, v)
+			req.N, err = decodeInt("n", v)
 		case "size":
-			req.Size, err = decodeString(k, v)
+			req.Size, err = decodeString("size", v)
 		case "quality":
-			req.Quality, err = decodeString(k, v)
+			req.Quality, err = decodeString("quality", v)
 		case "style":
-			req.Style, err = decodeString(k, v)
+			req.Style, err = decodeString("style", v)
 		case "response_format":
-			req.ResponseFormat, err = decodeString(k, v)
+			req.ResponseFormat, err = decodeString("response_format", v)
 		case "user":
-			req.User, err = decodeString(k, v)
+			req.User, err = decodeString("user", v)
 		default:
 			var handled bool
 			handled, err = decodeGatewayField(&req.Gateway, k, v)
 			if !handled {
-				req.Extra = append(req.Extra, llm.Field{Name: k, Value: v})
+				req.Extra = append(req.Extra, llm.Field{Name: fieldName(k), Value: v})
 			}
 		}
-		return err
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -63,27 +64,27 @@ func DecodeImageRequest(data []byte) (*llm.ImageRequest, error) {
 
 // EncodeImageRequest encodes req for an OpenAI-compatible upstream.
 func EncodeImageRequest(req *llm.ImageRequest, opts RequestOptions) []byte {
-	e := enc{b: make([]byte, 0, 256)}
-	e.open()
+	e := rawjson.Builder(make([]byte, 0, 256))
+	e.OpenObject()
 	model := opts.Model
 	if model == "" {
 		model = req.Model
 	}
-	e.str("model", model)
-	e.str("prompt", req.Prompt)
-	e.intPtr("n", req.N)
-	e.strOpt("size", req.Size)
-	e.strOpt("quality", req.Quality)
-	e.strOpt("style", req.Style)
-	e.strOpt("response_format", req.ResponseFormat)
-	e.strOpt("user", req.User)
+	e.Str("model", model)
+	e.Str("prompt", req.Prompt)
+	e.IntPtr("n", req.N)
+	e.StrOpt("size", req.Size)
+	e.StrOpt("quality", req.Quality)
+	e.StrOpt("style", req.Style)
+	e.StrOpt("response_format", req.ResponseFormat)
+	e.StrOpt("user", req.User)
 	for _, f := range req.Extra {
 		if !opts.Drop[f.Name] {
-			e.raw(f.Name, f.Value)
+			e.Raw(f.Name, f.Value)
 		}
 	}
-	e.close()
-	return e.b
+	e.CloseObject()
+	return e
 }
 
 // DecodeImageResponse decodes an upstream images response.
@@ -116,27 +117,27 @@ func DecodeImageResponse(data []byte) (*llm.ImageResponse, error) {
 
 // EncodeImageResponse encodes resp as an OpenAI images response.
 func EncodeImageResponse(resp *llm.ImageResponse) []byte {
-	e := enc{b: make([]byte, 0, 256)}
-	e.open()
-	e.int("created", resp.Created)
-	e.arr("data")
+	e := rawjson.Builder(make([]byte, 0, 256))
+	e.OpenObject()
+	e.Int("created", resp.Created)
+	e.Arr("data")
 	for i := range resp.Images {
 		im := &resp.Images[i]
-		e.elem()
-		e.open()
-		e.strOpt("url", im.URL)
-		e.strOpt("b64_json", im.B64JSON)
-		e.strOpt("revised_prompt", im.RevisedPrompt)
-		e.close()
+		e.Elem()
+		e.OpenObject()
+		e.StrOpt("url", im.URL)
+		e.StrOpt("b64_json", im.B64JSON)
+		e.StrOpt("revised_prompt", im.RevisedPrompt)
+		e.CloseObject()
 	}
-	e.endArr()
+	e.CloseArray()
 	if u := resp.Usage; u != nil {
-		e.obj("usage")
-		e.int("input_tokens", int64(u.PromptTokens))
-		e.int("output_tokens", int64(u.CompletionTokens))
-		e.int("total_tokens", int64(u.PromptTokens+u.CompletionTokens))
-		e.close()
+		e.Obj("usage")
+		e.Int("input_tokens", int64(u.PromptTokens))
+		e.Int("output_tokens", int64(u.CompletionTokens))
+		e.Int("total_tokens", int64(u.PromptTokens+u.CompletionTokens))
+		e.CloseObject()
 	}
-	e.close()
-	return e.b
+	e.CloseObject()
+	return e
 }

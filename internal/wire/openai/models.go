@@ -1,5 +1,7 @@
 package openai
 
+import "github.com/tollgate-gw/tollgate/internal/wire/rawjson"
+
 // Model is one entry of GET /v1/models.
 type Model struct {
 	ID      string
@@ -9,24 +11,27 @@ type Model struct {
 
 // AppendModel appends one model object to dst.
 func AppendModel(dst []byte, m Model) []byte {
-	e := enc{b: dst}
-	e.open()
-	e.str("id", m.ID)
-	e.str("object", "model")
-	e.int("created", m.Created)
-	e.str("owned_by", m.OwnedBy)
-	e.close()
-	return e.b
+	e := rawjson.Builder(dst)
+	e.OpenObject()
+	e.Str("id", m.ID)
+	e.Str("object", "model")
+	e.Int("created", m.Created)
+	e.Str("owned_by", m.OwnedBy)
+	e.CloseObject()
+	return e
 }
 
 // AppendModelList appends the list object of GET /v1/models to dst.
 func AppendModelList(dst []byte, models []Model) []byte {
-	dst = append(dst, `{"object":"list","data":[`...)
+	e := rawjson.Builder(dst)
+	e.OpenObject()
+	e.Str("object", "list")
+	e.Arr("data")
 	for i := range models {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = AppendModel(dst, models[i])
+		e.Elem()
+		e = AppendModel(e, models[i])
 	}
-	return append(dst, "]}"...)
+	e.CloseArray()
+	e.CloseObject()
+	return e
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // DecodeChatRequest decodes a chat completions request body. The returned
@@ -19,9 +20,15 @@ func DecodeChatRequest(data []byte) (*llm.Request, error) {
 	if err := checkJSON(data); err != nil {
 		return nil, err
 	}
-	req := &llm.Request{}
-	if err := eachMember(data, "", func(k string, v []byte) error { return decodeChatField(req, k, v) }); err != nil {
+	obj, err := object("", data)
+	if err != nil {
 		return nil, err
+	}
+	req := &llm.Request{}
+	for obj.Next() {
+		if err := decodeChatField(req, obj.Key(), obj.Value()); err != nil {
+			return nil, err
+		}
 	}
 	if req.Model == "" {
 		return nil, &DecodeError{Field: "model", Msg: "required: name the model to call (see GET /v1/models)"}
@@ -35,104 +42,112 @@ func DecodeChatRequest(data []byte) (*llm.Request, error) {
 	return req, nil
 }
 
-func decodeChatField(req *llm.Request, k string, v []byte) error {
+func decodeChatField(req *llm.Request, k, v []byte) error {
 	var err error
-	switch k {
+	switch string(k) {
 	case "model":
-		req.Model, err = decodeString(k, v)
+		req.Model, err = decodeString("model", v)
 	case "messages":
 		req.Messages, err = decodeMessages(v)
 	case "stream":
-		var b *bool
-		b, err = decodeBool(k, v)
-		req.Stream = b != nil && *b
+		req.Stream, err = decodeFlag("stream", v)
 	case "stream_options":
-		if isNull(v) {
+		if rawjson.IsNull(v) {
 			return nil
 		}
-		err = eachMember(v, k, func(k2 string, v2 []byte) error {
-			if k2 == "include_usage" {
-				b, err := decodeBool("stream_options.include_usage", v2)
-				req.IncludeUsage = b != nil && *b
-				return err
+		obj, err := object("stream_options", v)
+		for err == nil && obj.Next() {
+			if string(obj.Key()) == "include_usage" {
+				req.IncludeUsage, err = decodeFlag("stream_options.include_usage", obj.Value())
 			}
-			return nil
-		})
+		}
+		return err
 	case "tools":
 		req.Tools, err = decodeTools(v)
 	case "tool_choice":
 		req.ToolChoice, err = decodeToolChoice(v)
 	case "parallel_tool_calls":
-		req.ParallelToolCalls, err = decodeBool(k, v)
+		req.ParallelToolCalls, err = decodeBool("parallel_tool_calls", v)
 	case "response_format":
 		req.ResponseFormat, err = decodeResponseFormat(v)
 	case "max_tokens":
-		req.MaxTokens, err = decodeInt(k, v)
+		req.MaxTokens, err = decodeInt("max_tokens", v)
 	case "max_completion_tokens":
-		req.MaxCompletionTokens, err = decodeInt(k, v)
+		req.MaxCompletionTokens, err = decodeInt("max_completion_tokens", v)
 	case "temperature":
-		req.Temperature, err = decodeFloat(k, v)
+		req.Temperature, err = decodeFloat("temperature", v)
 	case "top_p":
-		req.TopP, err = decodeFloat(k, v)
+		req.TopP, err = decodeFloat("top_p", v)
 	case "stop":
-		req.Stop, err = decodeStrings(k, v)
+		req.Stop, err = decodeStrings("stop", v)
 	case "n":
-		req.N, err = decodeInt(k, v)
+		req.N, err = decodeInt("n", v)
 	case "seed":
-		if isNull(v) {
+		if rawjson.IsNull(v) {
 			return nil
 		}
 		n, perr := strconv.ParseInt(string(v), 10, 64)
 		if perr != nil {
-			return &DecodeError{Field: k, Msg: "expected an integer, got " + kindOf(v)}
+			return &DecodeError{Field: "seed", Msg: "expected an integer, got " + rawjson.KindOf(v).String()}
 		}
 		req.Seed = &n
 	case "presence_penalty":
-		req.PresencePenalty, err = decodeFloat(k, v)
+		req.PresencePenalty, err = decodeFloat("presence_penalty", v)
 	case "frequency_penalty":
-		req.FrequencyPenalty, err = decodeFloat(k, v)
+		req.FrequencyPenalty, err = decodeFloat("frequency_penalty", v)
 	case "logprobs":
-		req.Logprobs, err = decodeBool(k, v)
+		req.Logprobs, err = decodeBool("logprobs", v)
 	case "top_logprobs":
-		req.TopLogprobs, err = decodeInt(k, v)
+		req.TopLogprobs, err = decodeInt("top_logprobs", v)
 	case "logit_bias":
-		if !isNull(v) {
-			if err = expectObject(k, v); err == nil {
+		if !rawjson.IsNull(v) {
+			if err = expectObject("logit_bias", v); err == nil {
 				req.LogitBias = v
 			}
 		}
 	case "reasoning_effort":
-		req.ReasoningEffort, err = decodeString(k, v)
+		req.ReasoningEffort, err = decodeString("reasoning_effort", v)
 	case "user":
-		req.User, err = decodeString(k, v)
+		req.User, err = decodeString("user", v)
 	case "metadata":
-		if isNull(v) {
+		if rawjson.IsNull(v) {
 			return nil
 		}
-		if err = expectObject(k, v); err != nil {
+		if err = expectObject("metadata", v); err != nil {
 			return err
 		}
 		req.Metadata = v
-		err = eachMember(v, k, func(k2 string, v2 []byte) error {
-			if k2 == "tags" {
-				tags, err := decodeStrings("metadata.tags", v2)
-				req.Gateway.Tags = append(req.Gateway.Tags, tags...)
-				return err
-			}
-			return nil
-		})
+		err = decodeMetadataTags(&req.Gateway, v)
 	case "extra_body":
 		// Some clients send extra_body literally instead of merging it into
 		// the body as the OpenAI SDKs do; treat its members as top-level.
-		if isNull(v) {
+		if rawjson.IsNull(v) {
 			return nil
 		}
-		err = eachMember(v, k, func(k2 string, v2 []byte) error { return decodeChatField(req, k2, v2) })
+		obj, err := object("extra_body", v)
+		for err == nil && obj.Next() {
+			err = decodeChatField(req, obj.Key(), obj.Value())
+		}
+		return err
 	default:
 		var handled bool
 		handled, err = decodeGatewayField(&req.Gateway, k, v)
 		if !handled {
-			req.Extra = append(req.Extra, llm.Field{Name: k, Value: v})
+			req.Extra = append(req.Extra, llm.Field{Name: fieldName(k), Value: v})
+		}
+	}
+	return err
+}
+
+// decodeMetadataTags adds the tags member of a metadata object to the
+// gateway's tags.
+func decodeMetadataTags(g *llm.GatewayOptions, v []byte) error {
+	obj, err := object("metadata", v)
+	for err == nil && obj.Next() {
+		if string(obj.Key()) == "tags" {
+			var tags []string
+			tags, err = decodeStrings("metadata.tags", obj.Value())
+			g.Tags = append(g.Tags, tags...)
 		}
 	}
 	return err
@@ -140,38 +155,36 @@ func decodeChatField(req *llm.Request, k string, v []byte) error {
 
 // decodeGatewayField decodes the request fields addressed to the gateway,
 // shared by every OpenAI-format endpoint.
-func decodeGatewayField(g *llm.GatewayOptions, k string, v []byte) (bool, error) {
+func decodeGatewayField(g *llm.GatewayOptions, k, v []byte) (bool, error) {
 	var err error
-	switch k {
+	switch string(k) {
 	case "drop_params":
-		g.DropParams, err = decodeBool(k, v)
+		g.DropParams, err = decodeBool("drop_params", v)
 	case "tags":
 		var tags []string
-		tags, err = decodeStrings(k, v)
+		tags, err = decodeStrings("tags", v)
 		g.Tags = append(g.Tags, tags...)
 	case "fallbacks":
-		g.Fallbacks, err = decodeStrings(k, v)
+		g.Fallbacks, err = decodeStrings("fallbacks", v)
 	case "num_retries":
-		g.NumRetries, err = decodeInt(k, v)
+		g.NumRetries, err = decodeInt("num_retries", v)
 	case "cache":
-		if !isNull(v) {
-			if err = expectObject(k, v); err == nil {
+		if !rawjson.IsNull(v) {
+			if err = expectObject("cache", v); err == nil {
 				g.Cache = v
 			}
 		}
 	case "enable_history":
-		var b *bool
-		b, err = decodeBool(k, v)
-		g.EnableHistory = b != nil && *b
+		g.EnableHistory, err = decodeFlag("enable_history", v)
 	case "session_id":
-		g.SessionID, err = decodeString(k, v)
+		g.SessionID, err = decodeString("session_id", v)
 	case "priority":
-		g.Priority, err = decodeInt(k, v)
+		g.Priority, err = decodeInt("priority", v)
 	case "guardrails":
-		g.Guardrails, err = decodeStrings(k, v)
+		g.Guardrails, err = decodeStrings("guardrails", v)
 	case "promptVariables":
-		if !isNull(v) {
-			if err = expectObject(k, v); err == nil {
+		if !rawjson.IsNull(v) {
+			if err = expectObject("promptVariables", v); err == nil {
 				g.PromptVariables = v
 			}
 		}
@@ -182,31 +195,32 @@ func decodeGatewayField(g *llm.GatewayOptions, k string, v []byte) (bool, error)
 }
 
 func decodeMessages(v []byte) ([]llm.Message, error) {
-	if isNull(v) {
+	if rawjson.IsNull(v) {
 		return nil, nil
 	}
+	it, err := array("messages", v)
+	if err != nil {
+		return nil, err
+	}
 	msgs := make([]llm.Message, 0, 4)
-	err := eachElement(v, "messages", func(i int, e []byte) error {
-		m, err := decodeMessage(i, e)
+	for it.Next() {
+		m, err := decodeMessage(it.Index(), it.Value())
 		if err != nil {
-			return err
+			return msgs, err
 		}
 		msgs = append(msgs, m)
-		return nil
-	})
-	if err == nil && msgs == nil {
-		msgs = []llm.Message{}
 	}
-	return msgs, err
+	return msgs, nil
 }
 
 func decodeMessage(i int, v []byte) (llm.Message, error) {
 	var m llm.Message
 	path := "messages[" + strconv.Itoa(i) + "]"
 	var content []byte
-	err := eachMember(v, path, func(k string, v2 []byte) error {
-		var err error
-		switch k {
+	obj, err := object(path, v)
+	for err == nil && obj.Next() {
+		v2 := obj.Value()
+		switch string(obj.Key()) {
 		case "role":
 			var r string
 			r, err = decodeString(path+".role", v2)
@@ -229,12 +243,11 @@ func decodeMessage(i int, v []byte) (llm.Message, error) {
 		default:
 			// Fields a client echoes back from a response (annotations,
 			// audio: null, function_call: null) are kept, not refused.
-			if !isNull(v2) {
-				m.Extra = append(m.Extra, llm.Field{Name: k, Value: v2})
+			if !rawjson.IsNull(v2) {
+				m.Extra = append(m.Extra, llm.Field{Name: fieldName(obj.Key()), Value: v2})
 			}
 		}
-		return err
-	})
+	}
 	if err != nil {
 		return m, err
 	}
@@ -255,24 +268,25 @@ func decodeMessage(i int, v []byte) (llm.Message, error) {
 }
 
 func decodeContent(path string, v []byte) ([]llm.Part, bool, error) {
-	if v == nil || isNull(v) {
+	if v == nil || rawjson.IsNull(v) {
 		return nil, false, nil
 	}
-	if v[0] == '"' {
+	switch rawjson.KindOf(v) {
+	case rawjson.KindString:
 		s, err := decodeString(path, v)
 		return []llm.Part{{Type: llm.PartText, Text: s}}, true, err
-	}
-	if v[0] != '[' {
-		return nil, false, &DecodeError{Field: path, Msg: "expected a string or an array of content parts, got " + kindOf(v)}
+	case rawjson.KindArray:
+	default:
+		return nil, false, &DecodeError{Field: path, Msg: "expected a string or an array of content parts, got " + rawjson.KindOf(v).String()}
 	}
 	var parts []llm.Part
-	err := eachElement(v, path, func(i int, e []byte) error {
-		p, err := decodePart(path+"["+strconv.Itoa(i)+"]", e)
-		if err == nil {
+	it, err := array(path, v)
+	for err == nil && it.Next() {
+		var p llm.Part
+		if p, err = decodePart(path+"["+strconv.Itoa(it.Index())+"]", it.Value()); err == nil {
 			parts = append(parts, p)
 		}
-		return err
-	})
+	}
 	return parts, false, err
 }
 
@@ -280,9 +294,10 @@ func decodePart(path string, v []byte) (llm.Part, error) {
 	var p llm.Part
 	var typ string
 	var text, image, audio, file []byte
-	err := eachMember(v, path, func(k string, v2 []byte) error {
-		var err error
-		switch k {
+	obj, err := object(path, v)
+	for err == nil && obj.Next() {
+		v2 := obj.Value()
+		switch string(obj.Key()) {
 		case "type":
 			typ, err = decodeString(path+".type", v2)
 		case "text":
@@ -294,12 +309,11 @@ func decodePart(path string, v []byte) (llm.Part, error) {
 		case "file":
 			file = v2
 		case "cache_control":
-			if !isNull(v2) {
+			if !rawjson.IsNull(v2) {
 				p.CacheControl = v2
 			}
 		}
-		return err
-	})
+	}
 	if err != nil {
 		return p, err
 	}
@@ -313,37 +327,37 @@ func decodePart(path string, v []byte) (llm.Part, error) {
 	case "input_audio":
 		p.Type = llm.PartAudio
 		p.Audio = &llm.Audio{}
-		err = eachMember(audio, path+".input_audio", func(k string, v2 []byte) error {
-			var err error
-			switch k {
+		var obj rawjson.Members
+		obj, err = object(path+".input_audio", audio)
+		for err == nil && obj.Next() {
+			switch string(obj.Key()) {
 			case "data":
 				var s string
-				s, err = decodeString(path+".input_audio.data", v2)
+				s, err = decodeString(path+".input_audio.data", obj.Value())
 				p.Audio.Data = []byte(s)
 			case "format":
-				p.Audio.Format, err = decodeString(path+".input_audio.format", v2)
+				p.Audio.Format, err = decodeString(path+".input_audio.format", obj.Value())
 			}
-			return err
-		})
+		}
 	case "file":
 		p.Type = llm.PartDocument
 		p.Document = &llm.Document{}
-		err = eachMember(file, path+".file", func(k string, v2 []byte) error {
-			var err error
-			switch k {
+		var obj rawjson.Members
+		obj, err = object(path+".file", file)
+		for err == nil && obj.Next() {
+			switch string(obj.Key()) {
 			case "file_data":
 				var s string
-				s, err = decodeString(path+".file.file_data", v2)
+				s, err = decodeString(path+".file.file_data", obj.Value())
 				p.Document.Data = []byte(s)
 			case "file_id":
-				p.Document.FileID, err = decodeString(path+".file.file_id", v2)
+				p.Document.FileID, err = decodeString(path+".file.file_id", obj.Value())
 			case "filename":
-				p.Document.Name, err = decodeString(path+".file.filename", v2)
+				p.Document.Name, err = decodeString(path+".file.filename", obj.Value())
 			case "format":
-				p.Document.MediaType, err = decodeString(path+".file.format", v2)
+				p.Document.MediaType, err = decodeString(path+".file.format", obj.Value())
 			}
-			return err
-		})
+		}
 	case "":
 		return p, &DecodeError{Field: path + ".type", Msg: "required: text, image_url, input_audio or file"}
 	default:
@@ -353,26 +367,26 @@ func decodePart(path string, v []byte) (llm.Part, error) {
 }
 
 func decodeImageURL(path string, v []byte) (*llm.Image, error) {
-	if v == nil || isNull(v) {
+	if v == nil || rawjson.IsNull(v) {
 		return nil, &DecodeError{Field: path, Msg: "required for image_url parts"}
 	}
 	im := &llm.Image{}
 	var err error
-	if v[0] == '"' {
+	if rawjson.KindOf(v) == rawjson.KindString {
 		im.URL, err = decodeString(path, v)
 	} else {
-		err = eachMember(v, path, func(k string, v2 []byte) error {
-			var err error
-			switch k {
+		var obj rawjson.Members
+		obj, err = object(path, v)
+		for err == nil && obj.Next() {
+			switch string(obj.Key()) {
 			case "url":
-				im.URL, err = decodeString(path+".url", v2)
+				im.URL, err = decodeString(path+".url", obj.Value())
 			case "detail":
-				im.Detail, err = decodeString(path+".detail", v2)
+				im.Detail, err = decodeString(path+".detail", obj.Value())
 			case "format":
-				im.MediaType, err = decodeString(path+".format", v2)
+				im.MediaType, err = decodeString(path+".format", obj.Value())
 			}
-			return err
-		})
+		}
 	}
 	if err == nil && im.URL == "" {
 		err = &DecodeError{Field: path + ".url", Msg: "required: an http(s) or data: URL"}
@@ -381,105 +395,126 @@ func decodeImageURL(path string, v []byte) (*llm.Image, error) {
 }
 
 func decodeToolCalls(path string, v []byte) ([]llm.ToolCall, error) {
-	if isNull(v) {
+	if rawjson.IsNull(v) {
 		return nil, nil
 	}
+	it, err := array(path, v)
+	if err != nil {
+		return nil, err
+	}
 	var calls []llm.ToolCall
-	err := eachElement(v, path, func(i int, e []byte) error {
-		p := path + "[" + strconv.Itoa(i) + "]"
-		var tc llm.ToolCall
-		err := eachMember(e, p, func(k string, v2 []byte) error {
-			var err error
-			switch k {
-			case "id":
-				tc.ID, err = decodeString(p+".id", v2)
-			case "type":
-				tc.Type, err = decodeString(p+".type", v2)
-			case "function":
-				err = eachMember(v2, p+".function", func(k3 string, v3 []byte) error {
-					var err error
-					switch k3 {
-					case "name":
-						tc.Name, err = decodeString(p+".function.name", v3)
-					case "arguments":
-						tc.Arguments, err = decodeString(p+".function.arguments", v3)
-					}
-					return err
-				})
-			}
-			return err
-		})
-		if err == nil && tc.Name == "" {
-			err = &DecodeError{Field: p + ".function.name", Msg: "required"}
-		}
+	for it.Next() {
+		tc, err := decodeToolCall(path+"["+strconv.Itoa(it.Index())+"]", it.Value())
 		calls = append(calls, tc)
-		return err
-	})
-	return calls, err
+		if err != nil {
+			return calls, err
+		}
+	}
+	return calls, nil
+}
+
+func decodeToolCall(p string, v []byte) (llm.ToolCall, error) {
+	var tc llm.ToolCall
+	obj, err := object(p, v)
+	for err == nil && obj.Next() {
+		v2 := obj.Value()
+		switch string(obj.Key()) {
+		case "id":
+			tc.ID, err = decodeString(p+".id", v2)
+		case "type":
+			tc.Type, err = decodeString(p+".type", v2)
+		case "function":
+			var fn rawjson.Members
+			fn, err = object(p+".function", v2)
+			for err == nil && fn.Next() {
+				switch string(fn.Key()) {
+				case "name":
+					tc.Name, err = decodeString(p+".function.name", fn.Value())
+				case "arguments":
+					tc.Arguments, err = decodeString(p+".function.arguments", fn.Value())
+				}
+			}
+		}
+	}
+	if err == nil && tc.Name == "" {
+		err = &DecodeError{Field: p + ".function.name", Msg: "required"}
+	}
+	return tc, err
 }
 
 func decodeTools(v []byte) ([]llm.Tool, error) {
-	if isNull(v) {
+	if rawjson.IsNull(v) {
 		return nil, nil
 	}
+	it, err := array("tools", v)
+	if err != nil {
+		return nil, err
+	}
 	var tools []llm.Tool
-	err := eachElement(v, "tools", func(i int, e []byte) error {
-		p := "tools[" + strconv.Itoa(i) + "]"
-		t := llm.Tool{}
-		err := eachMember(e, p, func(k string, v2 []byte) error {
-			var err error
-			switch k {
-			case "type":
-				t.Type, err = decodeString(p+".type", v2)
-			case "cache_control":
-				if !isNull(v2) {
-					t.CacheControl = v2
-				}
-			case "function":
-				err = eachMember(v2, p+".function", func(k3 string, v3 []byte) error {
-					var err error
-					switch k3 {
-					case "name":
-						t.Name, err = decodeString(p+".function.name", v3)
-					case "description":
-						t.Description, err = decodeString(p+".function.description", v3)
-					case "parameters":
-						if !isNull(v3) {
-							if err = expectObject(p+".function.parameters", v3); err == nil {
-								t.Parameters = v3
-							}
-						}
-					case "strict":
-						t.Strict, err = decodeBool(p+".function.strict", v3)
-					}
-					return err
-				})
-			}
-			return err
-		})
+	for it.Next() {
+		t, err := decodeTool("tools["+strconv.Itoa(it.Index())+"]", it.Value())
 		if err != nil {
-			return err
-		}
-		if t.Type == "" {
-			t.Type = "function"
-		}
-		if t.Type != "function" {
-			return &DecodeError{Field: p + ".type", Msg: fmt.Sprintf("unsupported tool type %q: only function tools are supported", t.Type)}
-		}
-		if t.Name == "" {
-			return &DecodeError{Field: p + ".function.name", Msg: "required"}
+			return tools, err
 		}
 		tools = append(tools, t)
-		return nil
-	})
-	return tools, err
+	}
+	return tools, nil
+}
+
+func decodeTool(p string, v []byte) (llm.Tool, error) {
+	t := llm.Tool{}
+	obj, err := object(p, v)
+	for err == nil && obj.Next() {
+		v2 := obj.Value()
+		switch string(obj.Key()) {
+		case "type":
+			t.Type, err = decodeString(p+".type", v2)
+		case "cache_control":
+			if !rawjson.IsNull(v2) {
+				t.CacheControl = v2
+			}
+		case "function":
+			var fn rawjson.Members
+			fn, err = object(p+".function", v2)
+			for err == nil && fn.Next() {
+				v3 := fn.Value()
+				switch string(fn.Key()) {
+				case "name":
+					t.Name, err = decodeString(p+".function.name", v3)
+				case "description":
+					t.Description, err = decodeString(p+".function.description", v3)
+				case "parameters":
+					if !rawjson.IsNull(v3) {
+						if err = expectObject(p+".function.parameters", v3); err == nil {
+							t.Parameters = v3
+						}
+					}
+				case "strict":
+					t.Strict, err = decodeBool(p+".function.strict", v3)
+				}
+			}
+		}
+	}
+	if err != nil {
+		return t, err
+	}
+	if t.Type == "" {
+		t.Type = "function"
+	}
+	if t.Type != "function" {
+		return t, &DecodeError{Field: p + ".type", Msg: fmt.Sprintf("unsupported tool type %q: only function tools are supported", t.Type)}
+	}
+	if t.Name == "" {
+		return t, &DecodeError{Field: p + ".function.name", Msg: "required"}
+	}
+	return t, nil
 }
 
 func decodeToolChoice(v []byte) (*llm.ToolChoice, error) {
-	if isNull(v) {
+	if rawjson.IsNull(v) {
 		return nil, nil
 	}
-	if v[0] == '"' {
+	if rawjson.KindOf(v) == rawjson.KindString {
 		s, err := decodeString("tool_choice", v)
 		if err != nil {
 			return nil, err
@@ -491,19 +526,19 @@ func decodeToolChoice(v []byte) (*llm.ToolChoice, error) {
 		return nil, &DecodeError{Field: "tool_choice", Msg: fmt.Sprintf("unknown value %q: use none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}", s)}
 	}
 	tc := &llm.ToolChoice{Mode: "function"}
-	err := eachMember(v, "tool_choice", func(k string, v2 []byte) error {
-		if k != "function" {
-			return nil
+	obj, err := object("tool_choice", v)
+	for err == nil && obj.Next() {
+		if string(obj.Key()) != "function" {
+			continue
 		}
-		return eachMember(v2, "tool_choice.function", func(k3 string, v3 []byte) error {
-			if k3 != "name" {
-				return nil
+		var fn rawjson.Members
+		fn, err = object("tool_choice.function", obj.Value())
+		for err == nil && fn.Next() {
+			if string(fn.Key()) == "name" {
+				tc.Function, err = decodeString("tool_choice.function.name", fn.Value())
 			}
-			var err error
-			tc.Function, err = decodeString("tool_choice.function.name", v3)
-			return err
-		})
-	})
+		}
+	}
 	if err == nil && tc.Function == "" {
 		err = &DecodeError{Field: "tool_choice.function.name", Msg: "required when tool_choice is an object"}
 	}
@@ -511,13 +546,14 @@ func decodeToolChoice(v []byte) (*llm.ToolChoice, error) {
 }
 
 func decodeResponseFormat(v []byte) (*llm.ResponseFormat, error) {
-	if isNull(v) {
+	if rawjson.IsNull(v) {
 		return nil, nil
 	}
 	rf := &llm.ResponseFormat{}
-	err := eachMember(v, "response_format", func(k string, v2 []byte) error {
-		var err error
-		switch k {
+	obj, err := object("response_format", v)
+	for err == nil && obj.Next() {
+		v2 := obj.Value()
+		switch string(obj.Key()) {
 		case "type":
 			rf.Type, err = decodeString("response_format.type", v2)
 		case "json_schema":
@@ -525,8 +561,7 @@ func decodeResponseFormat(v []byte) (*llm.ResponseFormat, error) {
 				rf.JSONSchema = v2
 			}
 		}
-		return err
-	})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // EncodeChatResponse encodes a complete chat.completion object.
@@ -15,97 +16,97 @@ func EncodeChatResponse(resp *llm.Response) []byte {
 // AppendChatResponse appends a chat.completion object to dst. extra members
 // (e.g. the gateway's session_id) are added at the top level.
 func AppendChatResponse(dst []byte, resp *llm.Response, extra []llm.Field) []byte {
-	e := enc{b: dst}
-	e.open()
-	e.str("id", resp.ID)
-	e.str("object", "chat.completion")
-	e.int("created", resp.Created)
-	e.str("model", resp.Model)
-	e.arr("choices")
+	e := rawjson.Builder(dst)
+	e.OpenObject()
+	e.Str("id", resp.ID)
+	e.Str("object", "chat.completion")
+	e.Int("created", resp.Created)
+	e.Str("model", resp.Model)
+	e.Arr("choices")
 	for i := range resp.Choices {
 		c := &resp.Choices[i]
-		e.elem()
-		e.open()
-		e.int("index", int64(c.Index))
-		e.obj("message")
+		e.Elem()
+		e.OpenObject()
+		e.Int("index", int64(c.Index))
+		e.Obj("message")
 		encodeResponseMessage(&e, &c.Message)
-		e.close()
+		e.CloseObject()
 		if len(c.Logprobs) > 0 {
-			e.raw("logprobs", c.Logprobs)
+			e.Raw("logprobs", c.Logprobs)
 		} else {
-			e.raw("logprobs", []byte("null"))
+			e.Null("logprobs")
 		}
-		e.str("finish_reason", c.FinishReason)
-		e.close()
+		e.Str("finish_reason", c.FinishReason)
+		e.CloseObject()
 	}
-	e.endArr()
+	e.CloseArray()
 	if resp.Usage != nil {
 		encodeUsage(&e, resp.Usage)
 	}
-	e.strOpt("system_fingerprint", resp.SystemFingerprint)
-	e.strOpt("service_tier", resp.ServiceTier)
+	e.StrOpt("system_fingerprint", resp.SystemFingerprint)
+	e.StrOpt("service_tier", resp.ServiceTier)
 	for _, f := range extra {
-		e.raw(f.Name, f.Value)
+		e.Raw(f.Name, f.Value)
 	}
-	e.close()
-	return e.b
+	e.CloseObject()
+	return e
 }
 
-func encodeResponseMessage(e *enc, m *llm.Message) {
+func encodeResponseMessage(e *rawjson.Builder, m *llm.Message) {
 	role := m.Role
 	if role == "" {
 		role = llm.RoleAssistant
 	}
-	e.str("role", string(role))
+	e.Str("role", string(role))
 	if len(m.Content) > 0 || len(m.ToolCalls) == 0 {
-		e.str("content", m.Text())
+		e.Str("content", m.Text())
 	} else {
-		e.raw("content", []byte("null"))
+		e.Null("content")
 	}
 	if m.Refusal != "" {
-		e.str("refusal", m.Refusal)
+		e.Str("refusal", m.Refusal)
 	} else {
-		e.raw("refusal", []byte("null"))
+		e.Null("refusal")
 	}
 	if m.Reasoning != nil && m.Reasoning.Text != "" {
-		e.str("reasoning_content", m.Reasoning.Text)
+		e.Str("reasoning_content", m.Reasoning.Text)
 	}
 	if len(m.ToolCalls) > 0 {
-		e.arr("tool_calls")
+		e.Arr("tool_calls")
 		for i := range m.ToolCalls {
-			e.elem()
+			e.Elem()
 			encodeToolCall(e, &m.ToolCalls[i])
 		}
-		e.endArr()
+		e.CloseArray()
 	}
 	for _, f := range m.Extra {
-		e.raw(f.Name, f.Value)
+		e.Raw(f.Name, f.Value)
 	}
 }
 
-func encodeUsage(e *enc, u *llm.Usage) {
-	e.obj("usage")
-	e.int("prompt_tokens", int64(u.PromptTokens))
-	e.int("completion_tokens", int64(u.CompletionTokens))
+func encodeUsage(e *rawjson.Builder, u *llm.Usage) {
+	e.Obj("usage")
+	e.Int("prompt_tokens", int64(u.PromptTokens))
+	e.Int("completion_tokens", int64(u.CompletionTokens))
 	total := u.TotalTokens
 	if total == 0 {
 		total = u.PromptTokens + u.CompletionTokens
 	}
-	e.int("total_tokens", int64(total))
+	e.Int("total_tokens", int64(total))
 	if u.CacheReadTokens > 0 || u.CacheWriteTokens > 0 {
-		e.obj("prompt_tokens_details")
-		e.int("cached_tokens", int64(u.CacheReadTokens))
-		e.close()
+		e.Obj("prompt_tokens_details")
+		e.Int("cached_tokens", int64(u.CacheReadTokens))
+		e.CloseObject()
 		// LiteLLM's names for Anthropic-style cache accounting.
-		e.int("cache_read_input_tokens", int64(u.CacheReadTokens))
-		e.int("cache_creation_input_tokens", int64(u.CacheWriteTokens))
+		e.Int("cache_read_input_tokens", int64(u.CacheReadTokens))
+		e.Int("cache_creation_input_tokens", int64(u.CacheWriteTokens))
 	}
 	if u.ReasoningTokens > 0 {
-		e.obj("completion_tokens_details")
-		e.int("reasoning_tokens", int64(u.ReasoningTokens))
-		e.close()
+		e.Obj("completion_tokens_details")
+		e.Int("reasoning_tokens", int64(u.ReasoningTokens))
+		e.CloseObject()
 	}
-	e.close()
+	e.CloseObject()
 }
 
 // EncodeChunk encodes one chat.completion.chunk object.
@@ -116,70 +117,70 @@ func EncodeChunk(c *llm.Chunk) []byte {
 // AppendChunk appends one chat.completion.chunk object to dst, with extra
 // top-level members (e.g. session_id on the first chunk).
 func AppendChunk(dst []byte, c *llm.Chunk, extra []llm.Field) []byte {
-	e := enc{b: dst}
-	e.open()
-	e.str("id", c.ID)
-	e.str("object", "chat.completion.chunk")
-	e.int("created", c.Created)
-	e.str("model", c.Model)
-	e.strOpt("system_fingerprint", c.SystemFingerprint)
-	e.arr("choices")
+	e := rawjson.Builder(dst)
+	e.OpenObject()
+	e.Str("id", c.ID)
+	e.Str("object", "chat.completion.chunk")
+	e.Int("created", c.Created)
+	e.Str("model", c.Model)
+	e.StrOpt("system_fingerprint", c.SystemFingerprint)
+	e.Arr("choices")
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		e.elem()
-		e.open()
-		e.int("index", int64(ch.Index))
-		e.obj("delta")
+		e.Elem()
+		e.OpenObject()
+		e.Int("index", int64(ch.Index))
+		e.Obj("delta")
 		d := &ch.Delta
 		if d.Role != "" {
-			e.str("role", string(d.Role))
+			e.Str("role", string(d.Role))
 		}
 		if d.Content != "" || d.HasContent {
-			e.str("content", d.Content)
+			e.Str("content", d.Content)
 		}
-		e.strOpt("refusal", d.Refusal)
+		e.StrOpt("refusal", d.Refusal)
 		if d.Reasoning != nil && d.Reasoning.Text != "" {
-			e.str("reasoning_content", d.Reasoning.Text)
+			e.Str("reasoning_content", d.Reasoning.Text)
 		}
 		if len(d.ToolCalls) > 0 {
-			e.arr("tool_calls")
+			e.Arr("tool_calls")
 			for j := range d.ToolCalls {
 				tc := &d.ToolCalls[j]
-				e.elem()
-				e.open()
-				e.int("index", int64(tc.Index))
-				e.strOpt("id", tc.ID)
+				e.Elem()
+				e.OpenObject()
+				e.Int("index", int64(tc.Index))
+				e.StrOpt("id", tc.ID)
 				if tc.ID != "" || tc.Type != "" {
-					e.str("type", "function")
+					e.Str("type", "function")
 				}
-				e.obj("function")
-				e.strOpt("name", tc.Name)
-				e.str("arguments", tc.Arguments)
-				e.close()
-				e.close()
+				e.Obj("function")
+				e.StrOpt("name", tc.Name)
+				e.Str("arguments", tc.Arguments)
+				e.CloseObject()
+				e.CloseObject()
 			}
-			e.endArr()
+			e.CloseArray()
 		}
-		e.close()
+		e.CloseObject()
 		if len(ch.Logprobs) > 0 {
-			e.raw("logprobs", ch.Logprobs)
+			e.Raw("logprobs", ch.Logprobs)
 		}
 		if ch.FinishReason != "" {
-			e.str("finish_reason", ch.FinishReason)
+			e.Str("finish_reason", ch.FinishReason)
 		} else {
-			e.raw("finish_reason", []byte("null"))
+			e.Null("finish_reason")
 		}
-		e.close()
+		e.CloseObject()
 	}
-	e.endArr()
+	e.CloseArray()
 	if c.Usage != nil {
 		encodeUsage(&e, c.Usage)
 	}
 	for _, f := range extra {
-		e.raw(f.Name, f.Value)
+		e.Raw(f.Name, f.Value)
 	}
-	e.close()
-	return e.b
+	e.CloseObject()
+	return e
 }
 
 // Wire shapes for decoding upstream responses; encoding/json is adequate

@@ -36,7 +36,9 @@ func DecodeChatRequest(data []byte) (*llm.Request, error) {
 	if req.Messages == nil {
 		return nil, &DecodeError{Field: "messages", Msg: "required: give at least one message"}
 	}
-	if len(req.Messages) == 0 {
+	// A Bedrock managed prompt carries its own messages: the genai-gateway
+	// documents calling one with messages=[] and only promptVariables.
+	if len(req.Messages) == 0 && req.Gateway.PromptVariables == nil {
 		return nil, &DecodeError{Field: "messages", Msg: "must contain at least one message"}
 	}
 	return req, nil

@@ -205,3 +205,17 @@ func TestAppendString(t *testing.T) {
 		}
 	}
 }
+
+// A managed prompt carries its own messages, so the call the genai-gateway
+// documents (messages=[] with promptVariables) decodes; without variables an
+// empty list is still an error.
+func TestDecodeManagedPromptWithoutMessages(t *testing.T) {
+	got, err := DecodeChatRequest([]byte(`{"model":"arn:aws:bedrock:us-east-1:111122223333:prompt/P1:2","messages":[],` +
+		`"extra_body":{"promptVariables":{"topic":{"text":"tea"}}}}`))
+	if err != nil || len(got.Messages) != 0 || string(got.Gateway.PromptVariables) != `{"topic":{"text":"tea"}}` {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if _, err := DecodeChatRequest([]byte(`{"model":"m","messages":[]}`)); err == nil {
+		t.Fatal("empty messages without promptVariables decoded")
+	}
+}

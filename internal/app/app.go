@@ -95,7 +95,7 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 	transport := httpclient.NewTransport(nil)
 	b := &builder{cfg: cfg, http: &http.Client{Transport: transport}, lookup: lookup, logger: logger}
 	deps := b.deployments(ctx)
-	rt := router.New(deps, nil)
+	rt := router.New(deps, routerOptions(ctx, cfg, b, env.identity, logger)) // routing.go
 	ready := httpapi.Readiness{Version: Version, Store: "embedded", Models: len(rt.Models())}
 	for _, n := range cfg.Notices {
 		ready.Notices = append(ready.Notices, httpapi.Notice{Path: n.Path, File: n.File, Line: n.Line, Kind: n.Kind.String(), Message: n.Message})
@@ -128,6 +128,7 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 			return nil, err
 		}
 	}
+	dp.Cache = responseCache(cfg, env.identity, logger) // routing.go
 	if dp.History, err = newHistory(env.identity, lookup); err != nil {
 		closeAll(transport, b.aws)
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
@@ -30,6 +31,10 @@ type builder struct {
 	// aws is built on first use, so configs without Bedrock pay nothing
 	// for it at cold start.
 	aws *awscred.Resolver
+	// templates maps each router deployment to its entry, for wildcard
+	// entries built on demand; mu guards it and aws once serving.
+	templates map[*router.Deployment]*config.Deployment
+	mu        sync.Mutex
 }
 
 // resolver returns the AWS credential resolver, building it from the
@@ -96,19 +101,61 @@ func (b *builder) deployments(ctx context.Context) []*router.Deployment {
 	out := make([]*router.Deployment, 0, len(b.cfg.ModelList))
 	for i := range b.cfg.ModelList {
 		d := &b.cfg.ModelList[i]
-		rd := &router.Deployment{ID: d.ID, Group: d.ModelName, Provider: d.Provider, ModelID: d.ModelID}
-		if d.Params.Weight != nil {
-			rd.Weight = *d.Params.Weight
-		}
-		m, err := b.model(ctx, d)
-		if err != nil {
-			rd.Unavailable = err
-			m = unavailable{err: err}
-		}
-		rd.Model = m
-		out = append(out, rd)
+		out = append(out, b.deployment(ctx, d))
 	}
 	return out
+}
+
+// deployment builds one entry: its adapter and what routing reads (weight,
+// rpm/tpm, order, tags, context window, prices).
+func (b *builder) deployment(ctx context.Context, d *config.Deployment) *router.Deployment {
+	rd := &router.Deployment{ID: d.ID, Group: d.ModelName, Provider: d.Provider, ModelID: d.ModelID}
+	p, info := &d.Params, &d.Info
+	if p.Weight != nil {
+		rd.Weight = *p.Weight
+	}
+	rd.RPM, rd.TPM = int64(deref(p.RPM)), int64(deref(p.TPM))
+	rd.Order = deref(p.Order)
+	rd.Tags = append(append([]string(nil), p.Tags...), info.Tags...)
+	rd.MaxInputTokens = deref(info.MaxInputTokens)
+	rd.InputCost, rd.OutputCost = deref(p.InputCostPerToken), deref(p.OutputCostPerToken)
+	if info.InputCostPerToken != nil {
+		rd.InputCost = *info.InputCostPerToken
+	}
+	if info.OutputCostPerToken != nil {
+		rd.OutputCost = *info.OutputCostPerToken
+	}
+	m, err := b.model(ctx, d)
+	if err != nil {
+		rd.Unavailable = err
+		m = unavailable{err: err}
+	}
+	rd.Model = m
+	if b.templates == nil {
+		b.templates = map[*router.Deployment]*config.Deployment{}
+	}
+	b.templates[rd] = d
+	return rd
+}
+
+// wildcard builds the deployment a wildcard entry ("bedrock/*") serves for
+// one requested model id, with the entry's parameters and credentials.
+func (b *builder) wildcard(ctx context.Context, tmpl *router.Deployment, modelID string) (*router.Deployment, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d, ok := b.templates[tmpl]
+	if !ok {
+		return nil, fmt.Errorf("deployment %s is not a wildcard entry of this config", tmpl.ID)
+	}
+	c := *d
+	c.ModelID = modelID
+	c.ID = d.ID + ":" + modelID
+	rd := b.deployment(ctx, &c)
+	delete(b.templates, rd)
+	if rd.Unavailable != nil {
+		return nil, rd.Unavailable
+	}
+	return rd, nil
 }
 
 func (b *builder) model(ctx context.Context, d *config.Deployment) (provider.ChatModel, error) {
@@ -143,7 +190,14 @@ func (b *builder) model(ctx context.Context, d *config.Deployment) (provider.Cha
 	}
 	timeout := d.Params.Timeout
 	if timeout == 0 {
+		timeout = b.cfg.Router.Timeout
+	}
+	if timeout == 0 {
 		timeout = b.cfg.LiteLLM.RequestTimeout
+	}
+	streamTimeout := d.Params.StreamTimeout
+	if streamTimeout == 0 {
+		streamTimeout = b.cfg.Router.StreamTimeout
 	}
 	headers := make(http.Header, len(d.Params.ExtraHeaders))
 	for k, v := range d.Params.ExtraHeaders {
@@ -153,7 +207,7 @@ func (b *builder) model(ctx context.Context, d *config.Deployment) (provider.Cha
 	case catalog.FamilyOpenAI:
 		return openai.New(b.http, openai.Options{
 			Provider: d.Provider, BaseURL: base, APIKey: key, Organization: d.Params.Organization, ModelID: d.ModelID,
-			Timeout: timeout, StreamTimeout: d.Params.StreamTimeout, DropParams: drop, ExtraHeaders: headers,
+			Timeout: timeout, StreamTimeout: streamTimeout, DropParams: drop, ExtraHeaders: headers,
 		})
 	case catalog.FamilyAzure:
 		version := d.Params.APIVersion
@@ -162,7 +216,7 @@ func (b *builder) model(ctx context.Context, d *config.Deployment) (provider.Cha
 		}
 		return azure.New(b.http, azure.Options{
 			BaseURL: base, Deployment: d.ModelID, APIVersion: version, APIKey: key,
-			Timeout: timeout, StreamTimeout: d.Params.StreamTimeout, DropParams: drop, ExtraHeaders: headers,
+			Timeout: timeout, StreamTimeout: streamTimeout, DropParams: drop, ExtraHeaders: headers,
 		})
 	case catalog.FamilyBedrock:
 		return b.bedrock(ctx, d, drop)

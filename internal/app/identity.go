@@ -143,9 +143,13 @@ func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMu
 	authn := auth.NewAuthenticator(auth.NewMasterKey(masterKey), jwt, id.keys)
 	models := tenancy.NewModels(cfg.ModelList)
 	dp.Auth, dp.Access = authn, models
+	if err := id.wireSpend(cfg, dp); err != nil {
+		return err
+	}
 	if groups&GroupManagement != 0 {
 		svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: tenancy.DefaultsFromConfig(cfg)})
 		(&httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes}).Register(mux)
+		(&httpapi.SpendRoutes{Service: svc, Auth: authn}).Register(mux)
 	}
 	return nil
 }

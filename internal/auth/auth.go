@@ -13,6 +13,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
 // Role is what a principal may do; names follow LiteLLM's.
@@ -46,6 +48,18 @@ type Principal struct {
 	// Scopes are the model lists that must each allow a model (key, user,
 	// team; empty lists are left out): the narrowest wins.
 	Scopes []Scope
+	// Levels are the budgets and rate limits of the key, its user and its
+	// team as loaded with the key (shared, read-only), so admission needs
+	// no extra lookup.
+	Levels []Level
+}
+
+// Level is one level's limits: Kind is "key", "user" or "team", ID the key
+// hash, user id or team id.
+type Level struct {
+	Kind   string
+	ID     string
+	Limits *store.Limits
 }
 
 // Errors returned by Authenticate; the HTTP layer maps both to 401.

@@ -80,6 +80,7 @@ func (a *Authenticator) token(ctx context.Context, token string) (*Principal, er
 			p.Role = Role(u.Role)
 		}
 		p.Scopes = appendScope(p.Scopes, "user", u.Models)
+		p.Levels = append(p.Levels, Level{Kind: "user", ID: u.UserID, Limits: &u.Limits})
 	}
 	return p, nil
 }

@@ -147,11 +147,14 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 		}
 	}
 	p.Scopes = appendScope(p.Scopes, "key", key.Models)
+	p.Levels = append(p.Levels, Level{Kind: "key", ID: hash, Limits: &key.Limits})
 	if e.user != nil {
 		p.Scopes = appendScope(p.Scopes, "user", e.user.Models)
+		p.Levels = append(p.Levels, Level{Kind: "user", ID: e.user.UserID, Limits: &e.user.Limits})
 	}
 	if e.team != nil {
 		p.Scopes = appendScope(p.Scopes, "team", e.team.Models)
+		p.Levels = append(p.Levels, Level{Kind: "team", ID: e.team.TeamID, Limits: &e.team.Limits})
 	}
 	return p, nil
 }

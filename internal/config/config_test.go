@@ -122,19 +122,15 @@ func TestGenAIGatewayBaseSettings(t *testing.T) {
 		line    string // text on the notice's line in the base file
 		message string // substring of the message
 	}{
-		{key{"router_settings.routing_strategy", config.NotYet}, "routing_strategy:", "router"},
 		{key{"router_settings.redis_host", config.Replaced}, "redis_host:", "os.environ/REDIS_HOST not resolved because the setting is replaced"},
 		{key{"router_settings.redis_password", config.Replaced}, "redis_password:", "DynamoDB"},
 		{key{"router_settings.enable_pre_call_check", config.Renamed}, "enable_pre_call_check:", "enable_pre_call_checks"},
 		{key{"environment_variables.STORE_MODEL_IN_DB", config.NoEffect}, "STORE_MODEL_IN_DB", ""},
 		{key{"environment_variables.LITELLM_LOG", config.NoEffect}, "LITELLM_LOG", ""},
-		{key{"litellm_settings.cache", config.NotYet}, "cache: True", "cache"},
 		{key{"litellm_settings.debug", config.NoEffect}, "debug: True", ""},
 		{key{"litellm_settings.detailed_debug", config.NoEffect}, "detailed_debug", ""},
 		{key{"litellm_settings.cache_params.type", config.Replaced}, "type: redis", "Redis is not available in serverless"},
 		{key{"litellm_settings.cache_params.host", config.Replaced}, "    host: os.environ/REDIS_HOST", "os.environ/REDIS_HOST not resolved"},
-		{key{"litellm_settings.max_budget", config.NotYet}, "max_budget:", "spend"},
-		{key{"litellm_settings.budget_duration", config.NotYet}, "budget_duration:", ""},
 		{key{"litellm_settings.success_callback", config.NotYet}, "success_callback:", "callbacks"},
 		{key{"litellm_settings.failure_callback", config.NotYet}, "failure_callback:", ""},
 		{key{"litellm_settings.service_callback", config.NotYet}, "service_callback:", ""},
@@ -142,6 +138,13 @@ func TestGenAIGatewayBaseSettings(t *testing.T) {
 	got := map[key]config.Notice{}
 	for _, n := range cfg.Notices {
 		got[key{n.Path, n.Kind}] = n
+		// The proxy budget is enforced (internal/ratelimit), and routing and
+		// the response cache are honoured (internal/router, internal/cache):
+		// no notice.
+		if n.Path == "litellm_settings.max_budget" || n.Path == "litellm_settings.budget_duration" ||
+			n.Path == "router_settings.routing_strategy" || n.Path == "litellm_settings.cache" {
+			t.Errorf("unexpected notice for an honoured setting: %+v", n)
+		}
 	}
 	for _, w := range want {
 		n, ok := got[w.key]

@@ -48,9 +48,12 @@ func (s Status) String() string {
 // Reasons shared by many keys; a reason says what happens instead, or when
 // support arrives.
 const (
-	whyRouter    = "routing strategies, retries and cooldowns arrive with the router"
+	whyRouter    = "this router setting is not supported yet"
+	whyRouterLS  = "set it under router_settings, where the router reads it"
+	whyAliasList = "aliases are never listed in /v1/models"
+	whyLatency   = "latency-based routing keeps a moving average per instance; samples do not expire or queue"
 	whyLimits    = "deployment rpm/tpm limits arrive with the router"
-	whyTags      = "tag-based routing arrives with the router"
+	whyTags      = "tag regexes and routing prefixes are not supported yet"
 	whyFallbacks = "fallbacks arrive with the router"
 	whyPrecall   = "pre-call checks arrive with the router"
 	whySpend     = "custom prices and budgets arrive with spend tracking"
@@ -164,10 +167,11 @@ var supportTable = []rule{
 	// The Bedrock adapter consumes every AWS parameter.
 	{at: "model_list[].litellm_params", keys: awsKeys, status: Honoured},
 	{at: "model_list[].litellm_params", keys: "aws_bedrock_project_id bedrock_tags", status: NotYet, why: whyProvider},
-	{at: "model_list[].litellm_params", keys: "max_retries num_retries cooldown_time weight order", status: NotYet, why: whyRouter},
-	{at: "model_list[].litellm_params", keys: "rpm tpm itpm otpm", status: NotYet, why: whyLimits},
+	{at: "model_list[].litellm_params", keys: "weight order rpm tpm tags", status: Honoured},
+	{at: "model_list[].litellm_params", keys: "max_retries num_retries cooldown_time", status: NotYet, why: whyRouter},
+	{at: "model_list[].litellm_params", keys: "itpm otpm", status: NotYet, why: whyLimits},
 	{at: "model_list[].litellm_params", keys: "max_parallel_requests default_api_key_tpm_limit default_api_key_rpm_limit", status: NotYet, why: whyLimitsKey},
-	{at: "model_list[].litellm_params", keys: "tags tag_regex", status: NotYet, why: whyTags},
+	{at: "model_list[].litellm_params", keys: "tag_regex", status: NotYet, why: whyTags},
 	{at: "model_list[].litellm_params", keys: "input_cost_per_token output_cost_per_token max_budget budget_duration base_model " + priceKeys, status: NotYet, why: whySpend},
 	{at: "model_list[].litellm_params", keys: capabilityKeys, status: NotYet, why: whyCapable},
 	{at: "model_list[].litellm_params", keys: "extra_headers headers", status: NotYet, why: whyHeaders},
@@ -186,10 +190,11 @@ var supportTable = []rule{
 		"auto_router_default_model auto_router_embedding_model", status: NoEffect, why: whyLiteLLM},
 
 	{at: "model_list[].model_info", keys: "id mode max_input_tokens max_output_tokens", status: Honoured},
-	{at: "model_list[].model_info", keys: "base_model input_cost_per_token output_cost_per_token " + priceKeys, status: NotYet, why: whySpend},
+	{at: "model_list[].model_info", keys: "base_model input_cost_per_token output_cost_per_token", status: Honoured},
+	{at: "model_list[].model_info", keys: priceKeys, status: NotYet, why: whySpend},
 	{at: "model_list[].model_info", keys: "max_tokens output_vector_size key litellm_provider supported_openai_params " +
 		"supported_endpoints description " + capabilityKeys, status: NotYet, why: whyCapable},
-	{at: "model_list[].model_info", keys: "tags", status: NotYet, why: whyTags},
+	{at: "model_list[].model_info", keys: "tags", status: Honoured},
 	{at: "model_list[].model_info", keys: "tpm rpm", status: NotYet, why: whyLimits},
 	{at: "model_list[].model_info", keys: "access_groups", status: Honoured},
 	{at: "model_list[].model_info", keys: "team_id team_public_model_name tier blocked", status: NotYet, why: whyTenancy},
@@ -199,13 +204,19 @@ var supportTable = []rule{
 
 	// litellm_settings.
 	{at: "litellm_settings", keys: "drop_params request_timeout", status: Honoured},
-	{at: "litellm_settings", keys: "num_retries allowed_fails cooldown_time retry_policy", status: NotYet, why: whyRouter},
-	{at: "litellm_settings", keys: "fallbacks context_window_fallbacks content_policy_fallbacks default_fallbacks", status: NotYet, why: whyFallbacks},
-	{at: "litellm_settings", keys: "cache cache_params enable_caching_on_provider_specific_optional_params", status: NotYet, why: whyCache},
+	{at: "litellm_settings", keys: "num_retries", status: Honoured},
+	{at: "litellm_settings", keys: "allowed_fails cooldown_time retry_policy", status: NotYet, why: whyRouterLS},
+	{at: "litellm_settings", keys: "fallbacks context_window_fallbacks content_policy_fallbacks default_fallbacks", status: Honoured},
+	// The response cache (internal/cache) keeps its entries in DynamoDB
+	// (the embedded store locally); a Redis cache_params.type is reported
+	// as Replaced below and served by the same cache.
+	{at: "litellm_settings", keys: "cache cache_params", status: Honoured},
+	{at: "litellm_settings", keys: "enable_caching_on_provider_specific_optional_params", status: NotYet, why: whyCache},
 	{at: "litellm_settings.cache_params", keys: "type", status: Replaced, why: whyCacheType},
 	{at: "litellm_settings.cache_params", keys: "type", value: "redis", status: Replaced, why: whyRedis},
 	{at: "litellm_settings.cache_params", keys: "type", value: "redis-semantic", status: Replaced, why: whyRedis},
-	{at: "litellm_settings.cache_params", keys: "ttl namespace supported_call_types mode default_in_memory_ttl"},
+	{at: "litellm_settings.cache_params", keys: "ttl namespace supported_call_types mode", status: Honoured},
+	{at: "litellm_settings.cache_params", keys: "default_in_memory_ttl", status: Replaced, why: whyCacheType},
 	{at: "litellm_settings.cache_params", keys: "host port password url username db max_connections redis_startup_nodes " +
 		"service_name sentinel_nodes sentinel_password gcp_service_account gcp_ssl_ca_certs ssl ssl_cert_reqs " +
 		"ssl_check_hostname redis_flush_size default_in_redis_ttl redis_semantic_cache_embedding_model " +
@@ -215,11 +226,11 @@ var supportTable = []rule{
 		"qdrant_api_key s3_bucket_name s3_region_name s3_api_version s3_use_ssl s3_verify s3_endpoint_url " +
 		"s3_aws_access_key_id s3_aws_secret_access_key s3_aws_session_token s3_path gcs_bucket_name " +
 		"gcs_path_service_account gcs_path disk_cache_dir", status: Replaced, why: whyCacheType},
-	// Defaults for new internal users (internal/tenancy); enforcement of
-	// budgets arrives with spend tracking.
+	// Defaults for new internal users (internal/tenancy); the proxy and
+	// end-user budgets are enforced by internal/ratelimit.
 	{at: "litellm_settings", keys: "max_internal_user_budget internal_user_budget_duration", status: Honoured},
-	{at: "litellm_settings", keys: "max_budget budget_duration " +
-		"max_end_user_budget disable_end_user_cost_tracking disable_end_user_cost_tracking_prometheus_only " +
+	{at: "litellm_settings", keys: "max_budget budget_duration max_end_user_budget", status: Honoured},
+	{at: "litellm_settings", keys: "disable_end_user_cost_tracking disable_end_user_cost_tracking_prometheus_only " +
 		"cost_discount_config", status: NotYet, why: whySpend},
 	{at: "litellm_settings", keys: "success_callback failure_callback service_callback service_callbacks callbacks " +
 		"s3_callback_params turn_off_message_logging redact_user_api_key_info redact_messages_in_exceptions " +
@@ -242,23 +253,27 @@ var supportTable = []rule{
 		"disable_aiohttp_transport disable_aiohttp_trust_env disable_token_counter", status: NoEffect, why: whyLiteLLM},
 
 	// router_settings.
-	{at: "router_settings", keys: "routing_strategy routing_strategy_args num_retries max_retries timeout stream_timeout " +
-		"retry_after retry_policy allowed_fails allowed_fails_policy cooldown_time disable_cooldowns " +
-		"model_group_alias model_group_retry_policy default_max_parallel_requests default_priority polling_interval " +
+	{at: "router_settings", keys: "routing_strategy routing_strategy_args num_retries timeout stream_timeout " +
+		"retry_after retry_policy allowed_fails allowed_fails_policy cooldown_time disable_cooldowns model_group_alias",
+		status: Honoured},
+	{at: "router_settings", keys: "max_retries model_group_retry_policy default_max_parallel_requests default_priority polling_interval " +
 		"optional_pre_call_checks routing_groups ignore_invalid_deployments deployment_affinity_ttl_seconds " +
 		"client_ttl default_litellm_params", status: NotYet, why: whyRouter},
-	{at: "router_settings.routing_strategy_args", keys: "ttl lowest_latency_buffer max_latency_list_size"},
+	{at: "router_settings.routing_strategy_args", keys: "lowest_latency_buffer", status: Honoured},
+	{at: "router_settings.routing_strategy_args", keys: "ttl max_latency_list_size", status: Replaced, why: whyLatency},
 	{at: "router_settings.retry_policy", keys: "BadRequestErrorRetries AuthenticationErrorRetries TimeoutErrorRetries " +
-		"RateLimitErrorRetries ContentPolicyViolationErrorRetries InternalServerErrorRetries"},
+		"RateLimitErrorRetries ContentPolicyViolationErrorRetries InternalServerErrorRetries", status: Honoured},
 	{at: "router_settings.allowed_fails_policy", keys: "BadRequestErrorAllowedFails AuthenticationErrorAllowedFails " +
 		"TimeoutErrorAllowedFails RateLimitErrorAllowedFails ContentPolicyViolationErrorAllowedFails " +
-		"InternalServerErrorAllowedFails"},
-	{at: "router_settings.model_group_alias", keys: "*"},
-	{at: "router_settings.model_group_alias.*", keys: "model hidden"},
-	{at: "router_settings", keys: "fallbacks context_window_fallbacks content_policy_fallbacks default_fallbacks max_fallbacks", status: NotYet, why: whyFallbacks},
-	{at: "router_settings", keys: "enable_pre_call_checks", status: NotYet, why: whyPrecall},
+		"InternalServerErrorAllowedFails", status: Honoured},
+	{at: "router_settings.model_group_alias", keys: "*", status: Honoured},
+	{at: "router_settings.model_group_alias.*", keys: "model", status: Honoured},
+	{at: "router_settings.model_group_alias.*", keys: "hidden", status: NoEffect, why: whyAliasList},
+	{at: "router_settings", keys: "fallbacks context_window_fallbacks content_policy_fallbacks default_fallbacks max_fallbacks", status: Honoured},
+	{at: "router_settings", keys: "enable_pre_call_checks", status: Honoured},
 	{at: "router_settings", keys: "enable_pre_call_check", status: Renamed, why: whyRenamePre, to: "enable_pre_call_checks"},
-	{at: "router_settings", keys: "enable_tag_filtering tag_filtering_match_any tag_routing_prefix", status: NotYet, why: whyTags},
+	{at: "router_settings", keys: "enable_tag_filtering tag_filtering_match_any", status: Honoured},
+	{at: "router_settings", keys: "tag_routing_prefix", status: NotYet, why: whyTags},
 	{at: "router_settings", keys: "provider_budget_config", status: NotYet, why: whySpend},
 	{at: "router_settings", keys: "cache_responses caching_groups", status: NotYet, why: whyCache},
 	{at: "router_settings", keys: "redis_host redis_port redis_password redis_url redis_db cache_kwargs", status: Replaced, why: whyRouterDB},

@@ -149,7 +149,8 @@ func TestSupportLookup(t *testing.T) {
 	}{
 		{"model_list[].litellm_params", "api_base", "", Honoured, true},
 		{"model_list[].litellm_params", "aws_role_name", "", Honoured, true},
-		{"model_list[].litellm_params", "rpm", "", NotYet, true},
+		{"model_list[].litellm_params", "rpm", "", Honoured, true},
+		{"model_list[].litellm_params", "max_retries", "", NotYet, true},
 		{"model_list[].litellm_params", "api_bas", "", 0, false},
 		{"litellm_settings.cache_params", "type", "redis", Replaced, true},
 		{"litellm_settings.cache_params", "type", "s3", Replaced, true},

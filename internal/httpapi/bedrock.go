@@ -88,6 +88,12 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		writeBedrockError(w, r, err)
 		return
 	}
+	adm, err := d.admitRequest(w, r, dep, req)
+	if err != nil {
+		writeBedrockError(w, r, err)
+		return
+	}
+	defer adm.settle()
 	turn, err := d.beginHistory(r, req)
 	if err != nil {
 		writeBedrockError(w, r, err)
@@ -97,9 +103,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		d.converseStream(w, r, dep, req, turn)
 		return
 	}
-	upStart := time.Now()
-	resp, err := dep.Model.Chat(r.Context(), req)
-	rec.Upstream = time.Since(upStart)
+	resp, dep, err := d.routeChat(w, r, dep, req)
 	if err != nil {
 		writeBedrockError(w, r, err)
 		return
@@ -110,6 +114,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 	for i := range resp.Choices {
 		preferNative(&resp.Choices[i].FinishReason, resp.Choices[i].NativeFinishReason)
 	}
+	adm.priced(w.Header(), resp.Usage, 0)
 	out, err := brwire.EncodeConverseResponse(resp, rec.Upstream)
 	if err != nil {
 		writeBedrockError(w, r, fmt.Errorf("answering %s in Converse's format: %w", dep.Label(), err))
@@ -132,21 +137,16 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
-	stream, err := dep.Model.ChatStream(r.Context(), req)
+	// Open the stream and read its first chunk before committing to a 200,
+	// so that an upstream failing at once is retried or falls back, or
+	// still gets a proper status (route.go).
+	stream, first, dep, err := d.openChatStream(w, r, dep, req)
+	rec.Upstream = time.Since(upStart)
 	if err != nil {
-		rec.Upstream = time.Since(upStart)
 		writeBedrockError(w, r, err)
 		return
 	}
 	defer stream.Close()
-	// Read the first chunk before committing to a 200, so that an upstream
-	// failing at once still gets a proper status.
-	first, err := stream.Recv()
-	rec.Upstream = time.Since(upStart)
-	if err != nil && err != io.EOF {
-		writeBedrockError(w, r, err)
-		return
-	}
 	h := w.Header()
 	h.Set("Content-Type", brwire.ContentType)
 	h.Set("Cache-Control", "no-cache")

@@ -22,6 +22,12 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	adm, err := d.admit(w, r, dep, req.Model, req.User, req.MaxTokens)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer adm.settle()
 	turn, err := d.beginHistory(r, req)
 	if err != nil {
 		writeError(w, r, err)
@@ -31,9 +37,7 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		d.chatStream(w, r, dep, req, turn)
 		return
 	}
-	upStart := time.Now()
-	resp, err := dep.Model.Chat(r.Context(), req)
-	rec.Upstream = time.Since(upStart)
+	resp, dep, err := d.routeChat(w, r, dep, req)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -44,6 +48,7 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 	if resp.Usage != nil {
 		rec.PromptTokens, rec.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
 	}
+	adm.priced(w.Header(), resp.Usage, 0)
 	var extra []llm.Field
 	if turn != nil {
 		d.recordHistory(r, turn, replyOf(resp), false)
@@ -91,22 +96,16 @@ func setServedHeaders(h http.Header, dep *router.Deployment, rec *obs.Record) {
 func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
-	stream, err := dep.Model.ChatStream(r.Context(), req)
+	// Open the stream and read its first chunk before committing to a 200,
+	// so that an upstream failing at once is retried or falls back, or
+	// still gets a proper status (route.go).
+	stream, first, dep, err := d.openChatStream(w, r, dep, req)
+	rec.Upstream = time.Since(upStart)
 	if err != nil {
-		rec.Upstream = time.Since(upStart)
 		writeError(w, r, err)
 		return
 	}
 	defer stream.Close()
-	// Read the first chunk before committing to a 200, so that an upstream
-	// failing at once still gets a proper status.
-	first, err := stream.Recv()
-	firstAt := time.Now()
-	rec.Upstream = firstAt.Sub(upStart)
-	if err != nil && err != io.EOF {
-		writeError(w, r, err)
-		return
-	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

@@ -20,14 +20,19 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	emb, ok := dep.Model.(provider.Embedder)
+	// Each attempt checks its own deployment too (route.go).
+	_, ok := dep.Model.(provider.Embedder)
 	if !ok {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support embeddings", req.Model, dep.Label()))
 		return
 	}
-	upStart := time.Now()
-	resp, err := emb.Embed(r.Context(), req)
-	rec.Upstream = time.Since(upStart)
+	adm, err := d.admit(w, r, dep, req.Model, req.User, nil)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer adm.settle()
+	resp, dep, err := d.routeEmbed(w, r, dep, req)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -38,6 +43,7 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 	if resp.Usage != nil {
 		rec.PromptTokens = resp.Usage.PromptTokens
 	}
+	adm.priced(w.Header(), resp.Usage, 0)
 	writeJSON(w, dep, rec, oai.EncodeEmbeddingResponse(resp, req))
 }
 
@@ -49,14 +55,18 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	gen, ok := dep.Model.(provider.ImageGenerator)
+	_, ok := dep.Model.(provider.ImageGenerator)
 	if !ok {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support image generation", req.Model, dep.Label()))
 		return
 	}
-	upStart := time.Now()
-	resp, err := gen.GenerateImage(r.Context(), req)
-	rec.Upstream = time.Since(upStart)
+	adm, err := d.admit(w, r, dep, req.Model, req.User, nil)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer adm.settle()
+	resp, dep, err := d.routeImage(w, r, dep, req)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -64,6 +74,7 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 	if resp.Created == 0 {
 		resp.Created = time.Now().Unix()
 	}
+	adm.priced(w.Header(), nil, len(resp.Images))
 	writeJSON(w, dep, rec, oai.EncodeImageResponse(resp))
 }
 

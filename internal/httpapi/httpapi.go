@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/cache"
+	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/router"
 )
 
@@ -45,6 +47,13 @@ type DataPlane struct {
 	// history endpoints); nil means chat history is off: requests' history
 	// fields are ignored and the history endpoints answer 501.
 	History *History
+	// Limits admits model calls against budgets and rate limits and settles
+	// their spend (spend_admission.go); nil means no limits and no spend
+	// tracking.
+	Limits *ratelimit.Limiter
+	// Cache is the response cache (litellm_settings.cache); nil means no
+	// caching.
+	Cache *cache.Cache
 }
 
 // ModelAccess checks a principal's model lists (key, user, team) against

@@ -67,6 +67,7 @@ func newMgmt(t *testing.T) *mgmt {
 		&tenancy.Options{Invalidate: keys, Defaults: tenancy.Defaults{MaxBudget: &max, BudgetDuration: "1mo"}})
 	mux := http.NewServeMux()
 	(&httpapi.Management{Service: svc, Auth: authn}).Register(mux)
+	(&httpapi.SpendRoutes{Service: svc, Auth: authn}).Register(mux)
 	srv := httptest.NewServer(httpapi.Wrap(mux, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	return &mgmt{t: t, url: srv.URL, store: st, svc: svc, issuer: iss}

@@ -56,6 +56,11 @@ func TestManagementRoleMatrix(t *testing.T) {
 		{"POST", "/team/member_delete", `{"team_id":"{T}","user_id":"{U2}"}`, "AA--A--"},
 		{"GET", "/model/info", "", "AAAAAA-"},
 		{"GET", "/v1/model/info", "", "AAAAAA-"},
+		{"GET", "/spend/logs?user_id={U}", "", "AAAAAA-"},
+		{"GET", "/spend/logs?user_id={U2}", "", "AAA----"},
+		{"GET", "/spend/logs", "", "AAAAAA-"},
+		{"GET", "/global/spend/report?group_by=api_key", "", "AAAAAA-"},
+		{"GET", "/global/spend/report?internal_user_id={U2}", "", "AAA----"},
 	}
 	// Every endpoint of the role table is in the matrix, and nothing else.
 	covered := map[string]bool{}

@@ -36,6 +36,25 @@ type Record struct {
 	// Error is the internal error text, for failures; it never contains
 	// credentials.
 	Error string
+
+	// CacheHit is set when the response came from the response cache: no
+	// upstream call was made, and the call costs nothing in spend.
+	CacheHit bool
+	// Attempts lists every upstream call the router made (retries and
+	// fallbacks included), in order; Deployment is the one that served.
+	Attempts []Attempt
+}
+
+// Attempt is one upstream call of a request.
+type Attempt struct {
+	Deployment string        `json:"deployment"`
+	Group      string        `json:"group"`
+	Fallback   bool          `json:"fallback,omitempty"`
+	Retry      int           `json:"retry,omitempty"`
+	Duration   time.Duration `json:"duration_ns"`
+	// ErrorKind and Error describe a failed attempt (empty when it served).
+	ErrorKind string `json:"error_kind,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 type ctxKey struct{}
@@ -84,6 +103,12 @@ func (rec *Record) Log(ctx context.Context, logger *slog.Logger) {
 	}
 	if rec.ErrorType != "" {
 		attrs = append(attrs, slog.String("error_type", rec.ErrorType), slog.String("error", rec.Error))
+	}
+	if rec.CacheHit {
+		attrs = append(attrs, slog.Bool("cache_hit", true))
+	}
+	if len(rec.Attempts) > 1 || len(rec.Attempts) == 1 && rec.Attempts[0].ErrorKind != "" {
+		attrs = append(attrs, slog.Any("attempts", rec.Attempts))
 	}
 	logger.LogAttrs(ctx, level, "request", attrs...)
 }

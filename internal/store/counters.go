@@ -199,23 +199,87 @@ func (p *applyPlan) add(op int, w *Write) {
 // *LimitError (matching ErrLimitExceeded) naming the first refused op; when
 // a PutSpend record already exists the error matches ErrConflict.
 func (s *Store) Apply(ctx context.Context, ops ...Op) error {
+	_, err := s.apply(ctx, ops, false)
+	return err
+}
+
+// ValueWriter is a Driver that can also return the items a Write left
+// behind, in the same round trip. Items it cannot report are nil: DynamoDB
+// reports the item of a single-item write (UpdateItem with ReturnValues
+// ALL_NEW) but TransactWriteItems returns no values at all.
+type ValueWriter interface {
+	WriteValues(ctx context.Context, now int64, ws []*Write) ([]*Item, error)
+}
+
+// Applied is what an ApplyValues call left behind, as far as the backend
+// reported it in the same round trip.
+type Applied struct {
+	ops   []Op
+	plan  *applyPlan
+	items []*Item // by write; nil when unknown
+	now   int64
+}
+
+// Value returns the value after the apply of op's field (an Add) or the
+// number of live leases held after it (an Acquire). ok is false when the
+// backend did not report it (a DynamoDB transaction; see ValueWriter) or
+// op is neither.
+func (a *Applied) Value(op int) (v int64, ok bool) {
+	if a == nil || op < 0 || op >= len(a.ops) {
+		return 0, false
+	}
+	for w, idx := range a.plan.ops {
+		for _, i := range idx {
+			if i != op {
+				continue
+			}
+			if w >= len(a.items) || a.items[w] == nil {
+				return 0, false
+			}
+			it := a.items[w]
+			switch o := a.ops[op].(type) {
+			case Add:
+				return it.Counts[o.Field], true
+			case Acquire:
+				return it.LiveHolders(a.now), true
+			}
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+// ApplyValues is Apply, also returning the values the apply left behind
+// where the backend reports them without another round trip: always on the
+// embedded store, for a single-item apply on DynamoDB. Callers must treat a
+// value that is not reported as unknown.
+func (s *Store) ApplyValues(ctx context.Context, ops ...Op) (*Applied, error) {
+	return s.apply(ctx, ops, true)
+}
+
+func (s *Store) apply(ctx context.Context, ops []Op, values bool) (*Applied, error) {
 	if len(ops) == 0 {
-		return nil
+		return &Applied{plan: &applyPlan{}}, nil
 	}
 	p, err := s.plan(ops)
 	if err != nil {
-		return fmt.Errorf("applying counters: %w", err)
+		return nil, fmt.Errorf("applying counters: %w", err)
 	}
 	now := s.unix()
-	err = s.d.Write(ctx, now, p.writes)
+	a := &Applied{ops: ops, plan: p, now: now}
+	if vw, ok := s.d.(ValueWriter); ok && values {
+		a.items, err = vw.WriteValues(ctx, now, p.writes)
+	} else {
+		err = s.d.Write(ctx, now, p.writes)
+	}
 	cf, ok := asCondFailed(err)
 	if !ok {
 		if err != nil {
-			return fmt.Errorf("applying counters: %w", err)
+			return nil, fmt.Errorf("applying counters: %w", err)
 		}
-		return nil
+		return a, nil
 	}
-	return p.refusal(ops, cf, now)
+	return nil, p.refusal(ops, cf, now)
 }
 
 // refusal explains a failed condition as the op that caused it.

@@ -359,7 +359,11 @@ func (s *Service) KeyInfo(ctx context.Context, p *auth.Principal, ref string) (*
 	if err := ownKey(p, a, k, "read"); err != nil {
 		return nil, err
 	}
-	return &KeyInfoResponse{Key: k.Hash, Info: keyView(k, "")}, nil
+	v := keyView(k, "")
+	if v.Spend, v.BudgetResetAt, err = s.levelSpend(ctx, "key", k.Hash, k.BudgetDuration); err != nil {
+		return nil, err
+	}
+	return &KeyInfoResponse{Key: k.Hash, Info: v}, nil
 }
 
 // KeyListQuery is /key/list's query.

@@ -75,6 +75,8 @@ const (
 	EpTeamMemberDel = "/team/member_delete"
 	EpModelInfo     = "/model/info"
 	EpModelInfoV1   = "/v1/model/info"
+	EpSpendLogs     = "/spend/logs"
+	EpSpendReport   = "/global/spend/report"
 )
 
 // rules is the one table of who may call what. Viewers read; internal
@@ -105,6 +107,9 @@ var rules = map[string]Rule{
 	EpTeamMemberDel: {All, Deny, TeamAdmin, Deny},
 	EpModelInfo:     {All, All, Own, Own},
 	EpModelInfoV1:   {All, All, Own, Own},
+	// Spend: admins and viewers see everything, internal users their own.
+	EpSpendLogs:   {All, All, Own, Own},
+	EpSpendReport: {All, All, Own, Own},
 }
 
 // RuleFor returns the rule of a management endpoint.

@@ -168,9 +168,11 @@ type KeyView struct {
 	Aliases    map[string]string `json:"aliases"`
 	Tags       []string          `json:"tags"`
 	Spend      float64           `json:"spend"`
-	CreatedBy  string            `json:"created_by,omitempty"`
-	CreatedAt  time.Time         `json:"created_at"`
-	UpdatedAt  time.Time         `json:"updated_at"`
+	// BudgetResetAt is when the current budget period ends (/key/info).
+	BudgetResetAt *time.Time `json:"budget_reset_at,omitempty"`
+	CreatedBy     string     `json:"created_by,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 func strPtr(s string) *string {
@@ -219,12 +221,14 @@ type UserView struct {
 	UserRole  string  `json:"user_role"`
 	UserAlias *string `json:"user_alias"`
 	LimitsView
-	Metadata  json.RawMessage `json:"metadata"`
-	Blocked   bool            `json:"blocked"`
-	Teams     []string        `json:"teams"`
-	Spend     float64         `json:"spend"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	Metadata json.RawMessage `json:"metadata"`
+	Blocked  bool            `json:"blocked"`
+	Teams    []string        `json:"teams"`
+	Spend    float64         `json:"spend"`
+	// BudgetResetAt is when the current budget period ends (/user/info).
+	BudgetResetAt *time.Time `json:"budget_reset_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 func userView(u *store.User, teams []string) UserView {

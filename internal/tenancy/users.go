@@ -203,6 +203,9 @@ func (s *Service) UserInfo(ctx context.Context, p *auth.Principal, userID string
 		}
 	}
 	out.UserInfo = userView(u, teamIDs)
+	if out.UserInfo.Spend, out.UserInfo.BudgetResetAt, err = s.levelSpend(ctx, "user", userID, u.BudgetDuration); err != nil {
+		return nil, err
+	}
 	for _, k := range keys {
 		out.Keys = append(out.Keys, keyView(k, ""))
 	}

@@ -206,6 +206,28 @@ func (d *Driver) Write(ctx context.Context, now int64, ws []*store.Write) error 
 	return err
 }
 
+// WriteValues implements store.ValueWriter. A single counter or lease
+// write is one UpdateItem, which returns the new item (ReturnValues
+// ALL_NEW) in the same round trip; TransactWriteItems returns no values, so
+// the items of a multi-item write are reported as unknown (nil) rather than
+// read back, which would cost a second round trip.
+func (d *Driver) WriteValues(ctx context.Context, now int64, ws []*store.Write) ([]*store.Item, error) {
+	out := make([]*store.Item, len(ws))
+	if len(ws) != 1 || (ws[0].Kind != store.WriteAdd && ws[0].Kind != store.WriteAcquire && ws[0].Kind != store.WriteRelease) {
+		return out, d.Write(ctx, now, ws)
+	}
+	attrs, err := d.write(ctx, now, ws, true)
+	if err != nil || len(attrs) == 0 {
+		return out, err
+	}
+	it, err := fromAttrs(ws[0].Item.Table, attrs)
+	if err != nil {
+		return nil, err
+	}
+	out[0] = it
+	return out, nil
+}
+
 // Update implements store.Driver.
 func (d *Driver) Update(ctx context.Context, now int64, w *store.Write) (*store.Item, error) {
 	if w.Kind != store.WriteAdd {

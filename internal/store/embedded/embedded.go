@@ -201,6 +201,12 @@ func (d *Driver) Write(ctx context.Context, now int64, ws []*store.Write) error 
 	return err
 }
 
+// WriteValues implements store.ValueWriter: Write, returning every item as
+// it is afterwards.
+func (d *Driver) WriteValues(ctx context.Context, now int64, ws []*store.Write) ([]*store.Item, error) {
+	return d.apply(ctx, now, ws)
+}
+
 // Update implements store.Driver.
 func (d *Driver) Update(ctx context.Context, now int64, w *store.Write) (*store.Item, error) {
 	items, err := d.apply(ctx, now, []*store.Write{w})

@@ -296,3 +296,49 @@ func testLeasesConcurrent(t *testing.T, h *harness) {
 		t.Fatalf("leases = %d, %v", n, err)
 	}
 }
+
+// testApplyValues: ApplyValues reports the values an apply left behind. A
+// single-item apply is reported by every backend; a multi-item one may be
+// unknown (DynamoDB transactions return no values) but is never wrong.
+func testApplyValues(t *testing.T, h *harness) {
+	ctx := context.Background()
+	win := store.FixedWindow(h.clock.Now(), time.Minute)
+	c := store.CounterKey("key", "av", "minute", win.ID())
+	lease := store.CounterKey("key", "av", "parallel")
+	budget := store.CounterKey("key", "av", "budget", "all")
+	far := h.clock.Now().Add(time.Hour)
+
+	for i := int64(1); i <= 3; i++ {
+		a, err := h.ApplyValues(ctx,
+			store.Add{Counter: c, Field: "requests", Delta: 1, AtMost: ptr(int64(9)), Expires: win.Expires()},
+			store.Add{Counter: c, Field: "tokens", Delta: 100, Expires: win.Expires()})
+		must(t, err)
+		for op, want := range []int64{i, 100 * i} {
+			if v, ok := a.Value(op); !ok || v != want {
+				t.Fatalf("apply %d op %d: Value = %d, %v; want %d, true (one item)", i, op, v, ok, want)
+			}
+		}
+	}
+	a, err := h.ApplyValues(ctx, store.Acquire{Counter: lease, Holder: "h1", Max: 2, Expires: far})
+	must(t, err)
+	if v, ok := a.Value(0); !ok || v != 1 {
+		t.Fatalf("leases after acquire = %d, %v; want 1, true", v, ok)
+	}
+	// Two items: the values, when reported, are the ones left behind.
+	a, err = h.ApplyValues(ctx,
+		store.Add{Counter: c, Field: "requests", Delta: 1, AtMost: ptr(int64(9)), Expires: win.Expires()},
+		store.Add{Counter: budget, Field: "spend_nanos", Delta: 7, Expires: far},
+		store.Acquire{Counter: lease, Holder: "h2", Max: 2, Expires: far})
+	must(t, err)
+	for op, want := range []int64{4, 7, 2} {
+		if v, ok := a.Value(op); ok && v != want {
+			t.Fatalf("multi-item op %d: Value = %d; want %d", op, v, want)
+		}
+	}
+	if _, ok := a.Value(3); ok {
+		t.Fatal("Value of an op out of range is reported")
+	}
+	// A refused apply reports the refusal, like Apply.
+	_, err = h.ApplyValues(ctx, store.Acquire{Counter: lease, Holder: "h3", Max: 2, Expires: far})
+	wantLimit(t, err, store.LimitError{Op: 0, Counter: lease, Value: 2, Limit: 2})
+}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Counters", testCounters},
 		{"CountersAllOrNone", testCountersAllOrNone},
 		{"CountersConcurrent", testCountersConcurrent},
+		{"ApplyValues", testApplyValues},
 		{"CounterValidation", testCounterValidation},
 		{"Leases", testLeases},
 		{"LeasesConcurrent", testLeasesConcurrent},

@@ -1,0 +1,158 @@
+package app
+
+// Spend, budgets and rate limits: the limiter over the shared store.
+//
+// Environment:
+//   - TOLLGATE_PRICE_TABLE: a JSON price file (LiteLLM's
+//     model_prices_and_context_window.json format) laid over the shipped
+//     table; it is read again with each config generation, so prices
+//     change without a code change.
+//   - TOLLGATE_BUDGET_MODE: "strict" reserves each request's maximum cost
+//     before the call, so no budget is ever exceeded (default: LiteLLM's
+//     semantics, overshoot bounded by the requests in flight).
+//   - TOLLGATE_LIMITS_ON_STORE_FAILURE: "fail_closed" (default: 503) or
+//     "fail_open" (admit and log) when the store cannot be reached.
+//   - TOLLGATE_PRIORITY_HEADROOM: a fraction (0 to 1) of every rpm, tpm and
+//     max_parallel_requests limit kept for more important requests
+//     (priority shedding; default 0, off). See ratelimit.Options.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/httpapi"
+	"github.com/tollgate-gw/tollgate/internal/ratelimit"
+	"github.com/tollgate-gw/tollgate/internal/spend"
+	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/tenancy"
+)
+
+// Environment variables spend reads.
+const (
+	envPriceTable   = "TOLLGATE_PRICE_TABLE"
+	envBudgetMode   = "TOLLGATE_BUDGET_MODE"
+	envStoreFailure = "TOLLGATE_LIMITS_ON_STORE_FAILURE"
+	envHeadroom     = "TOLLGATE_PRIORITY_HEADROOM"
+)
+
+// wireSpend gives the data plane its limiter for one config generation.
+func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
+	get := func(k string) string { v, _ := id.lookup(k); return strings.TrimSpace(v) }
+	table := spend.Shipped()
+	if path := get(envPriceTable); path != "" {
+		t, err := table.RefreshedFromFile(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", envPriceTable, err)
+		}
+		table = t
+	}
+	opts := &ratelimit.Options{Logger: id.logger,
+		ProxyBudget: cfg.LiteLLM.MaxBudget, EndUserBudget: cfg.LiteLLM.MaxEndUserBudget}
+	if p := cfg.LiteLLM.BudgetDuration; p != nil {
+		opts.ProxyBudgetDuration = p.String()
+	}
+	switch v := get(envBudgetMode); v {
+	case "", "default":
+	case "strict":
+		opts.Strict = true
+	default:
+		return fmt.Errorf("%s=%q: want strict or default", envBudgetMode, v)
+	}
+	switch v := get(envStoreFailure); v {
+	case "", "fail_closed":
+	case "fail_open":
+		opts.FailOpen = true
+	default:
+		return fmt.Errorf("%s=%q: want fail_closed or fail_open", envStoreFailure, v)
+	}
+	if v := get(envHeadroom); v != "" {
+		h, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(h >= 0 && h <= 1) {
+			return fmt.Errorf("%s=%q: want a fraction from 0 to 1", envHeadroom, v)
+		}
+		opts.PriorityHeadroom = h
+	}
+	dp.Limits = ratelimit.New(id.store, spend.NewPricer(table, priceOverrides(cfg)), opts)
+	id.logger.Debug("limits on", slog.Bool("strict", opts.Strict), slog.Bool("fail_open", opts.FailOpen))
+	return nil
+}
+
+// priceOverrides are the deployments' own prices: model_info first, then
+// litellm_params, as LiteLLM reads them.
+func priceOverrides(cfg *config.Config) map[string]spend.Override {
+	out := map[string]spend.Override{}
+	for _, d := range cfg.ModelList {
+		o := spend.Override{BaseModel: d.Info.BaseModel, InputPerToken: d.Info.InputCostPerToken, OutputPerToken: d.Info.OutputCostPerToken}
+		if o.BaseModel == "" {
+			o.BaseModel = d.Params.BaseModel
+		}
+		if o.InputPerToken == nil {
+			o.InputPerToken = d.Params.InputCostPerToken
+		}
+		if o.OutputPerToken == nil {
+			o.OutputPerToken = d.Params.OutputCostPerToken
+		}
+		if o != (spend.Override{}) {
+			out[d.ID] = o
+		}
+	}
+	return out
+}
+
+var _ ratelimit.Store = (*lazyStore)(nil)
+
+// Apply opens the store if needed and applies ops (ratelimit.Store).
+func (l *lazyStore) Apply(ctx context.Context, ops ...store.Op) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Apply(ctx, ops...)
+}
+
+var _ ratelimit.ValuesStore = (*lazyStore)(nil)
+
+// ApplyValues opens the store if needed and applies ops, reporting the
+// values left behind (ratelimit.ValuesStore).
+func (l *lazyStore) ApplyValues(ctx context.Context, ops ...store.Op) (*store.Applied, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.ApplyValues(ctx, ops...)
+}
+
+var _ tenancy.SpendStore = (*lazyStore)(nil)
+
+// QuerySpend opens the store if needed and queries spend records
+// (tenancy.SpendStore).
+func (l *lazyStore) QuerySpend(ctx context.Context, q store.SpendQuery, p store.Page) ([]*store.SpendRecord, string, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.QuerySpend(ctx, q, p)
+}
+
+// SpendOfDay opens the store if needed and reads a day's spend records.
+func (l *lazyStore) SpendOfDay(ctx context.Context, day, from, to time.Time, p store.Page) ([]*store.SpendRecord, string, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.SpendOfDay(ctx, day, from, to, p)
+}
+
+// GetCounter opens the store if needed and reads a counter.
+func (l *lazyStore) GetCounter(ctx context.Context, key string) (*store.Counter, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.GetCounter(ctx, key)
+}

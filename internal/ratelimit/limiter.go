@@ -1,0 +1,379 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/spend"
+	"github.com/tollgate-gw/tollgate/internal/store"
+)
+
+// Store is what the limiter needs from the store: one all-or-none Apply.
+type Store interface {
+	Apply(ctx context.Context, ops ...store.Op) error
+}
+
+// ValuesStore is a Store that also reports the values an admission left
+// behind in the same round trip (a *store.Store does). Through it the
+// limiter sets x-ratelimit-remaining-* on admitted requests and flags soft
+// budgets; where the store cannot report a value (a multi-item DynamoDB
+// transaction returns none, and reading it back would cost a second round
+// trip) the remaining count is left out and the soft budget is not flagged.
+type ValuesStore interface {
+	Store
+	ApplyValues(ctx context.Context, ops ...store.Op) (*store.Applied, error)
+}
+
+// Options are the limiter's optional settings; nil means defaults.
+type Options struct {
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Strict reserves each request's maximum possible cost (from max_tokens
+	// and the price table) on every budget before the call and settles the
+	// difference after, so that no budget is ever exceeded. Off: a budget
+	// admits while spend ≤ max_budget, and the overshoot is bounded by the
+	// cost of the requests already in flight.
+	Strict bool
+	// FailOpen admits requests (and logs) when the store is unavailable;
+	// the default, fail closed, refuses them with ErrUnavailable.
+	FailOpen bool
+	// LeaseTTL bounds a max_parallel_requests slot, so a crashed instance
+	// cannot hold one longer (default 15 minutes, Lambda's longest run).
+	LeaseTTL time.Duration
+	// ProxyBudget is litellm_settings.max_budget, per ProxyBudgetDuration;
+	// it does not apply to the master key.
+	ProxyBudget         *float64
+	ProxyBudgetDuration string
+	// EndUserBudget is litellm_settings.max_end_user_budget: each end user
+	// (the request's "user" field) may spend this much.
+	EndUserBudget *float64
+	// Logger receives fail-open admissions, soft budgets exceeded and
+	// settles that could not be written (default: discard).
+	Logger *slog.Logger
+	// PriorityHeadroom turns on priority shedding: the top fraction
+	// (0 to 1) of every rpm, tpm and max_parallel_requests limit is kept
+	// for more important requests. A request of priority p (lower is more
+	// important; clamped to 0..PriorityLevels) may use the limit only up to
+	// limit − ⌊limit × PriorityHeadroom × p / PriorityLevels⌋, so as a limit
+	// fills up the least important requests are refused first and priority
+	// 0 keeps the whole limit. 0 (the default) turns shedding off.
+	PriorityHeadroom float64
+	// PriorityLevels is the priority that is shed first (default 10).
+	PriorityLevels int
+	// DefaultPriority is the priority of a request that sets none (default
+	// 0: the most important).
+	DefaultPriority int
+}
+
+// DefaultPriorityLevels is the default of Options.PriorityLevels.
+const DefaultPriorityLevels = 10
+
+// DefaultLeaseTTL is the default lifetime of a parallel-request lease.
+const DefaultLeaseTTL = 15 * time.Minute
+
+// Limiter admits and settles requests.
+type Limiter struct {
+	st     Store
+	pricer *spend.Pricer
+	o      Options
+}
+
+// New returns a limiter over st, pricing with pricer.
+func New(st Store, pricer *spend.Pricer, opts *Options) *Limiter {
+	l := &Limiter{st: st, pricer: pricer}
+	if opts != nil {
+		l.o = *opts
+	}
+	if l.o.Now == nil {
+		l.o.Now = time.Now
+	}
+	if l.o.LeaseTTL <= 0 {
+		l.o.LeaseTTL = DefaultLeaseTTL
+	}
+	if l.o.Logger == nil {
+		l.o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if l.o.PriorityLevels <= 0 {
+		l.o.PriorityLevels = DefaultPriorityLevels
+	}
+	l.o.PriorityHeadroom = min(max(l.o.PriorityHeadroom, 0), 1)
+	if math.IsNaN(l.o.PriorityHeadroom) {
+		l.o.PriorityHeadroom = 0
+	}
+	return l
+}
+
+// priorityOf is the request's priority, clamped to 0..PriorityLevels.
+func (l *Limiter) priorityOf(req Request) int {
+	p := l.o.DefaultPriority
+	switch {
+	case req.Priority != nil:
+		p = *req.Priority
+	case req.DefaultPriority != nil:
+		p = *req.DefaultPriority
+	}
+	return min(max(p, 0), l.o.PriorityLevels)
+}
+
+// shedCap is how much of limit a request of priority p may use.
+func (l *Limiter) shedCap(limit int64, p int) int64 {
+	if l.o.PriorityHeadroom == 0 || p == 0 || limit <= 0 {
+		return limit
+	}
+	kept := math.Floor(float64(limit) * l.o.PriorityHeadroom * float64(p) / float64(l.o.PriorityLevels))
+	return limit - int64(kept)
+}
+
+// Request is what admission needs to know about a request.
+type Request struct {
+	// RequestID names the lease holder and the spend record.
+	RequestID string
+	Principal *auth.Principal
+	// ModelGroup is the model the client asked for (per-model limits and
+	// budgets are keyed by it).
+	ModelGroup string
+	// Deployment, Provider and Model price the strict reservation.
+	Deployment, Provider, Model string
+	// EndUser is the request's "user" field.
+	EndUser string
+	// EstimatedTokens count against tpm limits before the call.
+	EstimatedTokens int64
+	// MaxTokens bounds the output for the strict reservation (0: the
+	// model's maximum output).
+	MaxTokens int
+	// Priority is the request's priority (the body's "priority"; lower is
+	// more important); nil falls back to DefaultPriority, the key's or
+	// team's, then to Options.DefaultPriority.
+	Priority, DefaultPriority *int
+}
+
+// ErrUnavailable matches an admission refused because the store could not
+// be reached (fail closed).
+var ErrUnavailable = errors.New("limits cannot be checked right now")
+
+// Admit checks every limit and budget that applies to the request in one
+// store round trip and returns the ticket to settle after the call. A
+// refusal is a *Refusal.
+func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
+	now := l.o.Now()
+	t := &Ticket{l: l, req: req, start: now}
+	var ops []store.Op
+	var checks []*Refusal
+	add := func(op store.Op, r *Refusal) int {
+		ops = append(ops, op)
+		checks = append(checks, r)
+		return len(ops) - 1
+	}
+	prio := l.priorityOf(req)
+	var rates []rateOp
+	var softs []softOp
+	var reserve int64
+	if l.o.Strict {
+		if pr, ok := l.pricer.Price(req.Deployment, req.Provider, req.Model); ok {
+			reserve = nanos(pr.MaxCost(int(req.EstimatedTokens), req.MaxTokens))
+		}
+	}
+	budget := func(kind, id, what, counter, duration string, max float64, check bool, soft *float64) {
+		_, w, bounded := periodOf(duration, now)
+		exp := expiresOf(w, bounded, now)
+		b := budgetCounter{counter: counter, expires: exp}
+		op := -1
+		if check {
+			limit := nanos(max)
+			b.reserve = reserve
+			atMost := limit - reserve
+			r := &Refusal{Kind: KindBudget, Level: kind, ID: id, What: what, Budget: max, Reserve: reserve}
+			if bounded {
+				r.Reset = w.End
+			}
+			op = add(store.Add{Counter: counter, Field: fieldSpend, Delta: reserve, AtMost: &atMost, Expires: exp}, r)
+		} else if soft != nil {
+			// A soft budget alone refuses nothing: an unbounded Add of 0
+			// reports the spend so far.
+			op = add(store.Add{Counter: counter, Field: fieldSpend, Delta: 0, Expires: exp}, nil)
+		}
+		if soft != nil {
+			softs = append(softs, softOp{op: op, hit: SoftBudgetHit{Level: kind, ID: id, SoftBudget: *soft}, reserve: b.reserve})
+		}
+		t.budgets = append(t.budgets, b)
+	}
+	minute := store.FixedWindow(now, time.Minute)
+	est := max(req.EstimatedTokens, 0)
+	window := func(kind, id, counter string, rpm, tpm *int64) {
+		exp := minute.Expires()
+		if rpm != nil {
+			c := l.shedCap(*rpm, prio)
+			atMost := c - 1
+			op := add(store.Add{Counter: counter, Field: fieldRequests, Delta: 1, AtMost: &atMost, Expires: exp},
+				&Refusal{Kind: KindRequests, Level: kind, ID: id, Limit: *rpm, Cap: c, Priority: prio, Reset: minute.End})
+			t.rate.requests(*rpm, minute.End)
+			rates = append(rates, rateOp{op: op, what: KindRequests, limit: *rpm, reset: minute.End})
+		}
+		if tpm != nil {
+			c := l.shedCap(*tpm, prio)
+			e := min(est, *tpm)
+			atMost := c - e
+			op := add(store.Add{Counter: counter, Field: fieldTokens, Delta: e, AtMost: &atMost, Expires: exp},
+				&Refusal{Kind: KindTokens, Level: kind, ID: id, Limit: *tpm, Cap: c, Priority: prio, Reset: minute.End})
+			t.tokens = append(t.tokens, tokenCounter{counter: counter, estimate: e, expires: exp})
+			t.rate.tokens(*tpm, minute.End)
+			rates = append(rates, rateOp{op: op, what: KindTokens, limit: *tpm, reset: minute.End})
+		}
+	}
+	p := req.Principal
+	for _, lv := range levelsOf(p) {
+		lim := lv.Limits
+		if lim == nil {
+			continue
+		}
+		pre := []string{lv.Kind, lv.ID}
+		max := 0.0
+		if lim.MaxBudget != nil {
+			max = *lim.MaxBudget
+		}
+		budget(lv.Kind, lv.ID, "", BudgetCounter(lv.Kind, lv.ID, lim.BudgetDuration, now),
+			lim.BudgetDuration, max, lim.MaxBudget != nil, lim.SoftBudget)
+		if mb, ok := lim.ModelMaxBudget[req.ModelGroup]; ok {
+			budget(lv.Kind, lv.ID, req.ModelGroup, store.CounterKey(append(pre, "model", req.ModelGroup, "budget", periodID(mb.TimePeriod, now))...),
+				mb.TimePeriod, mb.BudgetLimit, true, nil)
+		}
+		window(lv.Kind, lv.ID, store.CounterKey(append(pre, "minute", minute.ID())...), lim.RPMLimit, lim.TPMLimit)
+		mrpm, hasR := lim.ModelRPMLimit[req.ModelGroup]
+		mtpm, hasT := lim.ModelTPMLimit[req.ModelGroup]
+		if hasR || hasT {
+			var rp, tp *int64
+			if hasR {
+				rp = &mrpm
+			}
+			if hasT {
+				tp = &mtpm
+			}
+			window(lv.Kind, lv.ID, store.CounterKey(append(pre, "model", req.ModelGroup, "minute", minute.ID())...), rp, tp)
+		}
+		if n := lim.MaxParallelRequests; n != nil && req.RequestID != "" {
+			counter := store.CounterKey(append(pre, "parallel")...)
+			c := l.shedCap(*n, prio)
+			add(store.Acquire{Counter: counter, Holder: req.RequestID, Max: c, Expires: now.Add(l.o.LeaseTTL)},
+				&Refusal{Kind: KindParallel, Level: lv.Kind, ID: lv.ID, Limit: *n, Cap: c, Priority: prio})
+			t.leases = append(t.leases, counter)
+		}
+	}
+	if req.EndUser != "" && l.o.EndUserBudget != nil {
+		budget("end_user", req.EndUser, "", store.CounterKey("end_user", req.EndUser, "budget", "all"), "", *l.o.EndUserBudget, true, nil)
+	}
+	if l.o.ProxyBudget != nil {
+		d := l.o.ProxyBudgetDuration
+		budget("proxy", "", "", store.CounterKey("proxy", "budget", periodID(d, now)), d, *l.o.ProxyBudget,
+			p == nil || p.Kind != auth.KindMaster, nil)
+	}
+	if len(ops) == 0 {
+		return t, nil
+	}
+	var applied *store.Applied
+	var err error
+	if vs, ok := l.st.(ValuesStore); ok {
+		applied, err = vs.ApplyValues(ctx, ops...)
+	} else {
+		err = l.st.Apply(ctx, ops...)
+	}
+	var le *store.LimitError
+	switch {
+	case err == nil:
+		t.admitted = true
+		t.observe(applied, rates, softs)
+		for _, h := range t.soft {
+			l.o.Logger.WarnContext(ctx, "soft budget exceeded", slog.String("request_id", req.RequestID),
+				slog.Bool("soft_budget_exceeded", true), slog.String("level", h.Level), slog.String("id", h.ID),
+				slog.Float64("spend", h.Spend), slog.Float64("soft_budget", h.SoftBudget))
+		}
+		return t, nil
+	case errors.As(err, &le) && le.Op >= 0 && le.Op < len(checks) && checks[le.Op] != nil:
+		r := *checks[le.Op]
+		r.Value = le.Value
+		if r.Kind == KindBudget {
+			r.Spend = float64(le.Value) / 1e9
+		}
+		r.now = now
+		return nil, &r
+	case errors.Is(err, store.ErrUnavailable) && l.o.FailOpen:
+		l.o.Logger.WarnContext(ctx, "limits not checked: the store is unavailable; admitting (fail_open)",
+			slog.String("request_id", req.RequestID), slog.String("error", err.Error()))
+		// Nothing was reserved or leased: settle only adds the spend.
+		for i := range t.budgets {
+			t.budgets[i].reserve = 0
+		}
+		for i := range t.tokens {
+			t.tokens[i].estimate = 0
+		}
+		t.leases = nil
+		return t, nil
+	case errors.Is(err, store.ErrUnavailable):
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil, fmt.Errorf("admitting request: %w", err)
+}
+
+func levelsOf(p *auth.Principal) []auth.Level {
+	if p == nil {
+		return nil
+	}
+	return p.Levels
+}
+
+func periodID(duration string, now time.Time) string {
+	id, _, _ := periodOf(duration, now)
+	return id
+}
+
+// BudgetCounter names the counter that holds the spend of a key, user or
+// team (kind "key", "user", "team"; id the key hash, user or team id) in
+// the budget period of duration that holds now.
+func BudgetCounter(kind, id, duration string, now time.Time) string {
+	return store.CounterKey(kind, id, "budget", periodID(duration, now))
+}
+
+// BudgetPeriod returns the budget counter of a level and when its period
+// resets (zero when the budget never resets): the spend /key/info and
+// /user/info show.
+func BudgetPeriod(kind, id, duration string, now time.Time) (counter string, reset time.Time) {
+	_, w, bounded := periodOf(duration, now)
+	if bounded {
+		reset = w.End
+	}
+	return BudgetCounter(kind, id, duration, now), reset
+}
+
+// SpendOf is the USD spend a budget counter holds (store.Counter values).
+func SpendOf(values map[string]int64) float64 {
+	return float64(values[fieldSpend]) / 1e9
+}
+
+// Counter fields.
+const (
+	fieldRequests = "requests"
+	fieldTokens   = "tokens"
+	fieldSpend    = "spend_nanos"
+)
+
+// nanos converts USD to nano-dollars, rounding up so that a tiny cost is
+// never counted as zero, and saturating far above any real budget.
+func nanos(usd float64) int64 {
+	if usd <= 0 || math.IsNaN(usd) {
+		return 0
+	}
+	v := usd * 1e9
+	if r := math.Round(v); math.Abs(v-r) < 1e-6 {
+		v = r // float noise (1e-9*10 + 1e-9*90 is not exactly 1e-7)
+	} else {
+		v = math.Ceil(v)
+	}
+	if v >= math.MaxInt64/4 {
+		return math.MaxInt64 / 4
+	}
+	return int64(v)
+}

@@ -1,0 +1,355 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/spend"
+	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/store/dynamo"
+	"github.com/tollgate-gw/tollgate/internal/store/dynamo/dynamolocal"
+	"github.com/tollgate-gw/tollgate/internal/store/embedded"
+)
+
+var dynamoServer *dynamolocal.Server
+
+func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &dynamoServer)) }
+
+// clock is an injected clock shared by the limiter and the store, so that
+// leases and windows expire without waiting.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// backend opens stores over one shared backing store: each call returns a
+// new Store with its own client (standing in for a separate Lambda
+// instance); the embedded store, locked by one process, hands out the same
+// Store each time.
+type backend struct {
+	name string
+	open func(t *testing.T, clk *clock) func() *store.Store
+}
+
+var tableSeq atomic.Int64
+
+var backends = []backend{
+	{name: "embedded", open: func(t *testing.T, clk *clock) func() *store.Store {
+		s, err := embedded.Open(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return func() *store.Store { return s }
+	}},
+	{name: "dynamodb", open: func(t *testing.T, clk *clock) func() *store.Store {
+		srv := dynamolocal.Require(t, dynamoServer)
+		n := tableSeq.Add(1)
+		tables := dynamo.Tables{State: fmt.Sprintf("rl-state-%d", n), Spend: fmt.Sprintf("rl-spend-%d", n), Cache: fmt.Sprintf("rl-cache-%d", n)}
+		if err := dynamo.CreateTables(context.Background(), srv.Client(), tables); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = dynamo.DeleteTables(context.Background(), srv.Client(), tables) })
+		return func() *store.Store {
+			return dynamo.New(srv.Client(), tables, &dynamo.Options{Store: &store.Options{Now: clk.Now}})
+		}
+	}},
+}
+
+func forEachBackend(t *testing.T, f func(t *testing.T, clk *clock, open func() *store.Store)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 5, 0, time.UTC)}
+			f(t, clk, b.open(t, clk))
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func principal(keyLimits, userLimits, teamLimits *store.Limits) *auth.Principal {
+	p := &auth.Principal{Kind: auth.KindKey, KeyHash: "k1", UserID: "u1", TeamID: "t1"}
+	for _, lv := range []auth.Level{{Kind: "key", ID: "k1", Limits: keyLimits}, {Kind: "user", ID: "u1", Limits: userLimits}, {Kind: "team", ID: "t1", Limits: teamLimits}} {
+		if lv.Limits != nil {
+			p.Levels = append(p.Levels, lv)
+		}
+	}
+	return p
+}
+
+// pricer prices "m" at one nano-dollar per token in and out.
+func pricer() *spend.Pricer {
+	return spend.NewPricer(spend.Shipped(), map[string]spend.Override{"d1": {InputPerToken: ptr(1e-9), OutputPerToken: ptr(1e-9)}})
+}
+
+func request(id string, p *auth.Principal) Request {
+	return Request{RequestID: id, Principal: p, ModelGroup: "m", Deployment: "d1", Provider: "fake", Model: "m", EstimatedTokens: 10, MaxTokens: 90}
+}
+
+func usage(in, out int) Outcome {
+	return Outcome{Usage: llm.Usage{PromptTokens: in, CompletionTokens: out, TotalTokens: in + out}}
+}
+
+// TestRPMExactlyNAcrossInstances: rpm=N admits exactly N of 50 concurrent
+// requests from two limiters, each over its own store client (two Lambda
+// instances sharing one DynamoDB).
+func TestRPMExactlyNAcrossInstances(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+		const n = 7
+		lims := []*Limiter{New(open(), pricer(), &Options{Now: clk.Now}), New(open(), pricer(), &Options{Now: clk.Now})}
+		p := principal(&store.Limits{RPMLimit: ptr(int64(n))}, nil, nil)
+		var ok, refused atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Go(func() {
+				_, err := lims[i%2].Admit(context.Background(), request(fmt.Sprint("r", i), p))
+				var rf *Refusal
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.As(err, &rf) && rf.Kind == KindRequests && rf.Status() == 429 && rf.RetryAfter() > 0:
+					refused.Add(1)
+				default:
+					t.Errorf("request %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if ok.Load() != n || refused.Load() != 50-n {
+			t.Fatalf("admitted %d, refused %d; want %d and %d", ok.Load(), refused.Load(), n, 50-n)
+		}
+		// The next minute is a new window.
+		clk.Add(time.Minute)
+		if _, err := lims[0].Admit(context.Background(), request("next", p)); err != nil {
+			t.Fatalf("next window: %v", err)
+		}
+	})
+}
+
+// TestBudgetBoundedOvershoot: with LiteLLM's semantics a zero budget admits
+// one call then refuses; concurrently, the overshoot is at most the cost of
+// the calls admitted while spend was still within budget.
+func TestBudgetBoundedOvershoot(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+		ctx := context.Background()
+		l := New(open(), pricer(), &Options{Now: clk.Now})
+		p := principal(nil, &store.Limits{MaxBudget: ptr(0.0)}, nil)
+		tk, err := l.Admit(ctx, request("first", p))
+		if err != nil {
+			t.Fatalf("a zero budget admits the first call: %v", err)
+		}
+		if _, err := tk.Settle(ctx, usage(10, 10)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = l.Admit(ctx, request("second", p))
+		var rf *Refusal
+		if !errors.As(err, &rf) || rf.Kind != KindBudget || rf.Level != "user" || rf.Status() != 400 || nanos(rf.Spend) != 20 {
+			t.Fatalf("second call: %v", err)
+		}
+
+		// 40 racing requests from two instances on a budget of 100 nano-USD,
+		// 20 nano-USD each: spend never passes budget + in-flight cost.
+		budget := 100e-9
+		lims := []*Limiter{New(open(), pricer(), &Options{Now: clk.Now}), New(open(), pricer(), &Options{Now: clk.Now})}
+		q := principal(nil, nil, &store.Limits{MaxBudget: ptr(budget)})
+		const workers = 8
+		var wg sync.WaitGroup
+		var admitted atomic.Int64
+		for w := range workers {
+			wg.Go(func() {
+				for i := range 5 {
+					tk, err := lims[w%2].Admit(ctx, request(fmt.Sprintf("b%d-%d", w, i), q))
+					if err != nil {
+						continue
+					}
+					admitted.Add(1)
+					if _, err := tk.Settle(ctx, usage(10, 10)); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		c, err := open().GetCounter(ctx, store.CounterKey("team", "t1", "budget", "all"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spent := c.Values[fieldSpend]
+		if spent != 20*admitted.Load() || spent > 100+workers*20 || spent < 100 {
+			t.Fatalf("spent %d nano-USD over %d admitted; budget 100, in-flight bound %d", spent, admitted.Load(), workers*20)
+		}
+	})
+}
+
+// TestStrictNeverExceeds: strict mode reserves the maximum cost (10 input
+// tokens + 90 max_tokens = 100 nano-USD) and never lets spend pass the
+// budget, however the calls race.
+func TestStrictNeverExceeds(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+		ctx := context.Background()
+		lims := []*Limiter{New(open(), pricer(), &Options{Now: clk.Now, Strict: true}), New(open(), pricer(), &Options{Now: clk.Now, Strict: true})}
+		p := principal(&store.Limits{MaxBudget: ptr(450e-9)}, nil, nil)
+		var wg sync.WaitGroup
+		var admitted atomic.Int64
+		for w := range 8 {
+			wg.Go(func() {
+				for i := range 4 {
+					tk, err := lims[w%2].Admit(ctx, request(fmt.Sprintf("s%d-%d", w, i), p))
+					if err != nil {
+						continue
+					}
+					admitted.Add(1)
+					if _, err := tk.Settle(ctx, usage(10, 90)); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		c, _ := open().GetCounter(ctx, store.CounterKey("key", "k1", "budget", "all"))
+		if got := c.Values[fieldSpend]; got > 450 || got != 100*admitted.Load() || admitted.Load() != 4 {
+			t.Fatalf("strict: spent %d of 450 over %d admitted", got, admitted.Load())
+		}
+	})
+}
+
+// TestLeaseRecovery: a parallel slot held by a crashed instance (admitted,
+// never settled) stops counting at its TTL.
+func TestLeaseRecovery(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+		ctx := context.Background()
+		crashed := New(open(), pricer(), &Options{Now: clk.Now, LeaseTTL: time.Minute})
+		live := New(open(), pricer(), &Options{Now: clk.Now, LeaseTTL: time.Minute})
+		p := principal(&store.Limits{MaxParallelRequests: ptr(int64(1))}, nil, nil)
+		if _, err := crashed.Admit(ctx, request("lost", p)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := live.Admit(ctx, request("waiting", p))
+		var rf *Refusal
+		if !errors.As(err, &rf) || rf.Kind != KindParallel || rf.Status() != 429 {
+			t.Fatalf("slot taken: %v", err)
+		}
+		clk.Add(time.Minute + time.Second)
+		tk, err := live.Admit(ctx, request("after", p))
+		if err != nil {
+			t.Fatalf("after the lease's TTL: %v", err)
+		}
+		if _, err := tk.Settle(ctx, usage(1, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := live.Admit(ctx, request("again", p)); err != nil {
+			t.Fatalf("after release: %v", err)
+		}
+	})
+}
+
+// TestPeriodReset: a budget with budget_duration starts from zero in the
+// next period; no job resets it.
+func TestPeriodReset(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+		ctx := context.Background()
+		l := New(open(), pricer(), &Options{Now: clk.Now})
+		for _, d := range []string{"30s", "1d", "1mo"} {
+			p := principal(&store.Limits{MaxBudget: ptr(0.0), BudgetDuration: d}, nil, nil)
+			tk, err := l.Admit(ctx, request("p1-"+d, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tk.Settle(ctx, usage(5, 5)); err != nil {
+				t.Fatal(err)
+			}
+			_, err = l.Admit(ctx, request("p2-"+d, p))
+			var rf *Refusal
+			if !errors.As(err, &rf) || rf.Reset.IsZero() {
+				t.Fatalf("%s: want a budget refusal with a reset time, got %v", d, err)
+			}
+			clk.Add(rf.Reset.Sub(clk.Now()))
+			if _, err := l.Admit(ctx, request("p3-"+d, p)); err != nil {
+				t.Fatalf("%s: a new period: %v", d, err)
+			}
+		}
+	})
+}
+
+// countingStore counts Apply round trips.
+type countingStore struct {
+	Store
+	n atomic.Int64
+}
+
+func (c *countingStore) Apply(ctx context.Context, ops ...store.Op) error {
+	c.n.Add(1)
+	return c.Store.Apply(ctx, ops...)
+}
+
+// TestOneRoundTripEachSide: every limit on key, user and team (windows,
+// per-model windows, budgets, leases), the proxy budget and an end-user
+// budget cost one Apply before the call and one after it.
+func TestOneRoundTripEachSide(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+		ctx := context.Background()
+		cs := &countingStore{Store: open()}
+		l := New(cs, pricer(), &Options{Now: clk.Now, ProxyBudget: ptr(10.0), ProxyBudgetDuration: "1d", EndUserBudget: ptr(1.0)})
+		all := &store.Limits{MaxBudget: ptr(1.0), BudgetDuration: "30d", RPMLimit: ptr(int64(10)), TPMLimit: ptr(int64(1000)),
+			MaxParallelRequests: ptr(int64(2)), ModelRPMLimit: map[string]int64{"m": 5}, ModelTPMLimit: map[string]int64{"m": 500},
+			ModelMaxBudget: map[string]store.ModelBudget{"m": {BudgetLimit: 0.5, TimePeriod: "1d"}}}
+		p := principal(all, all, all)
+		req := request("one", p)
+		req.EndUser = "customer-1"
+		tk, err := l.Admit(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cs.n.Load(); got != 1 {
+			t.Fatalf("admission: %d round trips", got)
+		}
+		if _, err := tk.Settle(ctx, usage(100, 20)); err != nil {
+			t.Fatal(err)
+		}
+		if got := cs.n.Load(); got != 2 {
+			t.Fatalf("admission + settle: %d round trips", got)
+		}
+		recs, _, err := open().QuerySpend(ctx, store.SpendQuery{By: store.SpendByUser, ID: "u1"}, store.Page{})
+		if err != nil || len(recs) != 1 || nanos(recs[0].Cost) != 120 || recs[0].EndUser != "customer-1" {
+			t.Fatalf("spend records: %v %+v", err, recs)
+		}
+		c, _ := open().GetCounter(ctx, store.CounterKey("user", "u1", "minute", store.FixedWindow(clk.Now(), time.Minute).ID()))
+		if c.Values[fieldTokens] != 120 || c.Values[fieldRequests] != 1 {
+			t.Fatalf("user window after settle: %v", c.Values)
+		}
+	})
+}
+
+// TestFailModes: an unavailable store refuses (fail_closed) or admits
+// (fail_open).
+func TestFailModes(t *testing.T) {
+	down := failing{}
+	p := principal(&store.Limits{RPMLimit: ptr(int64(1))}, nil, nil)
+	if _, err := New(down, pricer(), nil).Admit(context.Background(), request("x", p)); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("fail_closed: %v", err)
+	}
+	tk, err := New(down, pricer(), &Options{FailOpen: true}).Admit(context.Background(), request("x", p))
+	if err != nil || tk == nil {
+		t.Fatalf("fail_open: %v", err)
+	}
+	if _, err := tk.Settle(context.Background(), usage(1, 1)); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("a settle that cannot be written is reported: %v", err)
+	}
+}
+
+type failing struct{}
+
+func (failing) Apply(context.Context, ...store.Op) error {
+	return fmt.Errorf("%w: throttled", store.ErrUnavailable)
+}

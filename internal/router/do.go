@@ -1,0 +1,245 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/provider"
+)
+
+// Attempt is one call of a deployment, for the request log.
+type Attempt struct {
+	Group      string        `json:"group"`
+	Deployment string        `json:"deployment"`
+	Label      string        `json:"label"`
+	Fallback   bool          `json:"fallback,omitempty"`
+	Retry      int           `json:"retry,omitempty"`
+	Duration   time.Duration `json:"-"`
+	// Kind is the error kind of a failed attempt ("" when it served).
+	Kind  string `json:"error_kind,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// Result is what Do did.
+type Result struct {
+	// Deployment served the call (nil when every attempt failed).
+	Deployment *Deployment
+	// Attempts lists every call made, in order.
+	Attempts []Attempt
+}
+
+// Call makes one attempt against dep. For a stream, an attempt is opening
+// the stream and receiving its first chunk: once a byte has gone to the
+// client, the call must return nil (later failures are the stream's), so
+// that Do never retries after the first byte.
+type Call func(ctx context.Context, dep *Deployment) error
+
+// Do runs call against the request's model group with the router's
+// retries, fallbacks and cooldowns: it picks a deployment by strategy,
+// retries retryable failures (exponential backoff with jitter, honouring
+// Retry-After; another deployment of the group is tried at once), cools
+// down deployments that fail too often (for every instance, through the
+// State), and then moves to the fallback groups for the error's class:
+// context_window_fallbacks, content_policy_fallbacks, the request's
+// fallbacks, fallbacks, default_fallbacks. It returns the last error when
+// nothing served; the Result is never nil.
+func (r *Router) Do(ctx context.Context, req *Request, call Call) (*Result, error) {
+	res := &Result{}
+	chain := []string{req.Model}
+	var lastErr error
+	for gi := 0; gi < len(chain) && gi <= r.set.MaxFallbacks; gi++ {
+		group, deps, err := r.Resolve(chain[gi])
+		switch {
+		case err != nil && gi == 0 && req.First != nil:
+			// A deployment resolved outside the groups (a managed-prompt
+			// ARN): it is the only choice.
+			group, deps = req.First.Group, []*Deployment{req.First}
+		case err != nil && gi == 0:
+			return res, err
+		case err != nil:
+			lastErr = err
+			continue
+		}
+		sub := &Request{Model: group, Tags: req.Tags, Tokens: req.Tokens, exclude: map[*Deployment]bool{}}
+		if gi == 0 {
+			sub.First = req.First
+		}
+		var kind provider.Kind
+		var retryAfter time.Duration
+		for retry := 0; ; retry++ {
+			dep, err := r.choose(ctx, group, deps, sub)
+			if err != nil {
+				lastErr = err
+				kind, _ = classify(err)
+				break
+			}
+			sub.First = nil
+			if sub.exclude[dep] {
+				if serr := r.sleep(ctx, r.backoff(retry-1, retryAfter)); serr != nil {
+					return res, lastErr
+				}
+			}
+			start := r.now()
+			r.local.begin(dep.ID)
+			err = call(ctx, dep)
+			took := r.now().Sub(start)
+			r.local.end(dep.ID, took, err == nil)
+			att := Attempt{Group: group, Deployment: dep.ID, Label: dep.Label(), Fallback: gi > 0, Retry: retry, Duration: took}
+			if err == nil {
+				res.Attempts = append(res.Attempts, att)
+				res.Deployment = dep
+				return res, nil
+			}
+			lastErr = err
+			kind, retryAfter = classify(err)
+			att.Kind, att.Error = kind.String(), err.Error()
+			res.Attempts = append(res.Attempts, att)
+			if ctx.Err() != nil || kind == provider.KindUnknown {
+				return res, err
+			}
+			r.failed(ctx, group, dep, kind, len(deps))
+			sub.exclude[dep] = true
+			if retry >= r.retries(kind, req) {
+				break
+			}
+		}
+		if gi == 0 {
+			for _, f := range r.fallbacks(req, chain[0], group, kind) {
+				if !slices.Contains(chain, f) {
+					chain = append(chain, f)
+				}
+			}
+		}
+	}
+	return res, lastErr
+}
+
+// classify returns an error's kind and Retry-After.
+func classify(err error) (provider.Kind, time.Duration) {
+	if pe, ok := provider.AsError(err); ok {
+		return pe.Kind, pe.RetryAfter
+	}
+	var nd *NoDeploymentError
+	if errors.As(err, &nd) {
+		return nd.Kind, nd.RetryAfter
+	}
+	return provider.KindUnknown, 0
+}
+
+// retries is how often a failure of kind may be retried.
+func (r *Router) retries(kind provider.Kind, req *Request) int {
+	if n, ok := r.set.RetryPolicy[kind]; ok {
+		return n
+	}
+	if !(&provider.Error{Kind: kind}).Retryable() {
+		return 0
+	}
+	if req.NumRetries != nil {
+		return max(*req.NumRetries, 0)
+	}
+	return r.set.NumRetries
+}
+
+// backoff is the wait before retry n (0-based): exponential with jitter,
+// at least retry_after, and at least the upstream's Retry-After (capped at
+// BackoffMax).
+func (r *Router) backoff(n int, retryAfter time.Duration) time.Duration {
+	d := r.set.BackoffBase << min(max(n, 0), 16)
+	if d > r.set.BackoffMax || d <= 0 {
+		d = r.set.BackoffMax
+	}
+	d = d/2 + time.Duration(r.rand()*float64(d/2))
+	d = max(d, r.set.RetryAfter, min(retryAfter, r.set.BackoffMax))
+	return d
+}
+
+// clientFault kinds are the caller's doing: they neither cool a
+// deployment down nor (except the two with their own lists) fall back.
+func clientFault(k provider.Kind) bool {
+	switch k {
+	case provider.KindBadRequest, provider.KindContextWindow, provider.KindContentPolicy, provider.KindUnsupported:
+		return true
+	}
+	return false
+}
+
+// failed counts a deployment's failure and cools it down when it failed
+// too often this minute. As in LiteLLM, a rate limit, an auth failure, a
+// missing model or a timeout cools it down at once (unless
+// allowed_fails_policy sets that class), and the only deployment of a
+// group never cools down.
+func (r *Router) failed(ctx context.Context, group string, dep *Deployment, kind provider.Kind, size int) {
+	if r.set.DisableCooldowns || size <= 1 {
+		return
+	}
+	allowed, set := r.set.AllowedFailsPolicy[kind]
+	if !set {
+		if clientFault(kind) {
+			return
+		}
+		allowed = r.set.AllowedFails
+		switch kind {
+		case provider.KindRateLimit, provider.KindAuth, provider.KindNotFound, provider.KindTimeout:
+			allowed = 0
+		}
+	}
+	n, err := r.state.Fail(ctx, group, dep.ID)
+	if err != nil {
+		r.logger.WarnContext(ctx, "counting a deployment failure", "deployment", dep.ID, "error", err.Error())
+		n = int64(allowed) + 1 // the store is down: trust this instance
+	}
+	if n <= int64(allowed) {
+		return
+	}
+	until := r.now().Add(r.set.CooldownTime)
+	if err := r.state.Cooldown(ctx, group, dep.ID, until, kind.String()); err != nil {
+		r.logger.WarnContext(ctx, "starting a cooldown", "deployment", dep.ID, "error", err.Error())
+	}
+	r.logger.InfoContext(ctx, "deployment cooling down", "model", group, "deployment", dep.ID,
+		"reason", kind.String(), "fails", n, "until", until)
+}
+
+// fallbacks lists the groups to try after group (requested as name)
+// failed with kind.
+func (r *Router) fallbacks(req *Request, name, group string, kind provider.Kind) []string {
+	lookup := func(m map[string][]string) []string {
+		for _, k := range []string{group, name, "*"} {
+			if f, ok := m[k]; ok {
+				return f
+			}
+		}
+		return nil
+	}
+	var out []string
+	switch kind {
+	case provider.KindContextWindow:
+		out = lookup(r.set.ContextWindowFallbacks)
+	case provider.KindContentPolicy:
+		out = lookup(r.set.ContentPolicyFallbacks)
+	case provider.KindBadRequest, provider.KindUnsupported:
+		return nil
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if len(req.Fallbacks) > 0 {
+		return req.Fallbacks
+	}
+	if f := lookup(r.set.Fallbacks); len(f) > 0 {
+		return f
+	}
+	return r.set.DefaultFallbacks
+}
+
+// Served records a served call's usage (one request and its tokens) for
+// usage-based routing; handlers call it once the tokens are known.
+func (r *Router) Served(ctx context.Context, dep *Deployment, tokens int) {
+	if dep == nil {
+		return
+	}
+	if err := r.state.AddUsage(ctx, dep.ID, 1, int64(tokens)); err != nil {
+		r.logger.WarnContext(ctx, "recording deployment usage", "deployment", dep.ID, "error", err.Error())
+	}
+}

@@ -88,7 +88,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		writeBedrockError(w, r, err)
 		return
 	}
-	adm, err := d.admitRequest(w, r, dep, req)
+	adm, err := d.admitChat(w, r, dep, req)
 	if err != nil {
 		writeBedrockError(w, r, err)
 		return

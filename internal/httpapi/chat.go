@@ -22,7 +22,7 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	adm, err := d.admit(w, r, dep, req.Model, req.User, req.MaxTokens)
+	adm, err := d.admitChat(w, r, dep, req)
 	if err != nil {
 		writeError(w, r, err)
 		return

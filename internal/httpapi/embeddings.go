@@ -26,7 +26,7 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support embeddings", req.Model, dep.Label()))
 		return
 	}
-	adm, err := d.admit(w, r, dep, req.Model, req.User, nil)
+	adm, err := d.admit(w, r, dep, req.Model, req.User, nil, req.Gateway.Priority)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -60,7 +60,7 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support image generation", req.Model, dep.Label()))
 		return
 	}
-	adm, err := d.admit(w, r, dep, req.Model, req.User, nil)
+	adm, err := d.admit(w, r, dep, req.Model, req.User, nil, req.Gateway.Priority)
 	if err != nil {
 		writeError(w, r, err)
 		return

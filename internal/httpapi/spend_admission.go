@@ -33,17 +33,8 @@ type admission struct {
 // headers, 503 when the store cannot be reached and fail_closed). An
 // admitted request gets x-ratelimit-limit/remaining/reset-* and, when its
 // key, user or team reached a soft_budget, X-Litellm-Soft-Budget-Exceeded.
-func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string, maxTokens *int) (*admission, error) {
-	return d.admitPriority(w, r, dep, model, endUser, maxTokens, nil)
-}
-
-// admitRequest is admit for a decoded model request: it also passes the
-// request's priority (lower is more important) to priority shedding.
-func (d *DataPlane) admitRequest(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) (*admission, error) {
-	return d.admitPriority(w, r, dep, req.Model, req.User, req.MaxTokens, req.Gateway.Priority)
-}
-
-func (d *DataPlane) admitPriority(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string, maxTokens, priority *int) (*admission, error) {
+// priority (lower is more important; nil for none) drives priority shedding.
+func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string, maxTokens, priority *int) (*admission, error) {
 	if d.Limits == nil {
 		return nil, nil
 	}
@@ -112,4 +103,14 @@ func (a *admission) settle() {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(a.r.Context()), settleTimeout)
 	defer cancel()
 	_, _ = a.t.Settle(ctx, a.outcome()) // a failure is logged in full by Settle
+}
+
+// admitChat is admit for a chat request: its output bound is
+// max_completion_tokens, else max_tokens.
+func (d *DataPlane) admitChat(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) (*admission, error) {
+	maxTokens := req.MaxCompletionTokens
+	if maxTokens == nil {
+		maxTokens = req.MaxTokens
+	}
+	return d.admit(w, r, dep, req.Model, req.User, maxTokens, req.Gateway.Priority)
 }

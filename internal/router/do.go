@@ -234,9 +234,12 @@ func (r *Router) fallbacks(req *Request, name, group string, kind provider.Kind)
 }
 
 // Served records a served call's usage (one request and its tokens) for
-// usage-based routing; handlers call it once the tokens are known.
+// usage-based routing; handlers call it once the tokens are known. Only
+// usage-based routing reads these counters, so under any other strategy
+// nothing is written: the hot path keeps its one store write after the call
+// (the spend settle), as the architecture requires.
 func (r *Router) Served(ctx context.Context, dep *Deployment, tokens int) {
-	if dep == nil {
+	if dep == nil || (r.set.Strategy != UsageBased && r.set.Strategy != UsageBasedV1) {
 		return
 	}
 	if err := r.state.AddUsage(ctx, dep.ID, 1, int64(tokens)); err != nil {

@@ -421,8 +421,17 @@ func TestCooldownSharedThroughStore(t *testing.T) {
 	if d, _ := three.Pick("g"); d.ID != "b" {
 		t.Fatal("two failures with allowed_fails 1 did not cool a down")
 	}
-	// Usage is shared too.
+	// Under simple-shuffle nothing reads usage, so nothing is written: the
+	// hot path keeps its single store write after the call.
 	one.Served(ctx, &Deployment{ID: "a"}, 40)
+	clk.Sleep(ctx, time.Second)
+	if u := two.state.Usage(ctx, "a"); u.Tokens != 0 || u.Requests != 0 {
+		t.Fatalf("simple-shuffle recorded usage: %+v", u)
+	}
+	// Under usage-based routing, usage is shared too.
+	ub := New(deps(), &Options{Now: clk.Now, Sleep: clk.Sleep,
+		State: NewStoreState(open, clk.Now, time.Second, nil), Settings: Settings{Strategy: UsageBased}})
+	ub.Served(ctx, &Deployment{ID: "a"}, 40)
 	clk.Sleep(ctx, time.Second)
 	if u := two.state.Usage(ctx, "a"); u.Tokens != 40 || u.Requests != 1 {
 		t.Fatalf("usage seen by two: %+v", u)

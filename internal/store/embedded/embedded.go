@@ -71,6 +71,11 @@ func OpenDriver(dir string, opts *Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening embedded store %s: %w", path, err)
 	}
+	// Concurrent writes are coalesced into one commit (one fsync) by
+	// bbolt's Batch: every request settles with a write, and a commit per
+	// request would cap a local gateway at the disk's fsync rate. A lone
+	// write waits at most this long for company.
+	db.MaxBatchDelay = 500 * time.Microsecond
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, t := range []store.Table{store.StateTable, store.SpendTable, store.CacheTable} {
 			if _, err := tx.CreateBucketIfNotExists(bucket(t, 0)); err != nil {
@@ -221,7 +226,9 @@ func (d *Driver) apply(ctx context.Context, now int64, ws []*store.Write) ([]*st
 		return nil, err
 	}
 	out := make([]*store.Item, len(ws))
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	// Batch may run this function more than once (when another write in the
+	// same batch fails it is retried alone), so it only reads and assigns.
+	err := d.db.Batch(func(tx *bolt.Tx) error {
 		curs := make([]*store.Item, len(ws))
 		for i, w := range ws {
 			cur, err := load(tx, w.Item.Table, w.Item.PK, w.Item.SK)

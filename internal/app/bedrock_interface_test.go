@@ -614,7 +614,7 @@ func TestManagedPrompts(t *testing.T) {
 			t.Fatalf("reply %q", got)
 		}
 		lastPromptCall(t, promptA+":1", "222222222222")
-		out, err = client.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(promptB),
+		_, err = client.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(promptB),
 			PromptVariables: textVars("doc", "the report")})
 		if err != nil {
 			t.Fatal(err)

@@ -210,9 +210,15 @@ func newLoopbackIdP(t *testing.T) *loopbackIdP {
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
 		b64 := base64.RawURLEncoding.EncodeToString
+		// An uncompressed point is 0x04 || X || Y, 32 bytes each for P-256.
+		point, err := key.PublicKey.Bytes()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{
 			"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "use": "sig",
-			"x": b64(key.PublicKey.X.FillBytes(make([]byte, 32))), "y": b64(key.PublicKey.Y.FillBytes(make([]byte, 32))),
+			"x": b64(point[1:33]), "y": b64(point[33:65]),
 		}}})
 	})
 	srv := httptest.NewServer(mux)

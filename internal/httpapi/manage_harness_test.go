@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -183,10 +182,4 @@ func (i *issuer) token(t *testing.T, sub, email string, exp time.Time) string {
 func (m *mgmt) keyExists(plaintext string) bool {
 	_, err := m.store.GetKey(context.Background(), store.HashKey(plaintext))
 	return err == nil
-}
-
-func jsonBody(v any) string {
-	var b bytes.Buffer
-	json.NewEncoder(&b).Encode(v)
-	return b.String()
 }

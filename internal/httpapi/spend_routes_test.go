@@ -17,13 +17,10 @@ import (
 // spendFixture: user u1 (key k1, team t1) and user u2 (key k2, no team),
 // with spend records over two days.
 type spendFixture struct {
-	m              *mgmt
-	k1, k2, u1key  string
-	hash1, hash2   string
-	day1, day2     time.Time
-	allRequestIDs  []string
-	u1RequestIDs   []string
-	team1RequestID []string
+	m             *mgmt
+	k1, k2, u1key string
+	hash1, hash2  string
+	day1, day2    time.Time
 }
 
 func newSpendFixture(t *testing.T) *spendFixture {

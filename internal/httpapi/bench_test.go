@@ -8,9 +8,18 @@ package httpapi_test
 //     encode, log line), against the built-in fake at zero latency, against
 //     the real OpenAI adapter over an in-memory transport, and over loopback
 //     TCP with a "direct" sub-benchmark as the floor to subtract.
+//   - BenchmarkApp: the same request through the handler tree exactly as
+//     internal/app assembles it from testdata/bench/loadtest.yaml (identity,
+//     admission, spend accounting, the embedded store in a temporary
+//     directory), against a loopback upstream: what local mode pays.
 //   - BenchmarkChatStream: a streamed completion relayed chunk by chunk;
 //     besides the per-request figures it reports ns/chunk, B/chunk and
 //     allocs/chunk (per event written to the client, [DONE] excluded).
+//   - BenchmarkServed: the same request end to end over loopback TCP,
+//     client → server → upstream, for the upstream alone ("direct"), a bare
+//     httputil.ReverseProxy hop ("refproxy", the floor of ../shared/bench)
+//     and Tollgate: the in-process counterpart of the load test, and the
+//     benchmark to take CPU profiles from (-cpuprofile).
 //   - BenchmarkStages: the same steps one at a time, to see where a
 //     request's time and allocations go.
 //
@@ -26,12 +35,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/app"
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/httpclient"
@@ -244,6 +256,39 @@ func BenchmarkChat(b *testing.B) {
 	})
 }
 
+// BenchmarkApp serves the chat request through the handler tree that
+// app.New assembles from testdata/bench/loadtest.yaml, with the embedded
+// store in a temporary directory and the upstream on loopback. Compare with
+// BenchmarkChat/openai-loopback/gateway: the difference is what identity,
+// admission, accounting and the store add per request.
+func BenchmarkApp(b *testing.B) {
+	reply := []byte(openaitest.ChatCompletion)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
+		_, _ = w.Write(reply)
+	}))
+	defer srv.Close()
+	env := map[string]string{
+		"TOLLGATE_MASTER_KEY":     benchKey,
+		"TOLLGATE_DATA_DIR":       b.TempDir(),
+		"TOLLGATE_BENCH_UPSTREAM": srv.URL + "/v1",
+	}
+	a, err := app.New(context.Background(), app.Options{
+		ConfigPaths: []string{"../../testdata/bench/loadtest.yaml"},
+		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	br := newBenchRequest(benchBody)
+	check(b, a.Handler, br, `"chat.completion"`)
+	serveLoop(b, a.Handler, br)
+}
+
 // sseStream is an upstream SSE body: a role chunk, n content chunks, a
 // finish chunk, a usage chunk and [DONE], in OpenAI's exact shapes.
 func sseStream(n int) []byte {
@@ -409,11 +454,14 @@ func BenchmarkStages(b *testing.B) {
 			buf = oai.AppendChatResponse(buf[:0], resp, nil)
 		}
 	})
+	// A stream decodes its chunks with one ChunkDecoder, which reuses the
+	// strings every chunk repeats.
 	chunk := []byte(openaitest.StreamText[1])
 	b.Run("decode-upstream-chunk", func(b *testing.B) {
+		var d oai.ChunkDecoder
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := oai.DecodeChunk(chunk); err != nil {
+			if _, err := d.Decode(chunk); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -444,4 +492,90 @@ func BenchmarkStages(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkServed sends the chat request over loopback TCP through a real
+// net/http server, for three setups that share one upstream: the upstream
+// alone, a bare httputil.ReverseProxy hop in front of it (a copy of
+// ../shared/bench/refproxy: reads the body, then proxies, flushing every
+// write) and Tollgate's handler tree. Client, servers and upstream share
+// the process, so compare the three with each other, not with the load
+// test.
+func BenchmarkServed(b *testing.B) {
+	reply := []byte(openaitest.ChatCompletion)
+	sse := sseStream(20)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte(`"stream":true`)) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			rc := http.NewResponseController(w)
+			for rest := sse; len(rest) > 0; {
+				i := bytes.Index(rest, []byte("\n\n")) + 2
+				_, _ = w.Write(rest[:i])
+				_ = rc.Flush()
+				rest = rest[i:]
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
+		_, _ = w.Write(reply)
+	}))
+	defer upstream.Close()
+	upClient := httpclient.New(nil)
+	defer upClient.CloseIdleConnections()
+
+	u, _ := url.Parse(upstream.URL)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Header.Set("Authorization", "Bearer sk-upstream")
+		},
+		Transport:     &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 90 * time.Second},
+		FlushInterval: -1,
+	}
+	refproxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+		if err != nil {
+			http.Error(w, "bad request body", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		rp.ServeHTTP(w, r)
+	}))
+	defer refproxy.Close()
+	gateway := httptest.NewServer(newGateway(newOpenAI(b, upClient, upstream.URL+"/v1"), "openai"))
+	defer gateway.Close()
+
+	client := httpclient.New(nil)
+	defer client.CloseIdleConnections()
+	for _, mode := range []struct {
+		name string
+		body string
+	}{{"chat", benchBody}, {"stream-20", benchStreamBody}} {
+		for _, tt := range []struct{ name, url string }{
+			{"direct", upstream.URL}, {"refproxy", refproxy.URL}, {"tollgate", gateway.URL},
+		} {
+			b.Run(mode.name+"/"+tt.name, func(b *testing.B) {
+				body := []byte(mode.body)
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					hr, _ := http.NewRequestWithContext(ctx, http.MethodPost, tt.url+"/v1/chat/completions", bytes.NewReader(body))
+					hr.Header.Set("Authorization", "Bearer "+benchKey)
+					hr.Header.Set("Content-Type", "application/json")
+					resp, err := client.Do(hr)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+			})
+		}
+	}
 }

@@ -141,10 +141,12 @@ func (s *stream) Recv() (*llm.Chunk, error) {
 			return nil, s.finish(io.EOF)
 		}
 		c, err := s.chunks.Decode(data)
-		if _, isErr := wire.IsStreamError(err); isErr {
-			return nil, s.finish(s.m.classify(0, data))
-		}
 		if err != nil {
+			// Checked only on failure: errors.As costs an allocation, and
+			// this runs once per streamed chunk.
+			if _, isErr := wire.IsStreamError(err); isErr {
+				return nil, s.finish(s.m.classify(0, data))
+			}
 			return nil, s.finish(s.m.malformed("upstream sent a malformed stream chunk", err))
 		}
 		if len(c.Choices) == 0 && c.Usage == nil {

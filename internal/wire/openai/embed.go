@@ -133,11 +133,7 @@ func EncodeEmbeddingRequest(req *llm.EmbeddingRequest, opts RequestOptions) []by
 	if !opts.Drop["user"] {
 		e.StrOpt("user", req.User)
 	}
-	for _, f := range req.Extra {
-		if !opts.Drop[f.Name] {
-			e.Raw(f.Name, f.Value)
-		}
-	}
+	appendExtra(&e, req.Extra, opts)
 	e.CloseObject()
 	return e
 }

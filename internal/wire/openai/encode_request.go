@@ -18,6 +18,19 @@ type RequestOptions struct {
 	Drop map[string]bool
 }
 
+// keep reports whether a parameter goes upstream (the caller did not drop it).
+func (o RequestOptions) keep(name string) bool { return !o.Drop[name] }
+
+// appendExtra splices the client's passthrough fields that were not dropped,
+// for every request kind.
+func appendExtra(e *rawjson.Builder, extra []llm.Field, o RequestOptions) {
+	for _, f := range extra {
+		if o.keep(f.Name) {
+			e.Raw(f.Name, f.Value)
+		}
+	}
+}
+
 // EncodeChatRequest encodes req as an OpenAI chat completions request body
 // for an upstream. Gateway controls are never included; Extra fields are
 // spliced in verbatim.
@@ -35,7 +48,7 @@ func EncodeChatRequest(req *llm.Request, opts RequestOptions) []byte {
 		encodeMessage(&e, &req.Messages[i])
 	}
 	e.CloseArray()
-	keep := func(name string) bool { return !opts.Drop[name] }
+	keep := opts.keep
 	if len(req.Tools) > 0 && keep("tools") {
 		e.Arr("tools")
 		for i := range req.Tools {
@@ -130,11 +143,7 @@ func EncodeChatRequest(req *llm.Request, opts RequestOptions) []byte {
 			e.CloseObject()
 		}
 	}
-	for _, f := range req.Extra {
-		if keep(f.Name) {
-			e.Raw(f.Name, f.Value)
-		}
-	}
+	appendExtra(&e, req.Extra, opts)
 	e.CloseObject()
 	return e
 }

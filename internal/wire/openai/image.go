@@ -78,11 +78,7 @@ func EncodeImageRequest(req *llm.ImageRequest, opts RequestOptions) []byte {
 	e.StrOpt("style", req.Style)
 	e.StrOpt("response_format", req.ResponseFormat)
 	e.StrOpt("user", req.User)
-	for _, f := range req.Extra {
-		if !opts.Drop[f.Name] {
-			e.Raw(f.Name, f.Value)
-		}
-	}
+	appendExtra(&e, req.Extra, opts)
 	e.CloseObject()
 	return e
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store/dynamo"
 	"github.com/tollgate-gw/tollgate/internal/store/dynamo/dynamolocal"
 	"github.com/tollgate-gw/tollgate/internal/store/embedded"
+	"github.com/tollgate-gw/tollgate/internal/store/storetest"
 )
 
 var dynamoServer *dynamolocal.Server
@@ -70,7 +71,7 @@ var backends = []backend{
 func forEachBackend(t *testing.T, f func(t *testing.T, clk *clock, open func() *store.Store)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 5, 0, time.UTC)}
+			clk := &clock{t: storetest.Date(time.March, 10, 12, 0, 5)}
 			f(t, clk, b.open(t, clk))
 		})
 	}

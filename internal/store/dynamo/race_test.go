@@ -16,21 +16,21 @@ import (
 
 // twoGateways returns two stores over the same tables, each with its own
 // client and connection pool, as two Lambda instances would have.
-func twoGateways(t *testing.T) [2]*store.Store {
+func twoGateways(t *testing.T) ([2]*store.Store, *storetest.Clock) {
 	tables := newTables(t)
 	srv := dynamolocal.Require(t, server)
-	clock := storetest.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	clock := storetest.NewClock(storetest.Date(time.November, 21, 12, 0, 0))
 	opts := &dynamo.Options{Store: &store.Options{Now: clock.Now}}
-	return [2]*store.Store{dynamo.New(srv.Client(), tables, opts), dynamo.New(srv.Client(), tables, opts)}
+	return [2]*store.Store{dynamo.New(srv.Client(), tables, opts), dynamo.New(srv.Client(), tables, opts)}, clock
 }
 
 // TestTwoClientsRaceOnLimits: two clients racing on one rate limit and one
 // lease pool admit exactly the limits between them, through single-item
 // updates and through transactions that collide with each other.
 func TestTwoClientsRaceOnLimits(t *testing.T) {
-	gw := twoGateways(t)
+	gw, clock := twoGateways(t)
 	ctx := context.Background()
-	exp := time.Date(2026, 11, 21, 13, 0, 0, 0, time.UTC)
+	exp := clock.Now().Add(time.Hour)
 	const callers, rpm, parallel = 120, 40, 15
 	var admitted, refusedRPM, refusedLease atomic.Int64
 	var wg sync.WaitGroup
@@ -78,7 +78,7 @@ func TestTwoClientsRaceOnLimits(t *testing.T) {
 // TestTwoClientsRaceOnVersion: of two clients updating the same key from
 // the same read, exactly one wins, every time.
 func TestTwoClientsRaceOnVersion(t *testing.T) {
-	gw := twoGateways(t)
+	gw, _ := twoGateways(t)
 	ctx := context.Background()
 	k := &store.Key{Hash: store.HashKey("sk-race"), UserID: "alice"}
 	if err := gw[0].CreateKey(ctx, k); err != nil {

@@ -25,7 +25,7 @@ func TestConformance(t *testing.T) { storetest.Run(t, open) }
 func TestSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	clock := storetest.NewClock(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	clock := storetest.NewClock(storetest.Date(time.November, 21, 12, 0, 0))
 	opts := &embedded.Options{Store: &store.Options{Now: clock.Now}}
 	s, err := embedded.Open(dir, opts)
 	if err != nil {

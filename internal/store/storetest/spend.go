@@ -52,7 +52,7 @@ func testSettle(t *testing.T, h *harness) {
 
 func testSpend(t *testing.T, h *harness) {
 	ctx := context.Background()
-	day1 := time.Date(2026, 11, 20, 23, 59, 0, 0, time.UTC)
+	day1 := Date(time.November, 20, 23, 59, 0)
 	day2 := day1.Add(2 * time.Minute) // the next UTC day
 	type spec struct {
 		rid, key, user, team string

@@ -47,6 +47,13 @@ type Options struct {
 	// Groups selects the route groups to mount; zero means all of them
 	// (local mode serves every group on one port).
 	Groups Groups
+	// LongLived says the process serves until told to stop (local mode, a
+	// container) and calls Close before it exits. The settle of a call that
+	// gates no later admission (no budget, token limit or lease) then runs
+	// after the handler returns, off the client's connection, and Close
+	// waits for it. Under Lambda, which freezes an instance as soon as the
+	// handler returns, leave it false.
+	LongLived bool
 }
 
 // Groups is a set of route groups.

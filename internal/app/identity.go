@@ -69,6 +69,9 @@ type identity struct {
 	jwt    *oidc.Verifier // from the environment alone; nil: JWTs are refused
 	lookup func(string) (string, bool)
 	logger *slog.Logger
+	// later settles calls past their handlers in a long-lived server;
+	// nil under Lambda (Options.LongLived).
+	later *later
 
 	// fileJWT is the verifier built for general_settings.enable_jwt_auth;
 	// it is kept while generations configure it the same way, so a reload
@@ -236,6 +239,7 @@ func (id *identity) close() error {
 	if id == nil {
 		return nil
 	}
+	id.later.wait() // the settles still running need the store
 	return id.store.close()
 }
 

@@ -248,6 +248,9 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 	if err != nil {
 		return nil, err
 	}
+	if opts.LongLived && id != nil {
+		id.later = newLater(logger)
+	}
 	rt := &runtime{
 		env: lookup, logger: logger, groups: groups, source: src, secrets: cache,
 		masterARN: masterARN, keysARN: keysARN, reload: srcTTL >= 0 || masterARN != "" || keysARN != "",

@@ -78,6 +78,9 @@ func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
 		opts.PriorityHeadroom = h
 	}
 	dp.Limits = ratelimit.New(id.store, spend.NewPricer(table, priceOverrides(cfg)), opts)
+	if id.later != nil {
+		dp.Later = id.later
+	}
 	id.logger.Debug("limits on", slog.Bool("strict", opts.Strict), slog.Bool("fail_open", opts.FailOpen))
 	return nil
 }

@@ -100,7 +100,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if stream {
-		d.converseStream(w, r, dep, req, turn)
+		d.converseStream(w, r, adm, dep, req, turn)
 		return
 	}
 	resp, dep, err := d.routeChat(w, r, dep, req)
@@ -124,7 +124,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		d.recordHistory(r, turn, replyOf(resp), false)
 		w.Header().Set(sessionHeader, turn.SessionID)
 	}
-	writeJSON(w, dep, rec, out)
+	writeJSON(w, adm, dep, rec, out)
 }
 
 // converseStream relays a streamed completion as ConverseStream events,
@@ -134,7 +134,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 // error. With a history turn, the x-session-id header names the session
 // and the reply is recorded before the stream ends (marked incomplete if
 // it did not finish).
-func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
+func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, adm *admission, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
 	// Open the stream and read its first chunk before committing to a 200,
@@ -202,6 +202,7 @@ func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *
 	if err != nil && err != io.EOF {
 		berr := recordBedrockError(rec, err)
 		record(false)
+		adm.settleFirst()
 		if r.Context().Err() == nil {
 			_ = brwire.WriteStreamError(out, berr)
 			_ = rc.Flush()
@@ -209,6 +210,7 @@ func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, dep *
 		return
 	}
 	record(true)
+	adm.settleFirst()
 	_ = enc.Finish(nil, rec.Upstream)
 	_ = rc.Flush()
 }

@@ -34,7 +34,7 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Stream {
-		d.chatStream(w, r, dep, req, turn)
+		d.chatStream(w, r, adm, dep, req, turn)
 		return
 	}
 	resp, dep, err := d.routeChat(w, r, dep, req)
@@ -54,7 +54,7 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		d.recordHistory(r, turn, replyOf(resp), false)
 		extra = sessionField(turn)
 	}
-	writeJSON(w, dep, rec, oai.AppendChatResponse(make([]byte, 0, 1024), resp, extra))
+	writeJSON(w, adm, dep, rec, oai.AppendChatResponse(make([]byte, 0, 1024), resp, extra))
 }
 
 // pick resolves the requested model to a deployment and records it: a
@@ -93,7 +93,7 @@ func setServedHeaders(h http.Header, dep *router.Deployment, rec *obs.Record) {
 // errors; after it, an error event ends the stream. With a history turn,
 // the first chunk carries session_id and the reply is recorded before the
 // stream ends (marked incomplete if it did not finish).
-func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
+func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, adm *admission, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
 	// Open the stream and read its first chunk before committing to a 200,
@@ -164,6 +164,7 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *rout
 		if col != nil {
 			d.recordHistory(r, turn, col.Message(false), true)
 		}
+		adm.settleFirst()
 		if r.Context().Err() == nil {
 			_, _ = w.Write(oai.AppendErrorEvent(buf[:0], oai.ErrorBody{Message: ae.Message, Type: ae.Type, Code: ae.Code, Param: ae.Param}))
 			_ = rc.Flush()
@@ -175,6 +176,7 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, dep *rout
 		// stream has ended.
 		d.recordHistory(r, turn, col.Message(!gone), gone)
 	}
+	adm.settleFirst() // a gating settle lands before the client sees the end
 	_ = oai.WriteDone(w)
 	_ = rc.Flush()
 }

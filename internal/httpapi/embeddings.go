@@ -44,7 +44,7 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 		rec.PromptTokens = resp.Usage.PromptTokens
 	}
 	adm.priced(w.Header(), resp.Usage, 0)
-	writeJSON(w, dep, rec, oai.EncodeEmbeddingResponse(resp, req))
+	writeJSON(w, adm, dep, rec, oai.EncodeEmbeddingResponse(resp, req))
 }
 
 // images serves POST /v1/images/generations.
@@ -75,15 +75,19 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 		resp.Created = time.Now().Unix()
 	}
 	adm.priced(w.Header(), nil, len(resp.Images))
-	writeJSON(w, dep, rec, oai.EncodeImageResponse(resp))
+	writeJSON(w, adm, dep, rec, oai.EncodeImageResponse(resp))
 }
 
-// writeJSON sends a successful JSON response from dep.
-func writeJSON(w http.ResponseWriter, dep *router.Deployment, rec *obs.Record, body []byte) {
+// writeJSON sends a successful JSON response from dep and flushes it, so
+// that the client has it while the handler's deferred settle still runs;
+// adm settles first when its settle gates later admissions.
+func writeJSON(w http.ResponseWriter, adm *admission, dep *router.Deployment, rec *obs.Record, body []byte) {
+	adm.settleFirst()
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	setServedHeaders(h, dep, rec)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+	_ = http.NewResponseController(w).Flush()
 }

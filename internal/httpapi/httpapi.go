@@ -54,6 +54,18 @@ type DataPlane struct {
 	// Cache is the response cache (litellm_settings.cache); nil means no
 	// caching.
 	Cache *cache.Cache
+	// Later runs the settle of a call that gates no later admission after
+	// the handler has returned, freeing the connection from the store
+	// write. Only a long-lived server may set it (it must finish the work
+	// before exiting); nil, as under Lambda, which freezes an instance as
+	// soon as its handler returns, settles before the handler returns.
+	Later Deferrer
+}
+
+// Deferrer runs work after the handler that asked for it has returned.
+type Deferrer interface {
+	// Go runs f later, or now when too much work is already waiting.
+	Go(f func())
 }
 
 // ModelAccess checks a principal's model lists (key, user, team) against

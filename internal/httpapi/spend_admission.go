@@ -23,6 +23,8 @@ const settleTimeout = 5 * time.Second
 type admission struct {
 	t     *ratelimit.Ticket
 	r     *http.Request
+	later Deferrer
+	done  bool // settled (or handed to later)
 	usage *llm.Usage
 	imgs  int
 }
@@ -50,7 +52,7 @@ func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.De
 	switch {
 	case err == nil:
 		t.SetHeaders(w.Header())
-		return &admission{t: t, r: r}, nil
+		return &admission{t: t, r: r, later: d.Later}, nil
 	case errors.As(err, &rf):
 		rf.SetHeaders(w.Header())
 		if rf.Kind == ratelimit.KindBudget {
@@ -81,7 +83,7 @@ func (a *admission) outcome() ratelimit.Outcome {
 	rec := obs.RecordFrom(a.r.Context())
 	// Priced as the admitted deployment; a router that falls back sets the
 	// served one here.
-	o := ratelimit.Outcome{Images: a.imgs, Status: "success"}
+	o := ratelimit.Outcome{Images: a.imgs, Status: "success", End: time.Now()}
 	if a.usage != nil {
 		o.Usage = *a.usage
 	} else {
@@ -95,14 +97,36 @@ func (a *admission) outcome() ratelimit.Outcome {
 
 // settle counts the call (tokens, cost, lease release, spend record) in one
 // store round trip; handlers defer it, so it runs before they return, as
-// Lambda requires.
+// Lambda requires, unless it gates nothing and a long-lived server defers
+// it past the handler (DataPlane.Later).
 func (a *admission) settle() {
-	if a == nil {
+	if a == nil || a.done {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(a.r.Context()), settleTimeout)
-	defer cancel()
-	_, _ = a.t.Settle(ctx, a.outcome()) // a failure is logged in full by Settle
+	a.done = true
+	o := a.outcome() // now: the request's record is the handler's
+	settle := func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(a.r.Context()), settleTimeout)
+		defer cancel()
+		_, _ = a.t.Settle(ctx, o) // a failure is logged in full by Settle
+	}
+	if a.later != nil && !a.t.Gates() {
+		a.later.Go(settle)
+		return
+	}
+	settle()
+}
+
+// settleFirst settles now when a later admission reads what the settle
+// writes (ratelimit.Ticket.Gates): call it just before the response is
+// complete on the wire. Other calls settle in the handler's deferred
+// settle, after the client has its response, which keeps the store write
+// out of the client's latency (and the handler still waits for it before
+// returning, as Lambda requires).
+func (a *admission) settleFirst() {
+	if a != nil && a.t.Gates() {
+		a.settle()
+	}
 }
 
 // admitChat is admit for a chat request: its output bound is

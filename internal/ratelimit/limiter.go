@@ -184,6 +184,7 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 		b := budgetCounter{counter: counter, expires: exp}
 		op := -1
 		if check {
+			t.gates = true
 			limit := nanos(max)
 			b.reserve = reserve
 			atMost := limit - reserve
@@ -198,6 +199,7 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 			op = add(store.Add{Counter: counter, Field: fieldSpend, Delta: 0, Expires: exp}, nil)
 		}
 		if soft != nil {
+			t.gates = true // the next admission reads the spend to flag it
 			softs = append(softs, softOp{op: op, hit: SoftBudgetHit{Level: kind, ID: id, SoftBudget: *soft}, reserve: b.reserve})
 		}
 		t.budgets = append(t.budgets, b)
@@ -221,6 +223,7 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 			op := add(store.Add{Counter: counter, Field: fieldTokens, Delta: e, AtMost: &atMost, Expires: exp},
 				&Refusal{Kind: KindTokens, Level: kind, ID: id, Limit: *tpm, Cap: c, Priority: prio, Reset: minute.End})
 			t.tokens = append(t.tokens, tokenCounter{counter: counter, estimate: e, expires: exp})
+			t.gates = true
 			t.rate.tokens(*tpm, minute.End)
 			rates = append(rates, rateOp{op: op, what: KindTokens, limit: *tpm, reset: minute.End})
 		}
@@ -261,6 +264,7 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 			add(store.Acquire{Counter: counter, Holder: req.RequestID, Max: c, Expires: now.Add(l.o.LeaseTTL)},
 				&Refusal{Kind: KindParallel, Level: lv.Kind, ID: lv.ID, Limit: *n, Cap: c, Priority: prio})
 			t.leases = append(t.leases, counter)
+			t.gates = true
 		}
 	}
 	if req.EndUser != "" && l.o.EndUserBudget != nil {

@@ -354,3 +354,54 @@ type failing struct{}
 func (failing) Apply(context.Context, ...store.Op) error {
 	return fmt.Errorf("%w: throttled", store.ErrUnavailable)
 }
+
+// TestGates: a ticket gates later admissions exactly when its settle
+// writes something an admission reads (a budget, refusing or soft, a token
+// limit, a lease); spend that is only reported does not.
+func TestGates(t *testing.T) {
+	master := &auth.Principal{Kind: auth.KindMaster, ID: "master"}
+	cases := []struct {
+		name string
+		p    *auth.Principal
+		opts *Options
+		want bool
+	}{
+		{"no principal, no limits", nil, nil, false},
+		{"master key under a proxy budget", master, &Options{ProxyBudget: ptr(1.0)}, false},
+		{"key under a proxy budget", principal(&store.Limits{}, nil, nil), &Options{ProxyBudget: ptr(1.0)}, true},
+		{"key without limits", principal(&store.Limits{}, nil, nil), nil, false},
+		{"rpm only", principal(&store.Limits{RPMLimit: ptr(int64(5))}, nil, nil), nil, false},
+		{"soft budget only", principal(&store.Limits{SoftBudget: ptr(1.0)}, nil, nil), nil, true},
+		{"key budget", principal(&store.Limits{MaxBudget: ptr(0.0)}, nil, nil), nil, true},
+		{"team budget", principal(nil, nil, &store.Limits{MaxBudget: ptr(5.0)}), nil, true},
+		{"model budget", principal(&store.Limits{ModelMaxBudget: map[string]store.ModelBudget{"m": {BudgetLimit: 1, TimePeriod: "1d"}}}, nil, nil), nil, true},
+		{"other model's budget", principal(&store.Limits{ModelMaxBudget: map[string]store.ModelBudget{"x": {BudgetLimit: 1, TimePeriod: "1d"}}}, nil, nil), nil, false},
+		{"user tpm", principal(nil, &store.Limits{TPMLimit: ptr(int64(1000))}, nil), nil, true},
+		{"parallel lease", principal(&store.Limits{MaxParallelRequests: ptr(int64(2))}, nil, nil), nil, true},
+		{"end-user budget", nil, &Options{EndUserBudget: ptr(1.0)}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clk := &clock{t: storetest.Date(time.March, 10, 12, 0, 5)}
+			st, err := embedded.Open(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			opts := Options{Now: clk.Now}
+			if c.opts != nil {
+				opts = *c.opts
+				opts.Now = clk.Now
+			}
+			req := request("r1", c.p)
+			req.EndUser = "customer-1"
+			tk, err := New(st, pricer(), &opts).Admit(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tk.Gates(); got != c.want {
+				t.Errorf("Gates() = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

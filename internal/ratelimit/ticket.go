@@ -25,8 +25,17 @@ type Ticket struct {
 	leases   []string
 	rate     rateInfo
 	soft     []SoftBudgetHit
+	gates    bool // a later admission reads what Settle writes
 	settled  bool
 }
+
+// Gates reports whether a later admission reads what this ticket's Settle
+// writes: a budget (refusing or soft), a token limit, or a
+// parallel-request lease. Such a ticket is settled before the client sees its response
+// complete, so that the client's next request finds this one counted (a
+// zero budget admits one call, not two). Any other ticket only feeds
+// reports and running totals, and may settle after the response has gone.
+func (t *Ticket) Gates() bool { return t != nil && t.gates }
 
 // SoftBudgetHit is a soft budget the request's level had reached when it
 // was admitted (allowed, but flagged).
@@ -192,6 +201,9 @@ type Outcome struct {
 	Status   string
 	CacheHit bool
 	Tags     []string
+	// End is when the call ended, for the record's latency; zero means
+	// when Settle runs (a settle deferred past the response passes it).
+	End time.Time
 }
 
 // Cost returns the USD cost of the outcome.
@@ -223,7 +235,10 @@ func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 	t.settled = true
 	t.fill(&o)
 	cost := t.Cost(o)
-	now := t.l.o.Now()
+	now := o.End
+	if now.IsZero() {
+		now = t.l.o.Now()
+	}
 	c := nanos(cost)
 	var ops []store.Op
 	for _, b := range t.budgets {

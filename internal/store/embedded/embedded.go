@@ -76,6 +76,7 @@ func OpenDriver(dir string, opts *Options) (*Driver, error) {
 	// request would cap a local gateway at the disk's fsync rate. A lone
 	// write waits at most this long for company.
 	db.MaxBatchDelay = 500 * time.Microsecond
+	db.NoSync = true
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, t := range []store.Table{store.StateTable, store.SpendTable, store.CacheTable} {
 			if _, err := tx.CreateBucketIfNotExists(bucket(t, 0)); err != nil {

@@ -53,6 +53,7 @@ func Open(dir string, opts *Options) (*store.Store, error) {
 // Driver is the bbolt store.Driver.
 type Driver struct {
 	db *bolt.DB
+	w  *committer // every write goes through it (commit.go)
 }
 
 var _ store.Driver = (*Driver)(nil)
@@ -71,12 +72,6 @@ func OpenDriver(dir string, opts *Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening embedded store %s: %w", path, err)
 	}
-	// Concurrent writes are coalesced into one commit (one fsync) by
-	// bbolt's Batch: every request settles with a write, and a commit per
-	// request would cap a local gateway at the disk's fsync rate. A lone
-	// write waits at most this long for company.
-	db.MaxBatchDelay = 500 * time.Microsecond
-	db.NoSync = true
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, t := range []store.Table{store.StateTable, store.SpendTable, store.CacheTable} {
 			if _, err := tx.CreateBucketIfNotExists(bucket(t, 0)); err != nil {
@@ -94,11 +89,14 @@ func OpenDriver(dir string, opts *Options) (*Driver, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("opening embedded store %s: %w", path, err)
 	}
-	return &Driver{db: db}, nil
+	return &Driver{db: db, w: newCommitter(db)}, nil
 }
 
-// Close closes the file.
-func (d *Driver) Close() error { return d.db.Close() }
+// Close lets the writes already queued commit, then closes the file.
+func (d *Driver) Close() error {
+	d.w.close()
+	return d.db.Close()
+}
 
 // bucket names the bucket of a table (index 0) or one of its indexes.
 func bucket(t store.Table, index int) []byte {
@@ -227,9 +225,10 @@ func (d *Driver) apply(ctx context.Context, now int64, ws []*store.Write) ([]*st
 		return nil, err
 	}
 	out := make([]*store.Item, len(ws))
-	// Batch may run this function more than once (when another write in the
-	// same batch fails it is retried alone), so it only reads and assigns.
-	err := d.db.Batch(func(tx *bolt.Tx) error {
+	// The committer may run this function more than once (when another
+	// write of its group fails, each is retried alone), so it only reads
+	// and assigns, and it checks every condition before it saves anything.
+	err := d.w.write(func(tx *bolt.Tx) error {
 		curs := make([]*store.Item, len(ws))
 		for i, w := range ws {
 			cur, err := load(tx, w.Item.Table, w.Item.PK, w.Item.SK)

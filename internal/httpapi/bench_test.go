@@ -262,6 +262,36 @@ func BenchmarkChat(b *testing.B) {
 // BenchmarkChat/openai-loopback/gateway: the difference is what identity,
 // admission, accounting and the store add per request.
 func BenchmarkApp(b *testing.B) {
+	b.Run("serial", func(b *testing.B) {
+		a := benchApp(b, false)
+		br := newBenchRequest(benchBody)
+		check(b, a.Handler, br, `"chat.completion"`)
+		serveLoop(b, a.Handler, br)
+	})
+	// As the local gateway runs under load: 8 requests at once per CPU,
+	// settles after the response (app.Options.LongLived), sharing commits.
+	b.Run("parallel", func(b *testing.B) {
+		a := benchApp(b, true)
+		check(b, a.Handler, newBenchRequest(benchBody), `"chat.completion"`)
+		b.ReportAllocs()
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			br, w := newBenchRequest(benchBody), newSink()
+			for pb.Next() {
+				w.reset()
+				a.Handler.ServeHTTP(w, br.next())
+				if w.status != http.StatusOK {
+					b.Errorf("status %d", w.status)
+					return
+				}
+			}
+		})
+	})
+}
+
+// benchApp assembles the app from testdata/bench/loadtest.yaml over an
+// upstream on loopback and an embedded store in a temporary directory.
+func benchApp(b *testing.B, longLived bool) *app.App {
 	reply := []byte(openaitest.ChatCompletion)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -269,7 +299,7 @@ func BenchmarkApp(b *testing.B) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
 		_, _ = w.Write(reply)
 	}))
-	defer srv.Close()
+	b.Cleanup(srv.Close)
 	env := map[string]string{
 		"TOLLGATE_MASTER_KEY":     benchKey,
 		"TOLLGATE_DATA_DIR":       b.TempDir(),
@@ -279,14 +309,13 @@ func BenchmarkApp(b *testing.B) {
 		ConfigPaths: []string{"../../testdata/bench/loadtest.yaml"},
 		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		LongLived:   longLived,
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer a.Close()
-	br := newBenchRequest(benchBody)
-	check(b, a.Handler, br, `"chat.completion"`)
-	serveLoop(b, a.Handler, br)
+	b.Cleanup(func() { a.Close() })
+	return a
 }
 
 // sseStream is an upstream SSE body: a role chunk, n content chunks, a

@@ -95,3 +95,25 @@ func FuzzChunkDecode(f *testing.F) {
 		}
 	})
 }
+
+func FuzzChatResponseDecode(f *testing.F) {
+	f.Add([]byte(`{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi","refusal":null,"annotations":[{"a":1}],"tool_calls":[{"id":"t","type":"function","function":{"name":"f","arguments":"{}"}}]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":1}},"service_tier":"default"}`))
+	f.Add([]byte(`{"choices":[{"message":{"content":null,"reasoning_content":"r"},"logprobs":{"content":[]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := DecodeChatResponse(data)
+		if err != nil {
+			return
+		}
+		out := EncodeChatResponse(r)
+		if !json.Valid(out) {
+			t.Fatalf("encoded invalid JSON %s from %s", out, data)
+		}
+		again, err := DecodeChatResponse(out)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", out, err)
+		}
+		if !bytes.Equal(EncodeChatResponse(again), out) {
+			t.Fatalf("encoding not stable for %s", data)
+		}
+	})
+}

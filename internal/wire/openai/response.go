@@ -1,8 +1,9 @@
 package openai
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
+	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
@@ -222,88 +223,125 @@ func (w *wireUsage) toLLM() *llm.Usage {
 	return u
 }
 
-type wireToolCall struct {
-	Index    int    `json:"index"`
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Function struct {
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
-	} `json:"function"`
-}
-
-type wireMessage struct {
-	Role             string          `json:"role"`
-	Content          *string         `json:"content"`
-	Refusal          *string         `json:"refusal"`
-	ReasoningContent *string         `json:"reasoning_content"`
-	ToolCalls        []wireToolCall  `json:"tool_calls"`
-	Annotations      json.RawMessage `json:"annotations"`
-}
-
-type wireResponse struct {
-	ID      string `json:"id"`
-	Object  string `json:"object"`
-	Created int64  `json:"created"`
-	Model   string `json:"model"`
-	Choices []struct {
-		Index        int             `json:"index"`
-		Message      wireMessage     `json:"message"`
-		Delta        wireMessage     `json:"delta"`
-		FinishReason *string         `json:"finish_reason"`
-		Logprobs     json.RawMessage `json:"logprobs"`
-	} `json:"choices"`
-	Usage             *wireUsage `json:"usage"`
-	SystemFingerprint string     `json:"system_fingerprint"`
-	ServiceTier       string     `json:"service_tier"`
-}
-
-// DecodeChatResponse decodes an upstream chat.completion object.
+// DecodeChatResponse decodes an upstream chat.completion object. Like the
+// ChunkDecoder it is hand-written over the scanner: it runs once per
+// non-streamed call, and encoding/json's reflection was the largest CPU
+// cost of such a call in the gateway (docs/performance.md).
 func DecodeChatResponse(data []byte) (*llm.Response, error) {
-	var w wireResponse
-	if err := json.Unmarshal(data, &w); err != nil {
+	if err := checkJSON(data); err != nil {
 		return nil, fmt.Errorf("decoding chat completion: %w", err)
 	}
-	if w.Choices == nil {
+	resp := &llm.Response{}
+	hasChoices := false
+	obj, err := object("", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch string(obj.Key()) {
+		case "id":
+			resp.ID, err = decodeString("id", v)
+		case "model":
+			resp.Model, err = decodeString("model", v)
+		case "created":
+			if !rawjson.IsNull(v) {
+				if resp.Created, err = strconv.ParseInt(string(v), 10, 64); err != nil {
+					err = wrongKind("created", "an integer", v)
+				}
+			}
+		case "system_fingerprint":
+			resp.SystemFingerprint, err = decodeString("system_fingerprint", v)
+		case "service_tier":
+			resp.ServiceTier, err = decodeString("service_tier", v)
+		case "usage":
+			if !rawjson.IsNull(v) {
+				resp.Usage, err = decodeUsage(v)
+			}
+		case "choices":
+			if rawjson.IsNull(v) {
+				break
+			}
+			hasChoices = true
+			var it rawjson.Elements
+			it, err = array("choices", v)
+			for err == nil && it.Next() {
+				var c llm.Choice
+				c, err = decodeChoice(it.Value())
+				resp.Choices = append(resp.Choices, c)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decoding chat completion: %w", err)
+	}
+	if !hasChoices {
 		return nil, fmt.Errorf("decoding chat completion: no choices in %.200q", data)
 	}
-	resp := &llm.Response{
-		ID:                w.ID,
-		Model:             w.Model,
-		Created:           w.Created,
-		Usage:             w.Usage.toLLM(),
-		SystemFingerprint: w.SystemFingerprint,
-		ServiceTier:       w.ServiceTier,
-		Choices:           make([]llm.Choice, len(w.Choices)),
-	}
-	for i, c := range w.Choices {
-		m := &c.Message
-		out := llm.Message{Role: llm.Role(m.Role)}
-		if m.Content != nil {
-			out.Content = []llm.Part{{Type: llm.PartText, Text: *m.Content}}
-			out.StringContent = true
-		}
-		if m.Refusal != nil {
-			out.Refusal = *m.Refusal
-		}
-		if m.ReasoningContent != nil && *m.ReasoningContent != "" {
-			out.Reasoning = &llm.Reasoning{Text: *m.ReasoningContent}
-		}
-		if len(m.Annotations) > 0 && string(m.Annotations) != "null" && string(m.Annotations) != "[]" {
-			out.Extra = append(out.Extra, llm.Field{Name: "annotations", Value: m.Annotations})
-		}
-		for _, tc := range m.ToolCalls {
-			out.ToolCalls = append(out.ToolCalls, llm.ToolCall{ID: tc.ID, Type: "function", Name: tc.Function.Name, Arguments: tc.Function.Arguments})
-		}
-		fr := ""
-		if c.FinishReason != nil {
-			fr = *c.FinishReason
-		}
-		lp := c.Logprobs
-		if string(lp) == "null" {
-			lp = nil
-		}
-		resp.Choices[i] = llm.Choice{Index: c.Index, Message: out, FinishReason: fr, Logprobs: lp}
+	if resp.Choices == nil {
+		resp.Choices = []llm.Choice{}
 	}
 	return resp, nil
+}
+
+func decodeChoice(data []byte) (llm.Choice, error) {
+	var c llm.Choice
+	obj, err := object("choices[]", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch string(obj.Key()) {
+		case "index":
+			err = decodeCount("index", v, &c.Index)
+		case "finish_reason":
+			c.FinishReason, err = decodeString("finish_reason", v)
+		case "logprobs":
+			if !rawjson.IsNull(v) {
+				c.Logprobs = bytes.Clone(v) // the response outlives the body
+			}
+		case "message":
+			if !rawjson.IsNull(v) {
+				err = decodeResponseMessage(&c.Message, v)
+			}
+		}
+	}
+	return c, err
+}
+
+func decodeResponseMessage(m *llm.Message, data []byte) error {
+	obj, err := object("message", data)
+	for err == nil && obj.Next() {
+		v := obj.Value()
+		switch k := obj.Key(); string(k) {
+		case "role":
+			var r string
+			r, err = decodeString("role", v)
+			m.Role = llm.Role(r)
+		case "content":
+			if !rawjson.IsNull(v) {
+				var text string
+				text, err = decodeString("content", v)
+				m.Content, m.StringContent = []llm.Part{{Type: llm.PartText, Text: text}}, true
+			}
+		case "refusal":
+			m.Refusal, err = decodeString("refusal", v)
+		case "reasoning_content":
+			var s string
+			if s, err = decodeString("reasoning_content", v); s != "" {
+				m.Reasoning = &llm.Reasoning{Text: s}
+			}
+		case "annotations":
+			if !rawjson.IsNull(v) && string(v) != "[]" {
+				m.Extra = append(m.Extra, llm.Field{Name: "annotations", Value: bytes.Clone(v)})
+			}
+		case "tool_calls":
+			if rawjson.IsNull(v) {
+				break
+			}
+			var it rawjson.Elements
+			it, err = array("tool_calls", v)
+			for err == nil && it.Next() {
+				var tc llm.ToolCallDelta
+				tc, err = decodeToolCallDelta(it.Value())
+				m.ToolCalls = append(m.ToolCalls, llm.ToolCall{ID: tc.ID, Type: "function", Name: tc.Name, Arguments: tc.Arguments})
+			}
+		}
+	}
+	return err
 }

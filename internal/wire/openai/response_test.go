@@ -161,3 +161,63 @@ func TestImages(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeChatResponseShapes: what upstreams really send decodes, and
+// what is not a chat completion is refused with the field at fault.
+func TestDecodeChatResponseShapes(t *testing.T) {
+	cases := []struct {
+		name, in string
+		check    func(t *testing.T, r *llm.Response)
+		err      string
+	}{
+		{name: "null content with tool calls, annotations, logprobs", in: `{"id":"x","object":"chat.completion","created":5,"model":"m",
+			"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,"annotations":[{"type":"url_citation"}],
+			"tool_calls":[{"id":"t","type":"function","function":{"name":"f","arguments":"{}"}}]},"logprobs":{"content":[]},"finish_reason":"tool_calls"}],
+			"usage":{"prompt_tokens":5,"completion_tokens":6,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":2},"completion_tokens_details":{"reasoning_tokens":3}},
+			"service_tier":"default","system_fingerprint":null}`,
+			check: func(t *testing.T, r *llm.Response) {
+				c := r.Choices[0]
+				if c.Message.Content != nil || len(c.Message.ToolCalls) != 1 || c.Message.ToolCalls[0].Name != "f" || c.FinishReason != "tool_calls" ||
+					string(c.Logprobs) != `{"content":[]}` || len(c.Message.Extra) != 1 || r.Created != 5 || r.ServiceTier != "default" {
+					t.Errorf("%+v", r)
+				}
+				if u := r.Usage; u.CacheReadTokens != 2 || u.ReasoningTokens != 3 || u.TotalTokens != 11 {
+					t.Errorf("usage %+v", u)
+				}
+			}},
+		{name: "reasoning, empty annotations, null logprobs", in: `{"choices":[{"message":{"role":"assistant","content":"","reasoning_content":"think","annotations":[]},"logprobs":null,"finish_reason":"stop"}]}`,
+			check: func(t *testing.T, r *llm.Response) {
+				m := r.Choices[0].Message
+				if !m.StringContent || m.Text() != "" || m.Reasoning == nil || m.Reasoning.Text != "think" || m.Extra != nil || r.Choices[0].Logprobs != nil || r.Usage != nil {
+					t.Errorf("%+v", r)
+				}
+			}},
+		{name: "empty choices", in: `{"choices":[]}`, check: func(t *testing.T, r *llm.Response) {
+			if r.Choices == nil || len(r.Choices) != 0 {
+				t.Errorf("choices %#v", r.Choices)
+			}
+		}},
+		{name: "no choices", in: `{"id":"x"}`, err: "no choices"},
+		{name: "null choices", in: `{"choices":null}`, err: "no choices"},
+		{name: "not JSON", in: `{"choices":[`, err: "decoding chat completion"},
+		{name: "array", in: `[]`, err: "decoding chat completion"},
+		{name: "created as a string", in: `{"created":"now","choices":[]}`, err: "created"},
+		{name: "content as a number", in: `{"choices":[{"message":{"content":5}}]}`, err: "content"},
+		{name: "fractional tokens", in: `{"choices":[],"usage":{"prompt_tokens":1.5}}`, err: "prompt_tokens"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := DecodeChatResponse([]byte(c.in))
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want one mentioning %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.check(t, r)
+		})
+	}
+}

@@ -46,8 +46,8 @@ func (s *Store) spendItem(r *SpendRecord) (*Item, error) {
 	if r.Time.IsZero() {
 		return nil, invalid("spend record %s has no time", r.RequestID)
 	}
-	for what, id := range map[string]string{"api_key": r.KeyHash, "user": r.UserID, "team_id": r.TeamID} {
-		if err := checkOptionalID(what, id); err != nil {
+	for _, f := range [...]struct{ what, id string }{{"api_key", r.KeyHash}, {"user", r.UserID}, {"team_id", r.TeamID}} {
+		if err := checkOptionalID(f.what, f.id); err != nil {
 			return nil, err
 		}
 	}

@@ -1,9 +1,13 @@
 package embedded
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -105,5 +109,58 @@ func TestCommitterGroups(t *testing.T) {
 	c.close()
 	if err := c.write(put("late")); !errors.Is(err, errClosed) {
 		t.Errorf("write after close: %v", err)
+	}
+}
+
+// TestReadsOldLayout: items written before the record/document split (one
+// JSON object, the document base64-encoded) still read, and rewriting one
+// stores the new layout.
+func TestReadsOldLayout(t *testing.T) {
+	dir := t.TempDir()
+	d, err := OpenDriver(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	type oldRecord struct {
+		Index   [store.Indexes]store.IndexKey `json:"i,omitempty"`
+		TTL     int64                         `json:"t,omitempty"`
+		Version int64                         `json:"v,omitempty"`
+		Owner   string                        `json:"o,omitempty"`
+		Doc     []byte                        `json:"d,omitempty"`
+		Counts  map[string]int64              `json:"c,omitempty"`
+	}
+	old, _ := json.Marshal(oldRecord{Index: [store.Indexes]store.IndexKey{{PK: "OWNER#u", SK: "x"}}, TTL: 7, Version: 2,
+		Owner: "u", Doc: []byte(`{"a":"b"}`), Counts: map[string]int64{"n": 3}})
+	if err := d.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket(store.StateTable, 0)).Put(join("PK", "SK"), old)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	it, err := d.Get(context.Background(), store.StateTable, "PK", "SK")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &store.Item{Table: store.StateTable, PK: "PK", SK: "SK", Index: [store.Indexes]store.IndexKey{{PK: "OWNER#u", SK: "x"}},
+		TTL: 7, Version: 2, Owner: "u", Doc: []byte(`{"a":"b"}`), Counts: map[string]int64{"n": 3}}
+	if !reflect.DeepEqual(it, want) {
+		t.Fatalf("old layout read as\n%+v, want\n%+v", it, want)
+	}
+	// Written back, it takes the new layout and reads the same.
+	if err := d.db.Update(func(tx *bolt.Tx) error { return save(tx, store.StateTable, "PK", "SK", it, it) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucket(store.StateTable, 0)).Get(join("PK", "SK"))
+		if !bytes.Contains(v, []byte("\x00{\"a\":\"b\"}")) {
+			t.Errorf("rewritten value %q is not in the new layout", v)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := d.Get(context.Background(), store.StateTable, "PK", "SK")
+	if err != nil || !reflect.DeepEqual(again, want) {
+		t.Fatalf("new layout read as %+v, %v", again, err)
 	}
 }

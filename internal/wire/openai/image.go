@@ -72,12 +72,17 @@ func EncodeImageRequest(req *llm.ImageRequest, opts RequestOptions) []byte {
 	}
 	e.Str("model", model)
 	e.Str("prompt", req.Prompt)
-	e.IntPtr("n", req.N)
-	e.StrOpt("size", req.Size)
-	e.StrOpt("quality", req.Quality)
-	e.StrOpt("style", req.Style)
-	e.StrOpt("response_format", req.ResponseFormat)
-	e.StrOpt("user", req.User)
+	if opts.keep("n") {
+		e.IntPtr("n", req.N)
+	}
+	for _, p := range [...]struct{ name, value string }{
+		{"size", req.Size}, {"quality", req.Quality}, {"style", req.Style},
+		{"response_format", req.ResponseFormat}, {"user", req.User},
+	} {
+		if opts.keep(p.name) {
+			e.StrOpt(p.name, p.value)
+		}
+	}
 	appendExtra(&e, req.Extra, opts)
 	e.CloseObject()
 	return e

@@ -150,6 +150,11 @@ func TestImages(t *testing.T) {
 	if string(up) != `{"model":"dall-e-3","prompt":"a cat","n":2,"size":"512x512","response_format":"b64_json","background":"transparent"}` {
 		t.Fatalf("encoded %s", up)
 	}
+	// Dropped parameters stay behind, named ones and passthrough alike.
+	up = EncodeImageRequest(req, RequestOptions{Model: "m", Drop: map[string]bool{"n": true, "size": true, "background": true}})
+	if string(up) != `{"model":"m","prompt":"a cat","response_format":"b64_json"}` {
+		t.Fatalf("encoded with drops %s", up)
+	}
 	resp := &llm.ImageResponse{Created: 5, Images: []llm.GeneratedImage{{B64JSON: "AAAA", RevisedPrompt: "r"}}}
 	got, err := DecodeImageResponse(EncodeImageResponse(resp))
 	if err != nil || !reflect.DeepEqual(got, resp) {

@@ -52,6 +52,21 @@ type Principal struct {
 	// team as loaded with the key (shared, read-only), so admission needs
 	// no extra lookup.
 	Levels []Level
+	// Aliases are the key's model aliases (LiteLLM's key "aliases"): a
+	// request for a name on the left is served as the model on the right
+	// (shared, read-only).
+	Aliases map[string]string
+}
+
+// ModelFor returns the model a request for name is served as: the key's
+// alias for it, else name itself.
+func (p *Principal) ModelFor(name string) string {
+	if p != nil {
+		if m, ok := p.Aliases[name]; ok && m != "" {
+			return m
+		}
+	}
+	return name
 }
 
 // Level is one level's limits: Kind is "key", "user" or "team", ID the key

@@ -139,7 +139,8 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 	if e.team != nil && e.team.Blocked {
 		return nil, &RefusedError{Reason: "the key's team " + e.team.TeamID + " is blocked"}
 	}
-	p := &Principal{ID: "key:" + store.KeyNameOfHash(hash), Kind: KindKey, UserID: key.UserID, TeamID: key.TeamID, KeyHash: hash}
+	p := &Principal{ID: "key:" + store.KeyNameOfHash(hash), Kind: KindKey, UserID: key.UserID, TeamID: key.TeamID, KeyHash: hash,
+		Aliases: key.Aliases}
 	if key.UserID != "" {
 		p.Role = RoleInternalUser
 		if e.user != nil && e.user.Role != "" {

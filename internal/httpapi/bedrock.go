@@ -83,7 +83,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 	}
 	req, dep, err := decodeAndPick(d, w, r,
 		func(body []byte) (*llm.Request, error) { return decode(modelID, body) },
-		func(*llm.Request) (string, bool) { return modelID, stream })
+		func(q *llm.Request) (*string, bool) { return &q.Model, stream })
 	if err != nil {
 		writeBedrockError(w, r, err)
 		return

@@ -17,7 +17,7 @@ import (
 // chat serves POST /v1/chat/completions.
 func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 	rec := obs.RecordFrom(r.Context())
-	req, dep, err := decodeAndPick(d, w, r, oai.DecodeChatRequest, func(q *llm.Request) (string, bool) { return q.Model, q.Stream })
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeChatRequest, func(q *llm.Request) (*string, bool) { return &q.Model, q.Stream })
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -15,7 +15,7 @@ import (
 // embeddings serves POST /v1/embeddings.
 func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 	rec := obs.RecordFrom(r.Context())
-	req, dep, err := decodeAndPick(d, w, r, oai.DecodeEmbeddingRequest, func(q *llm.EmbeddingRequest) (string, bool) { return q.Model, false })
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeEmbeddingRequest, func(q *llm.EmbeddingRequest) (*string, bool) { return &q.Model, false })
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -50,7 +50,7 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 // images serves POST /v1/images/generations.
 func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 	rec := obs.RecordFrom(r.Context())
-	req, dep, err := decodeAndPick(d, w, r, oai.DecodeImageRequest, func(q *llm.ImageRequest) (string, bool) { return q.Model, false })
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeImageRequest, func(q *llm.ImageRequest) (*string, bool) { return &q.Model, false })
 	if err != nil {
 		writeError(w, r, err)
 		return

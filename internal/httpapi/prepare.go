@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
@@ -13,7 +14,7 @@ import (
 // and pick the deployment that serves it. The caller renders an error in its
 // own wire format.
 func decodeAndPick[T any](d *DataPlane, w http.ResponseWriter, r *http.Request,
-	decode func([]byte) (T, error), model func(T) (name string, stream bool)) (T, *router.Deployment, error) {
+	decode func([]byte) (T, error), model func(T) (name *string, stream bool)) (T, *router.Deployment, error) {
 	var zero T
 	body, err := d.readBody(w, r)
 	if err != nil {
@@ -25,12 +26,19 @@ func decodeAndPick[T any](d *DataPlane, w http.ResponseWriter, r *http.Request,
 	}
 	rec := obs.RecordFrom(r.Context())
 	name, stream := model(req)
-	rec.Model, rec.Stream = name, stream
-	dep, err := d.pick(rec, name)
+	// The key's alias for the name, if any, is the model served: access,
+	// routing, limits and spend all apply to it.
+	asked := *name
+	*name = auth.FromContext(r.Context()).ModelFor(asked)
+	rec.Model, rec.Stream = *name, stream
+	dep, err := d.pick(rec, *name)
 	if err != nil {
+		if asked != *name {
+			err = fmt.Errorf("your key's alias %q: %w", asked, err)
+		}
 		return zero, nil, err
 	}
-	if err := d.checkModel(r, name); err != nil {
+	if err := d.checkModel(r, *name); err != nil {
 		return zero, nil, err
 	}
 	return req, dep, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/obs"
 	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/router"
+	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
 // settleTimeout bounds the settle write, which runs after the client may
@@ -105,16 +106,21 @@ func (a *admission) settle() {
 	}
 	a.done = true
 	o := a.outcome() // now: the request's record is the handler's
-	settle := func() {
+	settle := func(deferred bool) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(a.r.Context()), settleTimeout)
 		defer cancel()
+		if deferred {
+			// Nobody waits for this write: the store may hold it briefly
+			// to commit it with others.
+			ctx = store.WithDeferredCommit(ctx)
+		}
 		_, _ = a.t.Settle(ctx, o) // a failure is logged in full by Settle
 	}
 	if a.later != nil && !a.t.Gates() {
-		a.later.Go(settle)
+		a.later.Go(func() { settle(true) })
 		return
 	}
-	settle()
+	settle(false)
 }
 
 // settleFirst settles now when a later admission reads what the settle

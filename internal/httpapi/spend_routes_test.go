@@ -194,8 +194,9 @@ func TestGlobalSpendReport(t *testing.T) {
 	}
 }
 
-// TestInfoShowsSpend: /key/info and /user/info show the current period's
-// spend from the limiter's counters and when the period resets.
+// TestInfoShowsSpend: /key/info, /user/info, /team/info and /team/list
+// show the current period's spend from the limiter's counters and when the
+// period resets.
 func TestInfoShowsSpend(t *testing.T) {
 	f := newSpendFixture(t)
 	m := f.m
@@ -205,8 +206,20 @@ func TestInfoShowsSpend(t *testing.T) {
 	counterU, reset := ratelimit.BudgetPeriod("user", "u1", "1mo", now) // the harness's user default
 	if err := m.store.Apply(ctx,
 		store.Add{Counter: ratelimit.BudgetCounter("key", f.hash1, "", now), Field: "spend_nanos", Delta: 1_500_000_000, Expires: far},
-		store.Add{Counter: counterU, Field: "spend_nanos", Delta: 250_000_000, Expires: far}); err != nil {
+		store.Add{Counter: counterU, Field: "spend_nanos", Delta: 250_000_000, Expires: far},
+		store.Add{Counter: ratelimit.BudgetCounter("team", "t1", "", now), Field: "spend_nanos", Delta: 3_000_000_000, Expires: far}); err != nil {
 		t.Fatal(err)
+	}
+	team := m.must(f.u1key, "GET", "/team/info?team_id=t1", "")["team_info"].(map[string]any)
+	if team["spend"] != 3.0 || team["budget_reset_at"] != nil {
+		t.Errorf("/team/info spend %v, reset %v; want 3 and none", team["spend"], team["budget_reset_at"])
+	}
+	for _, caller := range []string{f.u1key, mgmtMaster} {
+		var teams []map[string]any
+		raw := m.must(caller, "GET", "/team/list", "")["_raw"].(string)
+		if err := json.Unmarshal([]byte(raw), &teams); err != nil || len(teams) != 1 || teams[0]["spend"] != 3.0 {
+			t.Errorf("/team/list spend: %s", raw)
+		}
 	}
 	info := m.must(f.u1key, "GET", "/key/info?key="+f.k1, "")["info"].(map[string]any)
 	if info["spend"] != 1.5 || info["budget_reset_at"] != nil {

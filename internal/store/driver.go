@@ -6,6 +6,24 @@ import (
 	"fmt"
 )
 
+// deferKey marks a context whose writes no client is waiting for.
+type deferKey struct{}
+
+// WithDeferredCommit marks ctx's writes as ones no client is waiting for
+// (the settle of a response already sent): a driver may hold them for a
+// few milliseconds to commit them together with others, which on a local
+// disk saves an fsync per request. The caller still learns each write's
+// outcome when its call returns.
+func WithDeferredCommit(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferKey{}, true)
+}
+
+// DeferredCommit reports whether ctx's writes may be held (WithDeferredCommit).
+func DeferredCommit(ctx context.Context) bool {
+	v, _ := ctx.Value(deferKey{}).(bool)
+	return v
+}
+
 // Driver is what a backend implements: a small item store with the key
 // schema of Tollgate's three DynamoDB tables (pk/sk plus up to three global
 // secondary indexes, a ttl attribute), conditional writes, atomic counters

@@ -454,6 +454,14 @@ func (sc *spendScan) all(ctx context.Context) ([]*store.SpendRecord, error) {
 	}
 }
 
+// spentTeamView is teamView with the team's current spend.
+func (s *Service) spentTeamView(ctx context.Context, t *store.Team) (TeamView, error) {
+	v := teamView(t)
+	var err error
+	v.Spend, v.BudgetResetAt, err = s.levelSpend(ctx, "team", t.TeamID, t.BudgetDuration)
+	return v, err
+}
+
 // levelSpend is the current spend of a key, user or team (the limiter's
 // budget counter of its current period) and when that period resets (nil:
 // never). Without a SpendStore it is zero.

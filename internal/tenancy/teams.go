@@ -238,7 +238,10 @@ func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string
 	if err != nil {
 		return nil, err
 	}
-	out := &TeamInfoResponse{TeamID: teamID, TeamInfo: teamView(t), Keys: []KeyView{}}
+	out := &TeamInfoResponse{TeamID: teamID, Keys: []KeyView{}}
+	if out.TeamInfo, err = s.spentTeamView(ctx, t); err != nil {
+		return nil, err
+	}
 	seeAll := a == All || memberRole(t, p.UserID) == "admin"
 	for _, k := range keys {
 		if seeAll || k.UserID == p.UserID {
@@ -266,7 +269,11 @@ func (s *Service) ListTeams(ctx context.Context, p *auth.Principal) ([]TeamView,
 			if err != nil {
 				continue // deleted meanwhile
 			}
-			out = append(out, teamView(t))
+			v, err := s.spentTeamView(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
 		}
 		return out, nil
 	}
@@ -277,7 +284,11 @@ func (s *Service) ListTeams(ctx context.Context, p *auth.Principal) ([]TeamView,
 			return nil, storeErr("listing teams", err)
 		}
 		for _, t := range ts {
-			out = append(out, teamView(t))
+			v, err := s.spentTeamView(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
 		}
 		if next == "" {
 			return out, nil

@@ -285,9 +285,13 @@ type TeamView struct {
 	Metadata         json.RawMessage `json:"metadata"`
 	Blocked          bool            `json:"blocked"`
 	MembersWithRoles []MemberView    `json:"members_with_roles"`
-	Spend            float64         `json:"spend"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
+	// Spend is the team's spend in its current budget period; filled in
+	// by /team/info, /team/list and /user/info (spentTeamView).
+	Spend float64 `json:"spend"`
+	// BudgetResetAt is when the current budget period ends.
+	BudgetResetAt *time.Time `json:"budget_reset_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 // MemberView is a member in responses.

@@ -199,7 +199,11 @@ func (s *Service) UserInfo(ctx context.Context, p *auth.Principal, userID string
 	for _, m := range ms {
 		teamIDs = append(teamIDs, m.TeamID)
 		if t, err := s.st.GetTeam(ctx, m.TeamID); err == nil {
-			out.Teams = append(out.Teams, teamView(t))
+			v, err := s.spentTeamView(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			out.Teams = append(out.Teams, v)
 		}
 	}
 	out.UserInfo = userView(u, teamIDs)

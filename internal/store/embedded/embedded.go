@@ -304,7 +304,7 @@ func (d *Driver) apply(ctx context.Context, now int64, ws []*store.Write) ([]*st
 			out[i] = next
 		}
 		return nil
-	})
+	}, store.DeferredCommit(ctx))
 	var cf *store.CondFailed
 	if errors.As(err, &cf) {
 		return nil, cf

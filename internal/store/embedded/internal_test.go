@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestCommitterGroups(t *testing.T) {
 	hold := make(chan struct{})
 	started := make(chan struct{})
 	go func() {
-		_ = c.write(func(*bolt.Tx) error { close(started); <-hold; return nil })
+		_ = c.write(func(*bolt.Tx) error { close(started); <-hold; return nil }, false)
 	}()
 	<-started
 	const n = 300
@@ -64,7 +65,7 @@ func TestCommitterGroups(t *testing.T) {
 				fn = halfway
 			}
 			queued <- struct{}{}
-			errs[i] = c.write(fn)
+			errs[i] = c.write(fn, i%4 == 0) // some deferred: they commit with the rest
 		})
 	}
 	for range n {
@@ -107,7 +108,7 @@ func TestCommitterGroups(t *testing.T) {
 	}
 
 	c.close()
-	if err := c.write(put("late")); !errors.Is(err, errClosed) {
+	if err := c.write(put("late"), false); !errors.Is(err, errClosed) {
 		t.Errorf("write after close: %v", err)
 	}
 }
@@ -162,5 +163,42 @@ func TestReadsOldLayout(t *testing.T) {
 	again, err := d.Get(context.Background(), store.StateTable, "PK", "SK")
 	if err != nil || !reflect.DeepEqual(again, want) {
 		t.Fatalf("new layout read as %+v, %v", again, err)
+	}
+}
+
+// TestDeferredWritesRideAlong: a deferred write waits for the next commit
+// (here an ordinary write queued after it) and shares its transaction; a
+// deferred write alone still commits, when its hold ends.
+func TestDeferredWritesRideAlong(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := newCommitter(db)
+	defer c.close()
+	queued := func(n int) {
+		for len(c.q) < n {
+			runtime.Gosched()
+		}
+	}
+	hold, started := make(chan struct{}), make(chan struct{})
+	go func() { _ = c.write(func(*bolt.Tx) error { close(started); <-hold; return nil }, false) }()
+	<-started
+
+	var txs [2]*bolt.Tx
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = c.write(func(tx *bolt.Tx) error { txs[0] = tx; return nil }, true) })
+	queued(1)
+	wg.Go(func() { _ = c.write(func(tx *bolt.Tx) error { txs[1] = tx; return nil }, false) })
+	queued(2)
+	close(hold)
+	wg.Wait()
+	if txs[0] == nil || txs[0] != txs[1] {
+		t.Errorf("the deferred write committed in %p, the next write in %p: want one transaction", txs[0], txs[1])
+	}
+
+	if err := c.write(func(*bolt.Tx) error { return nil }, true); err != nil {
+		t.Errorf("a lone deferred write: %v", err)
 	}
 }

@@ -54,6 +54,8 @@ func Open(dir string, opts *Options) (*store.Store, error) {
 type Driver struct {
 	db *bolt.DB
 	w  *committer // every write goes through it (commit.go)
+
+	stop, stopped chan struct{} // releaseLoop's
 }
 
 var _ store.Driver = (*Driver)(nil)
@@ -89,13 +91,47 @@ func OpenDriver(dir string, opts *Options) (*Driver, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("opening embedded store %s: %w", path, err)
 	}
-	return &Driver{db: db, w: newCommitter(db)}, nil
+	d := &Driver{db: db, w: newCommitter(db), stop: make(chan struct{}), stopped: make(chan struct{})}
+	go d.releaseLoop()
+	return d, nil
 }
 
 // Close lets the writes already queued commit, then closes the file.
 func (d *Driver) Close() error {
+	close(d.stop)
+	<-d.stopped
 	d.w.close()
 	return d.db.Close()
+}
+
+// releaseEvery and releaseGrowth pace releaseMapped: at most once per
+// interval, and only when the file has grown by releaseGrowth since the
+// last release, so an idle or read-mostly store is left alone.
+const (
+	releaseEvery  = 2 * time.Second
+	releaseGrowth = 8 << 20
+)
+
+func (d *Driver) releaseLoop() {
+	defer close(d.stopped)
+	t := time.NewTicker(releaseEvery)
+	defer t.Stop()
+	var last int64
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+		}
+		var size int64
+		_ = d.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+		if size-last < releaseGrowth {
+			continue
+		}
+		if err := d.releaseMapped(); err == nil {
+			last = size
+		}
+	}
 }
 
 // bucket names the bucket of a table (index 0) or one of its indexes.

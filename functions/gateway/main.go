@@ -93,12 +93,7 @@ func checkConfig(files []string, stdout, stderr io.Writer) int {
 func serveGateway(logger *slog.Logger, getenv func(string) string) error {
 	ctx := context.Background()
 	inLambda := lambdafront.InLambda(getenv)
-	opts := app.Options{Logger: logger}
-	if inLambda {
-		// Management routes are the admin function's.
-		opts.Groups = app.GroupDataPlane
-	}
-	a, err := app.New(ctx, opts)
+	a, err := app.New(ctx, appOptions(logger, inLambda))
 	if err != nil {
 		return fmt.Errorf("assembling the gateway: %w", err)
 	}
@@ -116,6 +111,19 @@ func serveGateway(logger *slog.Logger, getenv func(string) string) error {
 }
 
 // fileList is a flag that may be repeated and holds comma-separated values.
+// appOptions is how the gateway assembles the app: under Lambda only the
+// data plane (management routes are the admin function's), with every
+// settle finished before the handler returns; outside it every group, as a
+// long-lived server that closes the app on the way out, so that settles
+// which gate nothing may outlive their handlers.
+func appOptions(logger *slog.Logger, inLambda bool) app.Options {
+	opts := app.Options{Logger: logger, LongLived: !inLambda}
+	if inLambda {
+		opts.Groups = app.GroupDataPlane
+	}
+	return opts
+}
+
 type fileList []string
 
 func (f *fileList) String() string { return strings.Join(*f, ",") }

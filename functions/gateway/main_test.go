@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/app"
 )
 
 const localConfig = "../../testdata/config/local.yaml"
@@ -92,5 +94,24 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAppOptions: under Lambda the gateway serves the data plane and
+// settles before each handler returns; outside it, every route group, as a
+// long-lived server whose background settles App.Close drains.
+func TestAppOptions(t *testing.T) {
+	for _, c := range []struct {
+		inLambda  bool
+		longLived bool
+		groups    app.Groups
+	}{
+		{inLambda: true, longLived: false, groups: app.GroupDataPlane},
+		{inLambda: false, longLived: true, groups: 0},
+	} {
+		o := appOptions(nil, c.inLambda)
+		if o.LongLived != c.longLived || o.Groups != c.groups {
+			t.Errorf("in Lambda %v: LongLived %v, Groups %v; want %v, %v", c.inLambda, o.LongLived, o.Groups, c.longLived, c.groups)
+		}
 	}
 }

@@ -116,6 +116,11 @@ func (b *builder) deployment(ctx context.Context, d *config.Deployment) *router.
 	}
 	rd.RPM, rd.TPM = int64(deref(p.RPM)), int64(deref(p.TPM))
 	rd.Order = deref(p.Order)
+	rd.NumRetries = p.NumRetries // num_retries, else max_retries: both bound the retries after this deployment fails
+	if rd.NumRetries == nil {
+		rd.NumRetries = p.MaxRetries
+	}
+	rd.CooldownTime = p.CooldownTime
 	rd.Tags = append(append([]string(nil), p.Tags...), info.Tags...)
 	rd.MaxInputTokens = deref(info.MaxInputTokens)
 	rd.InputCost, rd.OutputCost = deref(p.InputCostPerToken), deref(p.OutputCostPerToken)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -214,5 +215,50 @@ model_list:
 	resp, body := postChat(t, gw, `{"model":"fake/echo","messages":[{"role":"user","content":"hi"}]}`)
 	if resp.StatusCode != 200 || resp.Header.Get("X-Tollgate-Deployment") != "fake/echo" {
 		t.Fatalf("%d %q %s", resp.StatusCode, resp.Header.Get("X-Tollgate-Deployment"), body)
+	}
+}
+
+// TestDeploymentNumRetriesFromConfig: litellm_params num_retries and
+// max_retries bound the retries after that deployment fails, in place of
+// router_settings.num_retries.
+func TestDeploymentNumRetriesFromConfig(t *testing.T) {
+	var calls atomic.Int64
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if calls.Add(1)%2 == 1 { // every other call fails
+			http.Error(w, `{"error":{"message":"overloaded","type":"server_error"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`)
+	}))
+	t.Cleanup(flaky.Close)
+	for _, c := range []struct {
+		param  string
+		status int
+	}{
+		{"", 200},               // router_settings.num_retries 1: the retry succeeds
+		{"num_retries: 0", 503}, // no retry for this deployment
+		{"max_retries: 0", 503}, // the same, under the OpenAI client's name
+		{"num_retries: 1", 200}, // explicit
+	} {
+		t.Run(cmp.Or(c.param, "router's num_retries"), func(t *testing.T) {
+			calls.Store(0)
+			gw := startGateway(t, `model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/m
+      api_base: `+flaky.URL+`/v1
+      api_key: sk-x
+      `+c.param+`
+router_settings:
+  num_retries: 1
+  retry_after: 0
+`, nil)
+			resp, body := postChat(t, gw, `{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, body)
+			}
+		})
 	}
 }

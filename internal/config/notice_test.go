@@ -22,7 +22,7 @@ func TestNotices(t *testing.T) {
 		"  - model_name: m",
 		"    litellm_params:",
 		"      model: fake/m",
-		"      max_retries: os.environ/RPM_LIMIT",
+		"      max_parallel_requests: os.environ/RPM_LIMIT",
 		"      tpm: os.environ/TPM_LIMIT",
 		"litellm_settings:",
 		"  set_verbose: os.environ/VERBOSE",
@@ -52,7 +52,7 @@ func TestNotices(t *testing.T) {
 		line int
 		msg  string
 	}{
-		{"model_list[0].litellm_params.max_retries", config.NotYet, 5, "os.environ/RPM_LIMIT is not set"},
+		{"model_list[0].litellm_params.max_parallel_requests", config.NotYet, 5, "os.environ/RPM_LIMIT is not set"},
 		{"litellm_settings.set_verbose", config.NoEffect, 8, "os.environ/VERBOSE not resolved because the setting has no effect"},
 		{"litellm_settings.cache_params.type", config.Replaced, 11, "DynamoDB"},
 		{"router_settings.redis_host", config.Replaced, 13, "DynamoDB"},

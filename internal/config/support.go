@@ -52,7 +52,7 @@ const (
 	whyRouterLS  = "set it under router_settings, where the router reads it"
 	whyAliasList = "aliases are never listed in /v1/models"
 	whyLatency   = "latency-based routing keeps a moving average per instance; samples do not expire or queue"
-	whyLimits    = "deployment rpm/tpm limits arrive with the router"
+	whyLimits    = "the router enforces a deployment's rpm and tpm from litellm_params; separate input/output token limits, and limits given in model_info, are not read yet"
 	whyTags      = "tag regexes and routing prefixes are not supported yet"
 	whyFallbacks = "fallbacks arrive with the router"
 	whyPrecall   = "pre-call checks arrive with the router"
@@ -168,7 +168,8 @@ var supportTable = []rule{
 	{at: "model_list[].litellm_params", keys: awsKeys, status: Honoured},
 	{at: "model_list[].litellm_params", keys: "aws_bedrock_project_id bedrock_tags", status: NotYet, why: whyProvider},
 	{at: "model_list[].litellm_params", keys: "weight order rpm tpm tags", status: Honoured},
-	{at: "model_list[].litellm_params", keys: "max_retries num_retries cooldown_time", status: NotYet, why: whyRouter},
+	// The router reads them per deployment (router.Deployment).
+	{at: "model_list[].litellm_params", keys: "max_retries num_retries cooldown_time", status: Honoured},
 	{at: "model_list[].litellm_params", keys: "itpm otpm", status: NotYet, why: whyLimits},
 	{at: "model_list[].litellm_params", keys: "max_parallel_requests default_api_key_tpm_limit default_api_key_rpm_limit", status: NotYet, why: whyLimitsKey},
 	{at: "model_list[].litellm_params", keys: "tag_regex", status: NotYet, why: whyTags},

@@ -101,7 +101,7 @@ func (r *Router) Do(ctx context.Context, req *Request, call Call) (*Result, erro
 			}
 			r.failed(ctx, group, dep, kind, len(deps))
 			sub.exclude[dep] = true
-			if retry >= r.retries(kind, req) {
+			if retry >= r.retries(kind, req, dep) {
 				break
 			}
 		}
@@ -128,8 +128,10 @@ func classify(err error) (provider.Kind, time.Duration) {
 	return provider.KindUnknown, 0
 }
 
-// retries is how often a failure of kind may be retried.
-func (r *Router) retries(kind provider.Kind, req *Request) int {
+// retries is how often a failure of kind on dep may be retried: the
+// retry_policy for kind, else (for a retryable kind) the request's
+// num_retries, the deployment's, or the router's.
+func (r *Router) retries(kind provider.Kind, req *Request, dep *Deployment) int {
 	if n, ok := r.set.RetryPolicy[kind]; ok {
 		return n
 	}
@@ -138,6 +140,9 @@ func (r *Router) retries(kind provider.Kind, req *Request) int {
 	}
 	if req.NumRetries != nil {
 		return max(*req.NumRetries, 0)
+	}
+	if dep.NumRetries != nil {
+		return max(*dep.NumRetries, 0)
 	}
 	return r.set.NumRetries
 }
@@ -193,7 +198,11 @@ func (r *Router) failed(ctx context.Context, group string, dep *Deployment, kind
 	if n <= int64(allowed) {
 		return
 	}
-	until := r.now().Add(r.set.CooldownTime)
+	cooldown := r.set.CooldownTime
+	if dep.CooldownTime > 0 {
+		cooldown = dep.CooldownTime
+	}
+	until := r.now().Add(cooldown)
 	if err := r.state.Cooldown(ctx, group, dep.ID, until, kind.String()); err != nil {
 		r.logger.WarnContext(ctx, "starting a cooldown", "deployment", dep.ID, "error", err.Error())
 	}

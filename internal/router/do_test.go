@@ -437,3 +437,71 @@ func TestCooldownSharedThroughStore(t *testing.T) {
 		t.Fatalf("usage seen by two: %+v", u)
 	}
 }
+
+// TestDeploymentRetriesAndCooldown: a deployment's num_retries takes the
+// place of the router's (a request's own and the retry_policy still win),
+// and its cooldown_time that of the router's.
+func TestDeploymentRetriesAndCooldown(t *testing.T) {
+	zero, one, three := 0, 1, 3
+	unavailable := func(n int) []error {
+		var errs []error
+		for range n {
+			errs = append(errs, perr(provider.KindUnavailable, 0))
+		}
+		return errs
+	}
+	cases := []struct {
+		name     string
+		depRetry *int
+		reqRetry *int
+		policy   map[provider.Kind]int
+		want     int // attempts against 5 failures in a row
+	}{
+		{"router's num_retries", nil, nil, nil, 3},
+		{"deployment's 0", &zero, nil, nil, 1},
+		{"deployment's 1", &one, nil, nil, 2},
+		{"deployment's 3 beats the router's 2", &three, nil, nil, 4},
+		{"the request's beats the deployment's", &three, &one, nil, 2},
+		{"retry_policy beats the deployment's", &three, nil, map[provider.Kind]int{provider.KindUnavailable: 0}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clk := newClock()
+			a := &Deployment{ID: "a", Group: "g", NumRetries: c.depRetry}
+			r := New([]*Deployment{a}, &Options{Now: clk.Now, Sleep: clk.Sleep,
+				Settings: Settings{NumRetries: 2, RetryPolicy: c.policy}})
+			s := &script{errs: map[string][]error{"a": unavailable(5)}}
+			res, _ := r.Do(context.Background(), &Request{Model: "g", NumRetries: c.reqRetry}, s.call)
+			if len(res.Attempts) != c.want {
+				t.Errorf("%d attempts, want %d", len(res.Attempts), c.want)
+			}
+		})
+	}
+
+	t.Run("cooldown_time", func(t *testing.T) {
+		st, err := embedded.Open(t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		clk := newClock()
+		open := func(context.Context) (Store, error) { return st, nil }
+		a := &Deployment{ID: "a", Group: "g", Weight: 1, CooldownTime: 5 * time.Second}
+		b := &Deployment{ID: "b", Group: "g", Weight: 1}
+		r := New([]*Deployment{a, b}, &Options{Rand: func() float64 { return 0 }, Now: clk.Now, Sleep: clk.Sleep,
+			State: NewStoreState(open, clk.Now, time.Nanosecond, nil), Settings: Settings{NumRetries: 1, CooldownTime: time.Minute}})
+		ctx := context.Background()
+		s := &script{errs: map[string][]error{"a": {perr(provider.KindRateLimit, 0)}}}
+		if res, err := r.Do(ctx, &Request{Model: "g"}, s.call); err != nil || res.Deployment != b {
+			t.Fatalf("Do = %+v, %v", res, err)
+		}
+		clk.Sleep(ctx, 4*time.Second)
+		if d, _ := r.Pick("g"); d != b {
+			t.Fatalf("a picked during its own 5 s cooldown")
+		}
+		clk.Sleep(ctx, 2*time.Second) // 6 s: past a's cooldown, well within the router's minute
+		if d, _ := r.Pick("g"); d != a {
+			t.Fatalf("a still cooling down after its own cooldown_time: picked %s", d.ID)
+		}
+	})
+}

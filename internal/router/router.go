@@ -50,6 +50,14 @@ type Deployment struct {
 	MaxInputTokens int
 	// InputCost and OutputCost are USD per token, for cost-based routing.
 	InputCost, OutputCost float64
+	// NumRetries, when set, is how often a retryable failure of this
+	// deployment is retried (litellm_params num_retries or max_retries), in
+	// place of Settings.NumRetries; a request's own num_retries and the
+	// retry_policy still take precedence.
+	NumRetries *int
+	// CooldownTime, when positive, is this deployment's cooldown in place
+	// of Settings.CooldownTime (litellm_params cooldown_time).
+	CooldownTime time.Duration
 	// Wildcard marks a template such as "bedrock/*": requests for a
 	// matching model build a deployment for that model on demand.
 	Wildcard bool

@@ -372,14 +372,21 @@ func TestFallbacks(t *testing.T) {
 	}
 }
 
-func TestCooldownSharedThroughStore(t *testing.T) {
+// openStore opens an embedded store for shared router state, closed with
+// the test.
+func openStore(t *testing.T) func(context.Context) (Store, error) {
+	t.Helper()
 	st, err := embedded.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return func(context.Context) (Store, error) { return st, nil }
+}
+
+func TestCooldownSharedThroughStore(t *testing.T) {
 	clk := newClock()
-	open := func(context.Context) (Store, error) { return st, nil }
+	open := openStore(t)
 	deps := func() []*Deployment {
 		return []*Deployment{{ID: "a", Group: "g", Weight: 1}, {ID: "b", Group: "g", Weight: 1}}
 	}
@@ -479,13 +486,8 @@ func TestDeploymentRetriesAndCooldown(t *testing.T) {
 	}
 
 	t.Run("cooldown_time", func(t *testing.T) {
-		st, err := embedded.Open(t.TempDir(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
 		clk := newClock()
-		open := func(context.Context) (Store, error) { return st, nil }
+		open := openStore(t)
 		a := &Deployment{ID: "a", Group: "g", Weight: 1, CooldownTime: 5 * time.Second}
 		b := &Deployment{ID: "b", Group: "g", Weight: 1}
 		r := New([]*Deployment{a, b}, &Options{Rand: func() float64 { return 0 }, Now: clk.Now, Sleep: clk.Sleep,

@@ -81,11 +81,11 @@ type Reply struct {
 
 // Bedrock is a fake Amazon Bedrock runtime. It is an http.Handler.
 type Bedrock struct {
+	callLog[BedrockCall]
 	iam     *IAM
 	latency time.Duration
 
 	mu      sync.Mutex
-	calls   []BedrockCall
 	scripts map[string][]Reply
 	prompts map[string]Prompt
 }
@@ -110,18 +110,11 @@ func (b *Bedrock) Script(modelID string, replies ...Reply) {
 	b.scripts[modelID] = append(b.scripts[modelID], replies...)
 }
 
-// Calls returns a copy of the calls received so far, in arrival order.
-func (b *Bedrock) Calls() []BedrockCall {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]BedrockCall(nil), b.calls...)
-}
-
 // Reset forgets recorded calls and scripts; prompts stay.
 func (b *Bedrock) Reset() {
+	b.callLog.Reset()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.calls = nil
 	b.scripts = map[string][]Reply{}
 }
 
@@ -189,9 +182,7 @@ func (b *Bedrock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault != nil {
 		call.ErrorCode = fault.Code
 	}
-	b.mu.Lock()
-	b.calls = append(b.calls, call)
-	b.mu.Unlock()
+	b.record(call)
 
 	if fault != nil {
 		writeBedrockError(w, fault)

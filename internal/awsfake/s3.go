@@ -54,11 +54,11 @@ type S3Call struct {
 // Signatures are checked like S3's for keys made of unreserved characters
 // (letters, digits, "-._~/"). It is an http.Handler.
 type S3 struct {
+	callLog[S3Call]
 	iam     *IAM
 	latency time.Duration
 
 	mu      sync.Mutex
-	calls   []S3Call
 	objects map[string]*fakeObject // by bucket + "/" + key
 	buckets map[string]bool
 }
@@ -113,32 +113,12 @@ func (s *S3) DeleteObject(bucket, key string) {
 	delete(s.objects, bucket+"/"+key)
 }
 
-// Calls returns a copy of the calls received so far, in arrival order.
-func (s *S3) Calls() []S3Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]S3Call(nil), s.calls...)
-}
-
 // Count returns how many calls of operation were answered with status
 // (either may be zero-valued for all).
 func (s *S3) Count(operation string, status int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if (operation == "" || c.Operation == operation) && (status == 0 || c.Status == status) {
-			n++
-		}
-	}
-	return n
-}
-
-// Reset forgets the recorded calls; objects stay.
-func (s *S3) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
+	return s.count(func(c *S3Call) bool {
+		return (operation == "" || c.Operation == operation) && (status == 0 || c.Status == status)
+	})
 }
 
 // ServeHTTP answers one REST request.
@@ -154,9 +134,7 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		call.Operation = "HeadObject"
 	}
 	call.Status, call.ErrorCode = s.serve(w, r, &call)
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
+	s.record(call)
 }
 
 func (s *S3) serve(w http.ResponseWriter, r *http.Request, call *S3Call) (int, string) {

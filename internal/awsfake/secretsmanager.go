@@ -19,19 +19,14 @@ type SecretsManagerOptions struct {
 
 // SecretsManagerCall is one request the fake Secrets Manager received.
 type SecretsManagerCall struct {
-	// Operation is the X-Amz-Target operation, e.g. GetSecretValue.
-	Operation string
+	// Operation (e.g. GetSecretValue), AccessKeyID, Principal and Region
+	// (from the SigV4 signature; empty when the fake has no IAM) and
+	// ErrorCode (empty on success).
+	jsonCall
 	// SecretID is the SecretId as sent: an ARN or a name.
 	SecretID     string
 	VersionID    string
 	VersionStage string
-	// AccessKeyID, Principal and Region come from the SigV4 signature (empty
-	// when the fake has no IAM).
-	AccessKeyID string
-	Principal   string
-	Region      string
-	// ErrorCode is the error returned, empty on success.
-	ErrorCode string
 }
 
 // SecretsManager is a fake AWS Secrets Manager speaking awsJson1_1
@@ -39,11 +34,11 @@ type SecretsManagerCall struct {
 // only; secrets are put in place by the test with PutSecretString. It is an
 // http.Handler.
 type SecretsManager struct {
+	callLog[SecretsManagerCall]
 	iam     *IAM
 	latency time.Duration
 
 	mu      sync.Mutex
-	calls   []SecretsManagerCall
 	secrets map[string]*fakeSecret // by ARN
 	faults  map[string]*Fault      // by ARN: the next GetSecretValue fails with it
 }
@@ -124,53 +119,22 @@ func secretName(arn string) string {
 	return rest
 }
 
-// Calls returns a copy of the calls received so far, in arrival order.
-func (s *SecretsManager) Calls() []SecretsManagerCall {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]SecretsManagerCall(nil), s.calls...)
-}
-
 // Count returns how many calls of operation arrived for the secret id
 // (either may be "" for all).
 func (s *SecretsManager) Count(operation, secretID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if (operation == "" || c.Operation == operation) && (secretID == "" || c.SecretID == secretID) {
-			n++
-		}
-	}
-	return n
-}
-
-// Reset forgets the recorded calls; secrets stay.
-func (s *SecretsManager) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
+	return s.count(func(c *SecretsManagerCall) bool {
+		return (operation == "" || c.Operation == operation) && (secretID == "" || c.SecretID == secretID)
+	})
 }
 
 // ServeHTTP answers one awsJson1_1 request.
 func (s *SecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !wait(r, s.latency) {
-		return
-	}
-	rec := &recordingWriter{ResponseWriter: w}
-	req, ok := readJSONRequest(rec, r, s.iam, "secretsmanager")
-	call := SecretsManagerCall{}
-	if req != nil {
-		call.Operation = req.operation
-		call.AccessKeyID, call.Principal, call.Region = req.sig.AccessKeyID, req.sig.Principal, req.sig.Region
-	}
+	var call SecretsManagerCall
+	info, ok := answerJSON(w, r, s.latency, s.iam, "secretsmanager", func(w http.ResponseWriter, req *jsonRequest) { s.serve(w, req, &call) })
 	if ok {
-		s.serve(rec, req, &call)
+		call.jsonCall = info
+		s.record(call)
 	}
-	call.ErrorCode = rec.errorCode
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
 }
 
 func (s *SecretsManager) serve(w http.ResponseWriter, req *jsonRequest, call *SecretsManagerCall) {

@@ -22,18 +22,13 @@ type SSMOptions struct {
 
 // SSMCall is one request the fake SSM received.
 type SSMCall struct {
-	// Operation is the X-Amz-Target operation, e.g. GetParameter.
-	Operation string
+	// Operation (e.g. GetParameter), AccessKeyID, Principal and Region (from
+	// the SigV4 signature; empty when the fake has no IAM) and ErrorCode
+	// (empty on success).
+	jsonCall
 	// Name is the parameter name as sent, selector included.
 	Name           string
 	WithDecryption bool
-	// AccessKeyID, Principal and Region come from the SigV4 signature (empty
-	// when the fake has no IAM).
-	AccessKeyID string
-	Principal   string
-	Region      string
-	// ErrorCode is the error returned, empty on success.
-	ErrorCode string
 }
 
 // SSM is a fake AWS Systems Manager Parameter Store speaking awsJson1_1
@@ -41,12 +36,12 @@ type SSMCall struct {
 // "name:version" selectors, and returns SecureString values decrypted only
 // when WithDecryption is set. It is an http.Handler.
 type SSM struct {
+	callLog[SSMCall]
 	iam             *IAM
 	latency         time.Duration
 	region, account string
 
 	mu     sync.Mutex
-	calls  []SSMCall
 	params map[string]*fakeParameter
 }
 
@@ -99,52 +94,19 @@ func (s *SSM) PutParameter(name, typ, value string) int64 {
 	return int64(len(p.versions))
 }
 
-// Calls returns a copy of the calls received so far, in arrival order.
-func (s *SSM) Calls() []SSMCall {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]SSMCall(nil), s.calls...)
-}
-
 // Count returns how many calls of operation arrived ("" counts all).
 func (s *SSM) Count(operation string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if operation == "" || c.Operation == operation {
-			n++
-		}
-	}
-	return n
-}
-
-// Reset forgets the recorded calls; parameters stay.
-func (s *SSM) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
+	return s.count(func(c *SSMCall) bool { return operation == "" || c.Operation == operation })
 }
 
 // ServeHTTP answers one awsJson1_1 request.
 func (s *SSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !wait(r, s.latency) {
-		return
-	}
-	rec := &recordingWriter{ResponseWriter: w}
-	req, ok := readJSONRequest(rec, r, s.iam, "AmazonSSM")
-	call := SSMCall{}
-	if req != nil {
-		call.Operation = req.operation
-		call.AccessKeyID, call.Principal, call.Region = req.sig.AccessKeyID, req.sig.Principal, req.sig.Region
-	}
+	var call SSMCall
+	info, ok := answerJSON(w, r, s.latency, s.iam, "AmazonSSM", func(w http.ResponseWriter, req *jsonRequest) { s.serve(w, req, &call) })
 	if ok {
-		s.serve(rec, req, &call)
+		call.jsonCall = info
+		s.record(call)
 	}
-	call.ErrorCode = rec.errorCode
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
 }
 
 func (s *SSM) serve(w http.ResponseWriter, req *jsonRequest, call *SSMCall) {

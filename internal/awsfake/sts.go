@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -54,12 +53,10 @@ type STSCall struct {
 // STS is a fake AWS Security Token Service. It is an http.Handler; serve it
 // with httptest.NewServer or InProcessClient.
 type STS struct {
+	callLog[STSCall]
 	iam     *IAM
 	latency time.Duration
 	ttl     time.Duration
-
-	mu    sync.Mutex
-	calls []STSCall
 }
 
 // NewSTS returns a fake STS over iam. opts may be nil.
@@ -77,31 +74,9 @@ func NewSTS(iam *IAM, opts *STSOptions) *STS {
 	return &STS{iam: iam, latency: o.Latency, ttl: o.TTL}
 }
 
-// Calls returns a copy of the calls received so far, in arrival order.
-func (s *STS) Calls() []STSCall {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]STSCall(nil), s.calls...)
-}
-
 // Count returns how many calls of the given action arrived; "" counts all.
 func (s *STS) Count(action string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if action == "" || c.Action == action {
-			n++
-		}
-	}
-	return n
-}
-
-// Reset forgets the recorded calls.
-func (s *STS) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
+	return s.count(func(c *STSCall) bool { return action == "" || c.Action == action })
 }
 
 var (
@@ -134,9 +109,7 @@ func (s *STS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.DurationSeconds, _ = strconv.Atoi(form.Get("DurationSeconds"))
 	status, code, msg, resp := s.handle(r, body, &call)
 	call.ErrorCode = code
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
+	s.record(call)
 	if code != "" {
 		typ := "Sender"
 		if status >= 500 {

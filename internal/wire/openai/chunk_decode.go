@@ -106,15 +106,17 @@ func decodeChunkChoice(data []byte) (llm.ChunkChoice, error) {
 			}
 		case "delta":
 			if !rawjson.IsNull(v) {
-				err = decodeDelta(&ch.Delta, v)
+				err = decodeDelta("delta", &ch.Delta, v, nil)
 			}
 		}
 	}
 	return ch, err
 }
 
-func decodeDelta(d *llm.Delta, data []byte) error {
-	obj, err := object("delta", data)
+// decodeDelta reads the fields a stream's delta and a whole message share,
+// at path; members it does not know go to other, when given.
+func decodeDelta(path string, d *llm.Delta, data []byte, other func(k, v []byte)) error {
+	obj, err := object(path, data)
 	for err == nil && obj.Next() {
 		v := obj.Value()
 		switch k := obj.Key(); string(k) {
@@ -144,6 +146,10 @@ func decodeDelta(d *llm.Delta, data []byte) error {
 				var tc llm.ToolCallDelta
 				tc, err = decodeToolCallDelta(it.Value())
 				d.ToolCalls = append(d.ToolCalls, tc)
+			}
+		default:
+			if other != nil {
+				other(k, v)
 			}
 		}
 	}

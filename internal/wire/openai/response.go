@@ -304,44 +304,21 @@ func decodeChoice(data []byte) (llm.Choice, error) {
 	return c, err
 }
 
+// decodeResponseMessage reads a message: the fields of a stream's delta
+// (decodeDelta), plus annotations.
 func decodeResponseMessage(m *llm.Message, data []byte) error {
-	obj, err := object("message", data)
-	for err == nil && obj.Next() {
-		v := obj.Value()
-		switch k := obj.Key(); string(k) {
-		case "role":
-			var r string
-			r, err = decodeString("role", v)
-			m.Role = llm.Role(r)
-		case "content":
-			if !rawjson.IsNull(v) {
-				var text string
-				text, err = decodeString("content", v)
-				m.Content, m.StringContent = []llm.Part{{Type: llm.PartText, Text: text}}, true
-			}
-		case "refusal":
-			m.Refusal, err = decodeString("refusal", v)
-		case "reasoning_content":
-			var s string
-			if s, err = decodeString("reasoning_content", v); s != "" {
-				m.Reasoning = &llm.Reasoning{Text: s}
-			}
-		case "annotations":
-			if !rawjson.IsNull(v) && string(v) != "[]" {
-				m.Extra = append(m.Extra, llm.Field{Name: "annotations", Value: bytes.Clone(v)})
-			}
-		case "tool_calls":
-			if rawjson.IsNull(v) {
-				break
-			}
-			var it rawjson.Elements
-			it, err = array("tool_calls", v)
-			for err == nil && it.Next() {
-				var tc llm.ToolCallDelta
-				tc, err = decodeToolCallDelta(it.Value())
-				m.ToolCalls = append(m.ToolCalls, llm.ToolCall{ID: tc.ID, Type: "function", Name: tc.Name, Arguments: tc.Arguments})
-			}
+	var d llm.Delta
+	err := decodeDelta("message", &d, data, func(k, v []byte) {
+		if string(k) == "annotations" && !rawjson.IsNull(v) && string(v) != "[]" {
+			m.Extra = append(m.Extra, llm.Field{Name: "annotations", Value: bytes.Clone(v)}) // the response outlives the body
 		}
+	})
+	m.Role, m.Refusal, m.Reasoning = d.Role, d.Refusal, d.Reasoning
+	if d.HasContent {
+		m.Content, m.StringContent = []llm.Part{{Type: llm.PartText, Text: d.Content}}, true
+	}
+	for _, tc := range d.ToolCalls {
+		m.ToolCalls = append(m.ToolCalls, llm.ToolCall{ID: tc.ID, Type: "function", Name: tc.Name, Arguments: tc.Arguments})
 	}
 	return err
 }

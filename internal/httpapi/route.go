@@ -144,57 +144,52 @@ func (t *tee) Recv() (*llm.Chunk, error) {
 
 // routeEmbed runs an embeddings call from the cache or through the router.
 func (d *DataPlane) routeEmbed(w http.ResponseWriter, r *http.Request, first *router.Deployment, req *llm.EmbeddingRequest) (*llm.EmbeddingResponse, *router.Deployment, error) {
-	rec := obs.RecordFrom(r.Context())
-	lookup := d.embedCache(r, req)
-	var resp *llm.EmbeddingResponse
-	if lookup.get(r.Context(), &resp) {
-		markHit(w, rec, lookup)
-		return resp, first, nil
-	}
-	upStart := time.Now()
-	dep, err := d.run(r, routeRequest(req.Model, &req.Gateway, first, router.EstimateTextTokens(req.Input)),
-		func(ctx context.Context, dep *router.Deployment) (err error) {
+	return routeCached(d, w, r, d.embedCache(r, req), routeRequest(req.Model, &req.Gateway, first, router.EstimateTextTokens(req.Input)),
+		func(ctx context.Context, dep *router.Deployment) (*llm.EmbeddingResponse, error) {
 			emb, ok := dep.Model.(provider.Embedder)
 			if !ok {
-				return badRequest("model", "model %q (%s) does not support embeddings", req.Model, dep.Label())
+				return nil, badRequest("model", "model %q (%s) does not support embeddings", req.Model, dep.Label())
 			}
-			resp, err = emb.Embed(ctx, req)
-			return err
-		})
-	rec.Upstream = time.Since(upStart)
-	if err != nil {
-		return nil, nil, err
-	}
-	d.served(r.Context(), dep, resp.Usage)
-	lookup.put(r.Context(), resp)
-	markMiss(w, lookup)
-	return resp, dep, nil
+			return emb.Embed(ctx, req)
+		},
+		func(resp *llm.EmbeddingResponse) *llm.Usage { return resp.Usage })
 }
 
 // routeImage runs an image generation from the cache or through the router.
 func (d *DataPlane) routeImage(w http.ResponseWriter, r *http.Request, first *router.Deployment, req *llm.ImageRequest) (*llm.ImageResponse, *router.Deployment, error) {
-	rec := obs.RecordFrom(r.Context())
-	lookup := d.imageCache(r, req)
-	var resp *llm.ImageResponse
-	if lookup.get(r.Context(), &resp) {
-		markHit(w, rec, lookup)
-		return resp, first, nil
-	}
-	upStart := time.Now()
-	dep, err := d.run(r, routeRequest(req.Model, &req.Gateway, first, router.EstimateTextTokens([]string{req.Prompt})),
-		func(ctx context.Context, dep *router.Deployment) (err error) {
+	return routeCached(d, w, r, d.imageCache(r, req), routeRequest(req.Model, &req.Gateway, first, router.EstimateTextTokens([]string{req.Prompt})),
+		func(ctx context.Context, dep *router.Deployment) (*llm.ImageResponse, error) {
 			gen, ok := dep.Model.(provider.ImageGenerator)
 			if !ok {
-				return badRequest("model", "model %q (%s) does not support image generation", req.Model, dep.Label())
+				return nil, badRequest("model", "model %q (%s) does not support image generation", req.Model, dep.Label())
 			}
-			resp, err = gen.GenerateImage(ctx, req)
-			return err
-		})
+			return gen.GenerateImage(ctx, req)
+		},
+		func(resp *llm.ImageResponse) *llm.Usage { return resp.Usage })
+}
+
+// routeCached is the path every non-chat model call shares: the response
+// from the cache (served by rq.First), else call through the router, the
+// served deployment told its usage and the response cached.
+func routeCached[Resp any](d *DataPlane, w http.ResponseWriter, r *http.Request, lookup *cacheLookup, rq *router.Request,
+	call func(context.Context, *router.Deployment) (Resp, error), usage func(Resp) *llm.Usage) (Resp, *router.Deployment, error) {
+	rec := obs.RecordFrom(r.Context())
+	var resp Resp
+	if lookup.get(r.Context(), &resp) {
+		markHit(w, rec, lookup)
+		return resp, rq.First, nil
+	}
+	upStart := time.Now()
+	dep, err := d.run(r, rq, func(ctx context.Context, dep *router.Deployment) (err error) {
+		resp, err = call(ctx, dep)
+		return err
+	})
 	rec.Upstream = time.Since(upStart)
 	if err != nil {
-		return nil, nil, err
+		var zero Resp
+		return zero, nil, err
 	}
-	d.served(r.Context(), dep, resp.Usage)
+	d.served(r.Context(), dep, usage(resp))
 	lookup.put(r.Context(), resp)
 	markMiss(w, lookup)
 	return resp, dep, nil

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,25 +28,14 @@ type historyApp struct {
 
 func newHistoryApp(t *testing.T, storeEnv, extraEnv map[string]string) *historyApp {
 	t.Helper()
-	env := map[string]string{"TOLLGATE_MASTER_KEY": idMaster}
+	env := map[string]string{}
 	for k, v := range storeEnv {
 		env[k] = v
 	}
 	for k, v := range extraEnv {
 		env[k] = v
 	}
-	a, err := New(context.Background(), Options{
-		ConfigPaths: []string{filepath.Join("..", "..", DefaultLocalConfig)},
-		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	gw := httptest.NewServer(a.Handler)
-	t.Cleanup(gw.Close)
-	h := &historyApp{url: gw.URL}
+	h := &historyApp{url: startLocalApp(t, env, Options{}).gw.URL}
 	status, body := h.post(t, idMaster, "/user/new", `{"user_id":"u1"}`)
 	if status != 200 {
 		t.Fatalf("/user/new: %d %s", status, body)

@@ -41,18 +41,8 @@ func TestVirtualKeysThroughTheGateway(t *testing.T) {
 
 func testVirtualKeysThroughTheGateway(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
 	env := newStoreEnv(t)
-	env["TOLLGATE_MASTER_KEY"] = idMaster
-	a, err := New(context.Background(), Options{
-		ConfigPaths: []string{filepath.Join("..", "..", DefaultLocalConfig)},
-		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	gw := httptest.NewServer(a.Handler)
-	t.Cleanup(gw.Close)
+	a := startLocalApp(t, env, Options{})
+	gw := a.gw
 
 	post := func(key, path, body string) (int, string) {
 		t.Helper()
@@ -276,22 +266,13 @@ func testJWTAuthFromConfig(t *testing.T, newStoreEnv func(*testing.T) map[string
 	env["OKTA_ISSUER"] = idp.url
 	env["OKTA_AUDIENCE"] = "okta-audience"
 	env["JWT_AUDIENCE"] = "tollgate-test"
-	a, err := New(context.Background(), Options{
-		ConfigPaths: []string{filepath.Join("..", "..", DefaultLocalConfig), settings},
-		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := startLocalApp(t, env, Options{ConfigPaths: []string{localConfig, settings}})
 	for _, n := range a.Config.Notices {
 		if strings.Contains(n.Path, "jwt") {
 			t.Errorf("notice for an honoured key: %+v", n)
 		}
 	}
-	gw := httptest.NewServer(a.Handler)
-	t.Cleanup(gw.Close)
+	gw := a.gw
 
 	cases := []struct {
 		name        string

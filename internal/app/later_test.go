@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,24 +23,8 @@ import (
 func TestLongLivedSettlesEverythingByClose(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
-	env := map[string]string{"TOLLGATE_MASTER_KEY": idMaster, "TOLLGATE_STORE": "embedded", "TOLLGATE_DATA_DIR": dir}
-	a, err := New(context.Background(), Options{
-		ConfigPaths: []string{filepath.Join("..", "..", DefaultLocalConfig)},
-		LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		LongLived:   true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	t.Cleanup(func() {
-		if !closed {
-			a.Close()
-		}
-	})
-	gw := httptest.NewServer(a.Handler)
-	t.Cleanup(gw.Close)
+	a := startLocalApp(t, map[string]string{"TOLLGATE_STORE": "embedded", "TOLLGATE_DATA_DIR": dir}, Options{LongLived: true})
+	gw := a.gw
 	call := func(key, path, body string) (int, string) {
 		req, _ := http.NewRequest("POST", gw.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -79,11 +61,9 @@ func TestLongLivedSettlesEverythingByClose(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	gw.Close()
-	if err := a.Close(); err != nil {
+	if err := a.stop(); err != nil { // the server, then the app, which drains the background settles
 		t.Fatal(err)
 	}
-	closed = true
 
 	s, err := embedded.Open(dir, nil)
 	if err != nil {

@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,17 +25,7 @@ func TestUserRPMAndTPMThroughTheGateway(t *testing.T) {
 	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
 		env := newStoreEnv(t)
 		env["TOLLGATE_MASTER_KEY"] = idMaster
-		a, err := New(context.Background(), Options{
-			ConfigPaths: []string{filepath.Join("..", "..", DefaultLocalConfig)},
-			LookupEnv:   func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-			Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.Close() })
-		gw := httptest.NewServer(a.Handler)
-		t.Cleanup(gw.Close)
+		gw := startLocalApp(t, env, Options{}).gw
 		call := func(method, path, key, body string) (int, string) {
 			t.Helper()
 			req, _ := http.NewRequest(method, gw.URL+path, strings.NewReader(body))

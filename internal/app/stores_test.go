@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -83,4 +86,43 @@ func forEachStore(t *testing.T, f func(t *testing.T, newStoreEnv func(*testing.T
 	for _, b := range storeBackends {
 		t.Run(b.name, func(t *testing.T) { f(t, b.env) })
 	}
+}
+
+// localConfig is the shipped local config, from this package's directory.
+var localConfig = filepath.Join("..", "..", DefaultLocalConfig)
+
+// localApp is an app under test behind an httptest server.
+type localApp struct {
+	*App
+	gw *httptest.Server
+	// stop closes the server, then the app (draining background work), and
+	// returns the app's Close error; it runs at the end of the test unless
+	// the test calls it first.
+	stop func() error
+}
+
+// startLocalApp starts the app with env as its whole environment (the
+// master key idMaster unless env sets one), on opts.ConfigPaths or else the
+// local config, logging nowhere.
+func startLocalApp(t *testing.T, env map[string]string, opts Options) *localApp {
+	t.Helper()
+	if _, ok := env["TOLLGATE_MASTER_KEY"]; !ok {
+		env["TOLLGATE_MASTER_KEY"] = idMaster
+	}
+	if len(opts.ConfigPaths) == 0 {
+		opts.ConfigPaths = []string{localConfig}
+	}
+	opts.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(a.Handler)
+	la := &localApp{App: a, gw: gw}
+	la.stop = sync.OnceValue(func() error { gw.Close(); return a.Close() })
+	t.Cleanup(func() { la.stop() })
+	return la
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
 	"github.com/tollgate-gw/tollgate/internal/lambdafront"
 	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
@@ -35,23 +36,6 @@ const (
 	envMaster    = "sk-master-from-env"
 	bucket       = "tollgate-config"
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -77,7 +61,7 @@ type world struct {
 	s3    *awsfake.S3
 	ssm   *awsfake.SSM
 	up    *openaitest.Server
-	clock *testClock
+	clock *clocktest.Clock
 	logs  *syncBuffer
 	env   map[string]string
 	// upstreamHook, when set, answers chat calls instead of the default.
@@ -90,7 +74,7 @@ func newWorld(t *testing.T) *world {
 	role := iam.NewSession("arn:aws:iam::111111111111:role/tollgate-gateway", "gateway", time.Hour)
 	w := &world{
 		sm: awsfake.NewSecretsManager(iam, nil), s3: awsfake.NewS3(iam, nil), ssm: awsfake.NewSSM(iam, nil),
-		clock: &testClock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, env: map[string]string{},
+		clock: clocktest.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)), logs: &syncBuffer{}, env: map[string]string{},
 	}
 	for name, h := range map[string]http.Handler{"SECRETS_MANAGER": w.sm, "S3": w.s3, "SSM": w.ssm} {
 		srv := httptest.NewServer(h)

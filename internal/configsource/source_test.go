@@ -19,28 +19,14 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
 )
 
 const principal = "arn:aws:iam::111111111111:user/gateway"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 }
 
 // fakes are the S3 and SSM fakes and real clients pointed at them.
@@ -49,7 +35,7 @@ type fakes struct {
 	ssm    *awsfake.SSM
 	s3c    *s3.Client
 	ssmc   *ssm.Client
-	clock  *clock
+	clock  *clocktest.Clock
 	client configsource.Clients
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/spend"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -24,29 +25,19 @@ var dynamoServer *dynamolocal.Server
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &dynamoServer)) }
 
-// clock is an injected clock shared by the limiter and the store, so that
-// leases and windows expire without waiting.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // backend opens stores over one shared backing store: each call returns a
 // new Store with its own client (standing in for a separate Lambda
 // instance); the embedded store, locked by one process, hands out the same
 // Store each time.
 type backend struct {
 	name string
-	open func(t *testing.T, clk *clock) func() *store.Store
+	open func(t *testing.T, clk *clocktest.Clock) func() *store.Store
 }
 
 var tableSeq atomic.Int64
 
 var backends = []backend{
-	{name: "embedded", open: func(t *testing.T, clk *clock) func() *store.Store {
+	{name: "embedded", open: func(t *testing.T, clk *clocktest.Clock) func() *store.Store {
 		s, err := embedded.Open(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
 		if err != nil {
 			t.Fatal(err)
@@ -54,7 +45,7 @@ var backends = []backend{
 		t.Cleanup(func() { s.Close() })
 		return func() *store.Store { return s }
 	}},
-	{name: "dynamodb", open: func(t *testing.T, clk *clock) func() *store.Store {
+	{name: "dynamodb", open: func(t *testing.T, clk *clocktest.Clock) func() *store.Store {
 		srv := dynamolocal.Require(t, dynamoServer)
 		n := tableSeq.Add(1)
 		tables := dynamo.Tables{State: fmt.Sprintf("rl-state-%d", n), Spend: fmt.Sprintf("rl-spend-%d", n), Cache: fmt.Sprintf("rl-cache-%d", n)}
@@ -68,10 +59,10 @@ var backends = []backend{
 	}},
 }
 
-func forEachBackend(t *testing.T, f func(t *testing.T, clk *clock, open func() *store.Store)) {
+func forEachBackend(t *testing.T, f func(t *testing.T, clk *clocktest.Clock, open func() *store.Store)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			clk := &clock{t: storetest.Date(time.March, 10, 12, 0, 5)}
+			clk := clocktest.New(storetest.Date(time.March, 10, 12, 0, 5))
 			f(t, clk, b.open(t, clk))
 		})
 	}
@@ -106,7 +97,7 @@ func usage(in, out int) Outcome {
 // requests from two limiters, each over its own store client (two Lambda
 // instances sharing one DynamoDB).
 func TestRPMExactlyNAcrossInstances(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		const n = 7
 		lims := []*Limiter{New(open(), pricer(), &Options{Now: clk.Now}), New(open(), pricer(), &Options{Now: clk.Now})}
 		p := principal(&store.Limits{RPMLimit: ptr(int64(n))}, nil, nil)
@@ -131,7 +122,7 @@ func TestRPMExactlyNAcrossInstances(t *testing.T) {
 			t.Fatalf("admitted %d, refused %d; want %d and %d", ok.Load(), refused.Load(), n, 50-n)
 		}
 		// The next minute is a new window.
-		clk.Add(time.Minute)
+		clk.Advance(time.Minute)
 		if _, err := lims[0].Admit(context.Background(), request("next", p)); err != nil {
 			t.Fatalf("next window: %v", err)
 		}
@@ -142,7 +133,7 @@ func TestRPMExactlyNAcrossInstances(t *testing.T) {
 // one call then refuses; concurrently, the overshoot is at most the cost of
 // the calls admitted while spend was still within budget.
 func TestBudgetBoundedOvershoot(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		l := New(open(), pricer(), &Options{Now: clk.Now})
 		p := principal(nil, &store.Limits{MaxBudget: ptr(0.0)}, nil)
@@ -197,7 +188,7 @@ func TestBudgetBoundedOvershoot(t *testing.T) {
 // tokens + 90 max_tokens = 100 nano-USD) and never lets spend pass the
 // budget, however the calls race.
 func TestStrictNeverExceeds(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		lims := []*Limiter{New(open(), pricer(), &Options{Now: clk.Now, Strict: true}), New(open(), pricer(), &Options{Now: clk.Now, Strict: true})}
 		p := principal(&store.Limits{MaxBudget: ptr(450e-9)}, nil, nil)
@@ -228,7 +219,7 @@ func TestStrictNeverExceeds(t *testing.T) {
 // TestLeaseRecovery: a parallel slot held by a crashed instance (admitted,
 // never settled) stops counting at its TTL.
 func TestLeaseRecovery(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		crashed := New(open(), pricer(), &Options{Now: clk.Now, LeaseTTL: time.Minute})
 		live := New(open(), pricer(), &Options{Now: clk.Now, LeaseTTL: time.Minute})
@@ -241,7 +232,7 @@ func TestLeaseRecovery(t *testing.T) {
 		if !errors.As(err, &rf) || rf.Kind != KindParallel || rf.Status() != 429 {
 			t.Fatalf("slot taken: %v", err)
 		}
-		clk.Add(time.Minute + time.Second)
+		clk.Advance(time.Minute + time.Second)
 		tk, err := live.Admit(ctx, request("after", p))
 		if err != nil {
 			t.Fatalf("after the lease's TTL: %v", err)
@@ -258,7 +249,7 @@ func TestLeaseRecovery(t *testing.T) {
 // TestPeriodReset: a budget with budget_duration starts from zero in the
 // next period; no job resets it.
 func TestPeriodReset(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		l := New(open(), pricer(), &Options{Now: clk.Now})
 		for _, d := range []string{"30s", "1d", "1mo"} {
@@ -275,7 +266,7 @@ func TestPeriodReset(t *testing.T) {
 			if !errors.As(err, &rf) || rf.Reset.IsZero() {
 				t.Fatalf("%s: want a budget refusal with a reset time, got %v", d, err)
 			}
-			clk.Add(rf.Reset.Sub(clk.Now()))
+			clk.Advance(rf.Reset.Sub(clk.Now()))
 			if _, err := l.Admit(ctx, request("p3-"+d, p)); err != nil {
 				t.Fatalf("%s: a new period: %v", d, err)
 			}
@@ -298,7 +289,7 @@ func (c *countingStore) Apply(ctx context.Context, ops ...store.Op) error {
 // per-model windows, budgets, leases), the proxy budget and an end-user
 // budget cost one Apply before the call and one after it.
 func TestOneRoundTripEachSide(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		cs := &countingStore{Store: open()}
 		l := New(cs, pricer(), &Options{Now: clk.Now, ProxyBudget: ptr(10.0), ProxyBudgetDuration: "1d", EndUserBudget: ptr(1.0)})
@@ -382,7 +373,7 @@ func TestGates(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clk := &clock{t: storetest.Date(time.March, 10, 12, 0, 5)}
+			clk := clocktest.New(storetest.Date(time.March, 10, 12, 0, 5))
 			st, err := embedded.Open(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
 			if err != nil {
 				t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
@@ -57,7 +58,7 @@ func TestShedCap(t *testing.T) {
 // 8), and priority-0 requests keep the limit to its end; the same for
 // parallel leases. Both across two limiter instances.
 func TestPrioritySheddingOrder(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		opts := &Options{Now: clk.Now, PriorityHeadroom: 0.5}
 		lims := []*Limiter{New(open(), pricer(), opts), New(open(), pricer(), opts)}
@@ -146,7 +147,7 @@ func (c *valuesCountingStore) ApplyValues(ctx context.Context, ops ...store.Op) 
 // that cannot report them (DynamoDB transactions) leaves remaining out but
 // never states a wrong one.
 func TestRemainingHeaders(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		cs := &valuesCountingStore{Store: open()}
 		l := New(cs, pricer(), &Options{Now: clk.Now})
@@ -191,7 +192,7 @@ func TestRemainingHeaders(t *testing.T) {
 // TestSoftBudget: a soft budget never refuses; once the spend reached it,
 // admitted requests are flagged (header and log).
 func TestSoftBudget(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clock, open func() *store.Store) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
 		ctx := context.Background()
 		var logs bytes.Buffer
 		l := New(open(), pricer(), &Options{Now: clk.Now, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/secrets"
 )
 
@@ -26,31 +27,15 @@ const (
 	principal = "arn:aws:iam::111111111111:user/gateway"
 )
 
-// clock is a settable clock for TTLs.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *clocktest.Clock {
+	return clocktest.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 }
 
 // harness is a fake Secrets Manager and a real client pointed at it.
 type harness struct {
 	fake   *awsfake.SecretsManager
 	client *secretsmanager.Client
-	clock  *clock
+	clock  *clocktest.Clock
 	logs   *bytes.Buffer
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth/oidc"
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 )
 
 // verifyOK fails the test unless tok verifies.
@@ -164,7 +165,7 @@ func TestIdPDown(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		issuer := srv.URL
 		srv.Close()
-		clk := &clock{t: time.Now()}
+		clk := clocktest.New(time.Now())
 		v, err := oidc.New(oidc.Config{Issuer: issuer, Audiences: []string{audience}}, &oidc.Options{Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth/oidc"
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 )
 
 // Test keys are generated once per test binary: RSA generation costs tens
@@ -203,25 +204,6 @@ func (f *fakeIdP) hits() (int, int) {
 	return f.discoveryHits, f.jwksHits
 }
 
-// clock is a settable clock for tests that talk to a real loopback server
-// (synctest's fake clock cannot be used with real sockets).
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const audience = "api://default"
 
 // env is a verifier wired to a fake IdP.
@@ -229,7 +211,7 @@ type env struct {
 	idp      *fakeIdP
 	issuer   string
 	now      func() time.Time
-	clock    *clock // nil under synctest
+	clock    *clocktest.Clock // nil under synctest
 	verifier *oidc.Verifier
 	// default signers, all published unless a test changes that
 	rsa, ec signer
@@ -243,7 +225,7 @@ func newLoopbackEnv(t testing.TB, cfg func(*oidc.Config), opts func(*oidc.Option
 	srv := httptest.NewServer(idp)
 	t.Cleanup(srv.Close)
 	idp.base = srv.URL
-	clk := &clock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	e := newEnv(t, idp, srv.URL, srv.Client(), clk.Now, cfg, opts)
 	e.clock = clk
 	return e

@@ -4,10 +4,10 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
@@ -64,25 +64,8 @@ func Date(month time.Month, day, hour, min, sec int) time.Time {
 	return time.Date(time.Now().UTC().Year()+1, month, day, hour, min, sec, 0, time.UTC)
 }
 
-// Clock is a settable clock for stores under test.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is the settable clock the suites run stores on.
+type Clock = clocktest.Clock
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return clocktest.New(t) }

@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/gctune"
 	"github.com/tollgate-gw/tollgate/internal/lambdafront"
 	"github.com/tollgate-gw/tollgate/internal/serve"
 )
@@ -34,6 +35,9 @@ func main() {
 
 func run(logger *slog.Logger, getenv func(string) string) error {
 	ctx := context.Background()
+	if _, err := gctune.Apply(getenv); err != nil {
+		return err
+	}
 	a, err := app.New(ctx, app.Options{Logger: logger, Groups: app.GroupManagement})
 	if err != nil {
 		return fmt.Errorf("assembling the admin API: %w", err)

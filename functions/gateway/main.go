@@ -32,14 +32,21 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/app"
 	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/gctune"
 	"github.com/tollgate-gw/tollgate/internal/lambdafront"
+	"github.com/tollgate-gw/tollgate/internal/obs"
 	"github.com/tollgate-gw/tollgate/internal/serve"
 )
 
 const defaultAddr = "127.0.0.1:4000"
+
+// logDelay is how long a log line may wait to be written with others
+// outside Lambda.
+const logDelay = 100 * time.Millisecond
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
@@ -66,8 +73,18 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return checkConfig(check, stdout, stderr)
 	}
 
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	if err := serveGateway(logger, getenv); err != nil {
+	inLambda := lambdafront.InLambda(getenv)
+	logOut := stderr
+	if !inLambda {
+		// A long-lived server writes a line per request; writing them in
+		// batches saves a system call each. Under Lambda they go straight
+		// out: the environment may freeze right after a response.
+		lines := obs.NewBufferedWriter(stderr, logDelay)
+		defer lines.Close()
+		logOut = lines
+	}
+	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	if err := serveGateway(logger, inLambda, getenv); err != nil {
 		logger.Error("gateway stopped", slog.String("error", err.Error()))
 		return 1
 	}
@@ -90,9 +107,13 @@ func checkConfig(files []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func serveGateway(logger *slog.Logger, getenv func(string) string) error {
+func serveGateway(logger *slog.Logger, inLambda bool, getenv func(string) string) error {
 	ctx := context.Background()
-	inLambda := lambdafront.InLambda(getenv)
+	gc, err := gctune.Apply(getenv)
+	if err != nil {
+		return err
+	}
+	logger.Info("garbage collector", slog.Int("gc_percent", gc.GCPercent), slog.Int64("memory_limit", gc.MemoryLimit), slog.Any("from_env", gc.FromEnv))
 	a, err := app.New(ctx, appOptions(logger, inLambda))
 	if err != nil {
 		return fmt.Errorf("assembling the gateway: %w", err)

@@ -36,7 +36,7 @@ func (e *SyntaxError) Error() string {
 // allowed around it, by encoding/json's rules (which let invalid UTF-8
 // through inside strings). When it is not, the error is a *SyntaxError.
 func Check(data []byte) error {
-	if json.Valid(data) {
+	if Valid(data) {
 		return nil
 	}
 	// Only the error path pays for a second parse, which reports the offset.
@@ -60,7 +60,7 @@ func lineCol(data []byte, off int64) (line, col int) {
 // ValidObject reports whether v is one valid JSON object, with white space
 // allowed around it.
 func ValidObject(v []byte) bool {
-	return KindOf(v) == KindObject && json.Valid(v)
+	return KindOf(v) == KindObject && Valid(v)
 }
 
 // Kind is the type of a JSON value, as told by its first byte.

@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // SpendRecord is one request's spend (LiteLLM's spend log fields).
@@ -36,6 +40,72 @@ type SpendRecord struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// appendJSON appends r as encoding/json encodes it (the names and omitempty
+// rules of its tags), written out by hand: one is encoded per request, and
+// reflection made json.Marshal the costliest step of a settle and the
+// reason its goroutine outgrew its first stack. TestSpendRecordJSON and
+// FuzzSpendRecordJSON hold it to json.Marshal.
+func (r *SpendRecord) appendJSON(b []byte) ([]byte, error) {
+	if math.IsNaN(r.Cost) || math.IsInf(r.Cost, 0) {
+		return nil, fmt.Errorf("encoding record: spend %v is not a JSON number", r.Cost)
+	}
+	b = append(b, `{"request_id":`...)
+	b = rawjson.AppendString(b, r.RequestID)
+	var err error
+	if b, err = appendTime(append(b, `,"start_time":`...), r.Time); err != nil {
+		return nil, err
+	}
+	for _, f := range [...]struct{ name, v string }{
+		{`,"api_key":`, r.KeyHash}, {`,"user":`, r.UserID}, {`,"team_id":`, r.TeamID}, {`,"end_user":`, r.EndUser},
+		{`,"model_group":`, r.ModelGroup}, {`,"model":`, r.Model}, {`,"model_id":`, r.Deployment},
+		{`,"custom_llm_provider":`, r.Provider},
+	} {
+		if f.v != "" {
+			b = rawjson.AppendString(append(b, f.name...), f.v)
+		}
+	}
+	b = strconv.AppendInt(append(b, `,"prompt_tokens":`...), r.PromptTokens, 10)
+	b = strconv.AppendInt(append(b, `,"completion_tokens":`...), r.CompletionTokens, 10)
+	b = strconv.AppendInt(append(b, `,"total_tokens":`...), r.TotalTokens, 10)
+	if r.CacheReadTokens != 0 {
+		b = strconv.AppendInt(append(b, `,"cache_read_input_tokens":`...), r.CacheReadTokens, 10)
+	}
+	if r.CacheWriteTokens != 0 {
+		b = strconv.AppendInt(append(b, `,"cache_creation_input_tokens":`...), r.CacheWriteTokens, 10)
+	}
+	b = rawjson.AppendFloat(append(b, `,"spend":`...), r.Cost)
+	b = strconv.AppendInt(append(b, `,"latency_ms":`...), r.LatencyMS, 10)
+	b = rawjson.AppendString(append(b, `,"status":`...), r.Status)
+	if r.CacheHit {
+		b = append(b, `,"cache_hit":true`...)
+	}
+	if len(r.Tags) > 0 {
+		b = append(b, `,"request_tags":[`...)
+		for i, t := range r.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = rawjson.AppendString(b, t)
+		}
+		b = append(b, ']')
+	}
+	if b, err = appendTime(append(b, `,"expires_at":`...), r.ExpiresAt); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendTime appends t as time.Time's MarshalJSON does, refusing the years
+// it refuses.
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("encoding record: time %v: year outside [0,9999]", t)
+	}
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), nil
+}
+
 func (s *Store) spendItem(r *SpendRecord) (*Item, error) {
 	if r == nil {
 		return nil, invalid("spend record is nil")
@@ -56,9 +126,12 @@ func (s *Store) spendItem(r *SpendRecord) (*Item, error) {
 	if rec.ExpiresAt.IsZero() {
 		rec.ExpiresAt = rec.Time.Add(s.spendRetention)
 	}
-	doc, err := encode(&rec)
+	doc, err := rec.appendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return nil, err
+	}
+	if len(doc) > maxDoc {
+		return nil, fmt.Errorf("%w: record is %d bytes, the limit is %d", ErrTooLarge, len(doc), maxDoc)
 	}
 	sk := spendSK(rec.Time, rec.RequestID)
 	it := &Item{Table: SpendTable, PK: pkSpendDay(rec.Time), SK: sk, TTL: ttlOf(rec.ExpiresAt), Doc: doc}

@@ -1,7 +1,8 @@
 // Package auth turns a request's credentials into a Principal.
 //
-// This version knows one credential, the master key; virtual keys and OIDC
-// tokens arrive with the key store. Keys are compared as SHA-256 digests in
+// Three credentials are accepted (Authenticator): the master key, an OIDC
+// JWT from the configured issuer, and a virtual key from the store (Keys).
+// Keys are compared as SHA-256 digests in
 // constant time, so neither their content nor their length leaks through
 // timing, and a key is never logged.
 package auth

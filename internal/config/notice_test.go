@@ -117,3 +117,46 @@ func TestGuardrailModeForms(t *testing.T) {
 		t.Errorf("mapping mode = %+v", m)
 	}
 }
+
+// TestPriceAndSpendNotices: per-token prices and base_model in
+// litellm_params are read (no notice); the price kinds, budgets and
+// spend-log controls that are not say what Tollgate does instead.
+func TestPriceAndSpendNotices(t *testing.T) {
+	src := doc(
+		"model_list:",
+		"  - model_name: m",
+		"    litellm_params:",
+		"      model: fake/m",
+		"      input_cost_per_token: 0.000001",
+		"      output_cost_per_token: 0.000002",
+		"      base_model: gpt-4o",
+		"      input_cost_per_second: 0.01",
+		"      max_budget: 10",
+		"litellm_settings:",
+		"  cost_discount_config: {openai: 0.1}",
+		"router_settings:",
+		"  provider_budget_config: {openai: {budget_limit: 10, time_period: 1d}}",
+		"general_settings:",
+		"  disable_spend_logs: true",
+	)
+	cfg, err := config.Parse("config.yaml", []byte(src), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ path, msg string }{
+		{"model_list[0].litellm_params.input_cost_per_second", "only per-token input and output prices"},
+		{"model_list[0].litellm_params.max_budget", "per-deployment and per-provider budgets are not enforced"},
+		{"litellm_settings.cost_discount_config", "discounts are not applied"},
+		{"router_settings.provider_budget_config", "per-deployment and per-provider budgets are not enforced"},
+		{"general_settings.disable_spend_logs", "spend is always recorded"},
+	}
+	for _, tt := range tests {
+		n, ok := noticeAt(cfg, tt.path)
+		if !ok || n.Kind != config.NotYet || !strings.Contains(n.Message, tt.msg) {
+			t.Errorf("%s: got %v (found %v), want a not-yet notice saying %q", tt.path, n, ok, tt.msg)
+		}
+	}
+	if len(cfg.Notices) != len(tests) {
+		t.Errorf("got %d notices, want %d: %v", len(cfg.Notices), len(tests), cfg.Notices)
+	}
+}

@@ -54,34 +54,35 @@ const (
 	whyLatency   = "latency-based routing keeps a moving average per instance; samples do not expire or queue"
 	whyLimits    = "the router enforces a deployment's rpm and tpm from litellm_params; separate input/output token limits, and limits given in model_info, are not read yet"
 	whyTags      = "tag regexes and routing prefixes are not supported yet"
-	whyFallbacks = "fallbacks arrive with the router"
-	whyPrecall   = "pre-call checks arrive with the router"
-	whySpend     = "custom prices and budgets arrive with spend tracking"
-	whyCapable   = "model capability flags arrive with /model/info"
-	whyCache     = "the response cache arrives with the cache issue"
+	whyPrices    = "only per-token input and output prices (input_cost_per_token, output_cost_per_token) are applied; other price kinds do not count in a call's cost"
+	whyBudgetDep = "budgets apply to keys, users and teams; per-deployment and per-provider budgets are not enforced"
+	whySpendLogs = "spend is always recorded: a record per call, kept 400 days; this setting is not applied"
+	whyDiscount  = "costs are the list prices; discounts are not applied"
+	whyCapable   = "model capability flags are not read"
+	whyCache     = "the response cache is set by litellm_settings.cache and cache_params; this setting is not read"
 	whyRedis     = "Redis is not available in serverless; the response cache uses DynamoDB (embedded store locally)"
 	whyRouterDB  = "shared router state lives in DynamoDB"
 	whyDB        = "keys and spend live in DynamoDB"
-	whyLogging   = "logging callbacks arrive with observability"
-	whyAlerting  = "alerting arrives with observability"
-	whyGuard     = "guardrails arrive with the guardrail issue"
-	whyAuth      = "JWT, SSO and route controls arrive with auth and tenancy"
+	whyLogging   = "logging callbacks are not supported; Tollgate writes one JSON log line per request to stderr (CloudWatch Logs in Lambda)"
+	whyAlerting  = "alerting is not supported"
+	whyGuard     = "guardrails are not supported yet: requests and responses are not screened"
+	whyAuth      = "this authentication setting is not supported"
 	whyJWTClaims = "the user id is always the sub claim, and the email the email claim (else an email-shaped preferred_username)"
 	whyJWTTeams  = "teams, organisations and end users from JWT claims arrive with JWT tenancy; a JWT caller is its sub"
 	whyJWTRoutes = "per-role route and scope permissions for JWT callers arrive with route controls"
 	whyJWTIssuer = "one issuer is supported: OKTA_ISSUER, with the audience from JWT_AUDIENCE or OKTA_AUDIENCE"
 	whyJWTKeyTTL = "the issuer's key set is cached for an hour and refetched early when a token names an unknown kid"
 	whyJWTLookup = "UserInfo lookups and JWT-to-virtual-key mapping are not supported"
-	whyTenancy   = "key, user and team defaults arrive with tenancy"
+	whyTenancy   = "this key, user or team setting is not applied"
 	whyParams    = "default request parameters on a deployment are not applied yet"
 	whyHeaders   = "per-deployment headers are not sent yet"
 	whyProvider  = "this provider's own settings arrive with its adapter"
-	whyAzureAuth = "Entra ID (Azure AD) authentication arrives with the Azure adapter"
+	whyAzureAuth = "Entra ID (Azure AD) authentication is not supported; give the deployment an api_key"
 	whyFiles     = "files, batches and fine-tuning are not supported yet"
 	whyHealth    = "background health checks are not supported yet"
 	whyMCP       = "MCP, vector stores, prompts and agents are not supported yet"
-	whyAdmin     = "model management in the database arrives with the admin API"
-	whyLimitsKey = "parallel-request limits arrive with rate limiting"
+	whyAdmin     = "models and credentials kept in a database are not supported; models come from the config"
+	whyLimitsKey = "parallel-request limits apply through keys, users and teams (their max_parallel_requests); this setting is not read"
 	whyDebug     = "LiteLLM debug switch; Tollgate always writes structured JSON logs"
 	whyPython    = "Python hooks and modules cannot run in Tollgate"
 	whyLiteLLM   = "LiteLLM-internal setting with no counterpart in Tollgate"
@@ -173,7 +174,10 @@ var supportTable = []rule{
 	{at: "model_list[].litellm_params", keys: "itpm otpm", status: NotYet, why: whyLimits},
 	{at: "model_list[].litellm_params", keys: "max_parallel_requests default_api_key_tpm_limit default_api_key_rpm_limit", status: NotYet, why: whyLimitsKey},
 	{at: "model_list[].litellm_params", keys: "tag_regex", status: NotYet, why: whyTags},
-	{at: "model_list[].litellm_params", keys: "input_cost_per_token output_cost_per_token max_budget budget_duration base_model " + priceKeys, status: NotYet, why: whySpend},
+	// Read for cost as model_info's are (app.priceOverrides): model_info first.
+	{at: "model_list[].litellm_params", keys: "input_cost_per_token output_cost_per_token base_model", status: Honoured},
+	{at: "model_list[].litellm_params", keys: priceKeys, status: NotYet, why: whyPrices},
+	{at: "model_list[].litellm_params", keys: "max_budget budget_duration", status: NotYet, why: whyBudgetDep},
 	{at: "model_list[].litellm_params", keys: capabilityKeys, status: NotYet, why: whyCapable},
 	{at: "model_list[].litellm_params", keys: "extra_headers headers", status: NotYet, why: whyHeaders},
 	{at: "model_list[].litellm_params.extra_headers", keys: "*"},
@@ -192,7 +196,7 @@ var supportTable = []rule{
 
 	{at: "model_list[].model_info", keys: "id mode max_input_tokens max_output_tokens", status: Honoured},
 	{at: "model_list[].model_info", keys: "base_model input_cost_per_token output_cost_per_token", status: Honoured},
-	{at: "model_list[].model_info", keys: priceKeys, status: NotYet, why: whySpend},
+	{at: "model_list[].model_info", keys: priceKeys, status: NotYet, why: whyPrices},
 	{at: "model_list[].model_info", keys: "max_tokens output_vector_size key litellm_provider supported_openai_params " +
 		"supported_endpoints description " + capabilityKeys, status: NotYet, why: whyCapable},
 	{at: "model_list[].model_info", keys: "tags", status: Honoured},
@@ -231,8 +235,9 @@ var supportTable = []rule{
 	// end-user budgets are enforced by internal/ratelimit.
 	{at: "litellm_settings", keys: "max_internal_user_budget internal_user_budget_duration", status: Honoured},
 	{at: "litellm_settings", keys: "max_budget budget_duration max_end_user_budget", status: Honoured},
-	{at: "litellm_settings", keys: "disable_end_user_cost_tracking disable_end_user_cost_tracking_prometheus_only " +
-		"cost_discount_config", status: NotYet, why: whySpend},
+	{at: "litellm_settings", keys: "disable_end_user_cost_tracking disable_end_user_cost_tracking_prometheus_only",
+		status: NotYet, why: whySpendLogs},
+	{at: "litellm_settings", keys: "cost_discount_config", status: NotYet, why: whyDiscount},
 	{at: "litellm_settings", keys: "success_callback failure_callback service_callback service_callbacks callbacks " +
 		"s3_callback_params turn_off_message_logging redact_user_api_key_info redact_messages_in_exceptions " +
 		"langfuse_default_tags log_raw_request_response store_audit_logs global_disable_no_log_param " +
@@ -275,7 +280,7 @@ var supportTable = []rule{
 	{at: "router_settings", keys: "enable_pre_call_check", status: Renamed, why: whyRenamePre, to: "enable_pre_call_checks"},
 	{at: "router_settings", keys: "enable_tag_filtering tag_filtering_match_any", status: Honoured},
 	{at: "router_settings", keys: "tag_routing_prefix", status: NotYet, why: whyTags},
-	{at: "router_settings", keys: "provider_budget_config", status: NotYet, why: whySpend},
+	{at: "router_settings", keys: "provider_budget_config", status: NotYet, why: whyBudgetDep},
 	{at: "router_settings", keys: "cache_responses caching_groups", status: NotYet, why: whyCache},
 	{at: "router_settings", keys: "redis_host redis_port redis_password redis_url redis_db cache_kwargs", status: Replaced, why: whyRouterDB},
 	{at: "router_settings", keys: "alerting_config", status: NotYet, why: whyAlerting},
@@ -292,7 +297,7 @@ var supportTable = []rule{
 	{at: "general_settings", keys: "store_model_in_db supported_db_objects", status: NotYet, why: whyAdmin},
 	{at: "general_settings", keys: "disable_spend_logs disable_spend_updates disable_reset_budget store_prompts_in_spend_logs " +
 		"maximum_spend_logs_retention_period maximum_spend_logs_retention_interval spend_report_frequency " +
-		"proxy_budget_rescheduler_min_time proxy_budget_rescheduler_max_time", status: NotYet, why: whySpend},
+		"proxy_budget_rescheduler_min_time proxy_budget_rescheduler_max_time", status: NotYet, why: whySpendLogs},
 	{at: "general_settings", keys: "alerting alerting_threshold alerting_args alert_types alert_to_webhook_url", status: NotYet, why: whyAlerting},
 	{at: "general_settings", keys: "enable_jwt_auth litellm_jwtauth", status: Honoured},
 	{at: "general_settings.litellm_jwtauth", keys: "admin_jwt_scope roles_jwt_field role_mappings", status: Honoured},

@@ -7,7 +7,7 @@
 // routing (lowest tokens this minute within each deployment's rpm/tpm),
 // latency-based, least-busy and cost-based, all within the best `order`
 // tier. Before the strategy, a group is filtered by cooldowns, tags and the
-// context window (filter.go). Cooldowns and per-minute usage live in a
+// context window (pick.go). Cooldowns and per-minute usage live in a
 // State shared by every gateway instance (state.go).
 package router
 

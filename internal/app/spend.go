@@ -52,7 +52,8 @@ func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
 		table = t
 	}
 	opts := &ratelimit.Options{Logger: id.logger,
-		ProxyBudget: cfg.LiteLLM.MaxBudget, EndUserBudget: cfg.LiteLLM.MaxEndUserBudget}
+		ProxyBudget: cfg.LiteLLM.MaxBudget, EndUserBudget: cfg.LiteLLM.MaxEndUserBudget,
+		NoSpendLogs: cfg.General.DisableSpendLogs != nil && *cfg.General.DisableSpendLogs}
 	if p := cfg.LiteLLM.BudgetDuration; p != nil {
 		opts.ProxyBudgetDuration = p.String()
 	}

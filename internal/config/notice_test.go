@@ -138,6 +138,7 @@ func TestPriceAndSpendNotices(t *testing.T) {
 		"  provider_budget_config: {openai: {budget_limit: 10, time_period: 1d}}",
 		"general_settings:",
 		"  disable_spend_logs: true",
+		"  disable_spend_updates: true",
 	)
 	cfg, err := config.Parse("config.yaml", []byte(src), envOf(nil))
 	if err != nil {
@@ -148,7 +149,7 @@ func TestPriceAndSpendNotices(t *testing.T) {
 		{"model_list[0].litellm_params.max_budget", "per-deployment and per-provider budgets are not enforced"},
 		{"litellm_settings.cost_discount_config", "discounts are not applied"},
 		{"router_settings.provider_budget_config", "per-deployment and per-provider budgets are not enforced"},
-		{"general_settings.disable_spend_logs", "spend is always recorded"},
+		{"general_settings.disable_spend_updates", "a spend record is written per call"},
 	}
 	for _, tt := range tests {
 		n, ok := noticeAt(cfg, tt.path)

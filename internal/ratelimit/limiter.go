@@ -68,6 +68,14 @@ type Options struct {
 	// DefaultPriority is the priority of a request that sets none (default
 	// 0: the most important).
 	DefaultPriority int
+	// NoSpendLogs is general_settings.disable_spend_logs: no spend record
+	// per call (so /spend/logs and the spend reports have nothing new),
+	// while budgets, limits and the key, user, team and end-user totals
+	// are kept as before. Without the record a settle's write is not
+	// idempotent, so one that fails as unavailable is logged, not retried:
+	// the first attempt may have landed, and a retry would count the call
+	// twice.
+	NoSpendLogs bool
 }
 
 // DefaultPriorityLevels is the default of Options.PriorityLevels.

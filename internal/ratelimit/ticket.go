@@ -259,11 +259,17 @@ func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 		ops = append(ops, store.Release{Counter: l, Holder: t.req.RequestID})
 	}
 	rec := t.record(o, cost, now)
-	if rec != nil {
+	if rec != nil && !t.l.o.NoSpendLogs {
 		ops = append(ops, store.PutSpend{Record: rec})
+	} else {
+		rec = nil
+	}
+	if len(ops) == 0 {
+		return cost, nil // nothing to write: no budget, token limit, lease or record
 	}
 	err := t.l.st.Apply(ctx, ops...)
-	if err != nil && errors.Is(err, store.ErrUnavailable) {
+	if err != nil && rec != nil && errors.Is(err, store.ErrUnavailable) {
+		// The record's put-if-absent makes the whole write idempotent.
 		err = t.l.st.Apply(ctx, ops...)
 	}
 	if err != nil && errors.Is(err, store.ErrConflict) {

@@ -1,0 +1,89 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
+	"github.com/tollgate-gw/tollgate/internal/store"
+)
+
+// TestNoSpendLogs (general_settings.disable_spend_logs): no spend record is
+// written, the budget totals still are, and a settle with nothing left to
+// write makes no store call at all.
+func TestNoSpendLogs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
+		ctx := context.Background()
+		cs := &countingStore{Store: open()}
+		l := New(cs, pricer(), &Options{Now: clk.Now, NoSpendLogs: true})
+
+		// A key with a budget: the settle adds the cost to the key's total.
+		p := principal(&store.Limits{MaxBudget: ptr(1.0)}, nil, nil)
+		tk, err := l.Admit(ctx, request("budgeted", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tk.Settle(ctx, usage(100, 20)); err != nil {
+			t.Fatal(err)
+		}
+		recs, _, err := open().QuerySpend(ctx, store.SpendQuery{By: store.SpendByKey, ID: "k1"}, store.Page{})
+		if err != nil || len(recs) != 0 {
+			t.Fatalf("spend records with spend logs off: %v %+v", err, recs)
+		}
+		c, err := open().GetCounter(ctx, store.CounterKey("key", "k1", "budget", "all"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Values[fieldSpend]; got != 120 {
+			t.Errorf("key budget total = %d nano-USD, want 120", got)
+		}
+
+		// No limits at all: nothing to write, no round trip.
+		before := cs.n.Load()
+		tk, err = l.Admit(ctx, request("free", principal(nil, nil, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tk.Settle(ctx, usage(1, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if got := cs.n.Load() - before; got != 0 {
+			t.Errorf("admission and settle with no limits and no record: %d store calls, want 0", got)
+		}
+	})
+}
+
+// TestNoSpendLogsNoRetry: without the record's put-if-absent a settle write
+// is not idempotent, so one that fails as unavailable is not retried; with
+// the record it is, once.
+func TestNoSpendLogsNoRetry(t *testing.T) {
+	for _, tt := range []struct {
+		noLogs bool
+		want   int64
+	}{{noLogs: true, want: 1}, {noLogs: false, want: 2}} {
+		t.Run(fmt.Sprintf("NoSpendLogs=%v", tt.noLogs), func(t *testing.T) {
+			down := &countingFailing{}
+			l := New(down, pricer(), &Options{FailOpen: true, NoSpendLogs: tt.noLogs})
+			tk, err := l.Admit(context.Background(), request("x", principal(&store.Limits{MaxBudget: ptr(1.0)}, nil, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := down.n
+			if _, err := tk.Settle(context.Background(), usage(1, 1)); !errors.Is(err, store.ErrUnavailable) {
+				t.Fatalf("settle: %v", err)
+			}
+			if got := down.n - before; got != tt.want {
+				t.Errorf("settle writes attempted: %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+type countingFailing struct{ n int64 }
+
+func (c *countingFailing) Apply(context.Context, ...store.Op) error {
+	c.n++
+	return fmt.Errorf("%w: throttled", store.ErrUnavailable)
+}

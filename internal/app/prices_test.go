@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/config"
 )
@@ -60,5 +61,20 @@ model_list:
 	}
 	if o, ok := got["none"]; ok {
 		t.Errorf("none: override %+v for a deployment without prices", o)
+	}
+}
+
+func TestRetention(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{{"7d", 7 * 24 * time.Hour}, {"12h", 12 * time.Hour}, {"2w", 14 * 24 * time.Hour}, {"1mo", 30 * 24 * time.Hour}, {"monthly", 30 * 24 * time.Hour}} {
+		p, err := config.ParsePeriod(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := retention(p); got != tt.want {
+			t.Errorf("retention(%s) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }

@@ -54,6 +54,9 @@ func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
 	opts := &ratelimit.Options{Logger: id.logger,
 		ProxyBudget: cfg.LiteLLM.MaxBudget, EndUserBudget: cfg.LiteLLM.MaxEndUserBudget,
 		NoSpendLogs: cfg.General.DisableSpendLogs != nil && *cfg.General.DisableSpendLogs}
+	if p := cfg.General.SpendLogsRetention; p != nil {
+		opts.SpendRetention = retention(*p)
+	}
 	if p := cfg.LiteLLM.BudgetDuration; p != nil {
 		opts.ProxyBudgetDuration = p.String()
 	}
@@ -159,4 +162,13 @@ func (l *lazyStore) GetCounter(ctx context.Context, key string) (*store.Counter,
 		return nil, err
 	}
 	return s.GetCounter(ctx, key)
+}
+
+// retention is a retention period as a duration; a month counts as 30 days
+// (a record's expiry is fixed when it is written, not moved by calendars).
+func retention(p config.Period) time.Duration {
+	if d, ok := p.Fixed(); ok {
+		return d
+	}
+	return time.Duration(p.N) * 30 * 24 * time.Hour
 }

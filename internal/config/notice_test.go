@@ -161,3 +161,35 @@ func TestPriceAndSpendNotices(t *testing.T) {
 		t.Errorf("got %d notices, want %d: %v", len(cfg.Notices), len(tests), cfg.Notices)
 	}
 }
+
+// TestSpendLogsRetention: the retention period is read (no notice) in
+// LiteLLM's duration format; the cleanup interval has no effect and says
+// why; a bad period refuses the config naming the key.
+func TestSpendLogsRetention(t *testing.T) {
+	src := doc(
+		"model_list:",
+		"  - model_name: m",
+		"    litellm_params: {model: fake/m}",
+		"general_settings:",
+		"  maximum_spend_logs_retention_period: 7d",
+		"  maximum_spend_logs_retention_interval: 1d",
+	)
+	cfg, err := config.Parse("config.yaml", []byte(src), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.General.SpendLogsRetention; p == nil || p.String() != "7d" {
+		t.Errorf("retention = %v, want 7d", p)
+	}
+	n, ok := noticeAt(cfg, "general_settings.maximum_spend_logs_retention_interval")
+	if !ok || n.Kind != config.NoEffect || !strings.Contains(n.Message, "TTL") {
+		t.Errorf("interval notice: %v (found %v)", n, ok)
+	}
+	if len(cfg.Notices) != 1 {
+		t.Errorf("notices: %v", cfg.Notices)
+	}
+	_, err = config.Parse("config.yaml", []byte(strings.Replace(src, "7d", "7x", 1)), envOf(nil))
+	if err == nil || !strings.Contains(err.Error(), "general_settings.maximum_spend_logs_retention_period") || !strings.Contains(err.Error(), `unknown unit "x"`) {
+		t.Errorf("bad period: %v", err)
+	}
+}

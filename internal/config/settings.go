@@ -159,11 +159,14 @@ type GeneralSettings struct {
 	MaxRequestSizeMB  *float64 `yaml:"max_request_size_mb"`
 	MaxResponseSizeMB *float64 `yaml:"max_response_size_mb"`
 	// DatabaseURL is LiteLLM's Postgres URL; Tollgate uses DynamoDB instead.
-	DatabaseURL      Secret   `yaml:"database_url"`
-	DisableSpendLogs *bool    `yaml:"disable_spend_logs"`
-	Alerting         []string `yaml:"alerting"`
-	AllowedRoutes    []string `yaml:"allowed_routes"`
-	AllowedIPs       []string `yaml:"allowed_ips"`
+	DatabaseURL      Secret `yaml:"database_url"`
+	DisableSpendLogs *bool  `yaml:"disable_spend_logs"`
+	// SpendLogsRetention (maximum_spend_logs_retention_period) is how long
+	// a spend record is kept; the store expires it by TTL.
+	SpendLogsRetention *Period  `yaml:"maximum_spend_logs_retention_period"`
+	Alerting           []string `yaml:"alerting"`
+	AllowedRoutes      []string `yaml:"allowed_routes"`
+	AllowedIPs         []string `yaml:"allowed_ips"`
 	// EnableJWTAuth turns on OIDC JWT authentication, with the issuer from
 	// OKTA_ISSUER and the audience from JWT_AUDIENCE, else OKTA_AUDIENCE
 	// (OKTA_ISSUER alone turns it on too, without the mappings below).

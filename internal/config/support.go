@@ -56,7 +56,8 @@ const (
 	whyTags      = "tag regexes and routing prefixes are not supported yet"
 	whyPrices    = "only per-token input and output prices (input_cost_per_token, output_cost_per_token) are applied; other price kinds do not count in a call's cost"
 	whyBudgetDep = "budgets apply to keys, users and teams; per-deployment and per-provider budgets are not enforced"
-	whySpendLogs = "a spend record is written per call (unless disable_spend_logs) and kept 400 days; this setting is not applied"
+	whySpendLogs = "a spend record is written per call (unless disable_spend_logs) and kept 400 days (or maximum_spend_logs_retention_period); this setting is not applied"
+	whyRetention = "spend records expire by their own TTL; there is no cleanup job to schedule"
 	whyDiscount  = "costs are the list prices; discounts are not applied"
 	whyCapable   = "model capability flags are not read"
 	whyCache     = "the response cache is set by litellm_settings.cache and cache_params; this setting is not read"
@@ -296,9 +297,10 @@ var supportTable = []rule{
 		status: Replaced, why: whyDB},
 	{at: "general_settings", keys: "store_model_in_db supported_db_objects", status: NotYet, why: whyAdmin},
 	// ratelimit.Options.NoSpendLogs: no record per call; totals and budgets as before.
-	{at: "general_settings", keys: "disable_spend_logs", status: Honoured},
-	{at: "general_settings", keys: "disable_spend_updates disable_reset_budget store_prompts_in_spend_logs " +
-		"maximum_spend_logs_retention_period maximum_spend_logs_retention_interval spend_report_frequency " +
+	// maximum_spend_logs_retention_period: the records' TTL (app.storeOptions).
+	{at: "general_settings", keys: "disable_spend_logs maximum_spend_logs_retention_period", status: Honoured},
+	{at: "general_settings", keys: "maximum_spend_logs_retention_interval", status: NoEffect, why: whyRetention},
+	{at: "general_settings", keys: "disable_spend_updates disable_reset_budget store_prompts_in_spend_logs spend_report_frequency " +
 		"proxy_budget_rescheduler_min_time proxy_budget_rescheduler_max_time", status: NotYet, why: whySpendLogs},
 	{at: "general_settings", keys: "alerting alerting_threshold alerting_args alert_types alert_to_webhook_url", status: NotYet, why: whyAlerting},
 	{at: "general_settings", keys: "enable_jwt_auth litellm_jwtauth", status: Honoured},

@@ -76,6 +76,10 @@ type Options struct {
 	// the first attempt may have landed, and a retry would count the call
 	// twice.
 	NoSpendLogs bool
+	// SpendRetention is general_settings.maximum_spend_logs_retention_period:
+	// each spend record expires this long after its call started (0: the
+	// store's default, store.DefaultSpendRetention).
+	SpendRetention time.Duration
 }
 
 // DefaultPriorityLevels is the default of Options.PriorityLevels.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -86,4 +87,38 @@ type countingFailing struct{ n int64 }
 func (c *countingFailing) Apply(context.Context, ...store.Op) error {
 	c.n++
 	return fmt.Errorf("%w: throttled", store.ErrUnavailable)
+}
+
+// TestSpendRetention (general_settings.maximum_spend_logs_retention_period):
+// a record expires that long after its call started, and is gone from
+// queries afterwards.
+func TestSpendRetention(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
+		ctx := context.Background()
+		l := New(open(), pricer(), &Options{Now: clk.Now, SpendRetention: 7 * 24 * time.Hour})
+		start := clk.Now()
+		tk, err := l.Admit(ctx, request("kept-a-week", principal(nil, nil, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tk.Settle(ctx, usage(1, 1)); err != nil {
+			t.Fatal(err)
+		}
+		query := func() []*store.SpendRecord {
+			t.Helper()
+			recs, _, err := open().QuerySpend(ctx, store.SpendQuery{By: store.SpendByKey, ID: "k1"}, store.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return recs
+		}
+		recs := query()
+		if len(recs) != 1 || !recs[0].ExpiresAt.Equal(start.Add(7*24*time.Hour)) {
+			t.Fatalf("records %+v, want one expiring at %v", recs, start.Add(7*24*time.Hour))
+		}
+		clk.Advance(7*24*time.Hour + time.Second)
+		if recs := query(); len(recs) != 0 {
+			t.Errorf("a week later: %+v, want none", recs)
+		}
+	})
 }

@@ -305,6 +305,9 @@ func (t *Ticket) record(o Outcome, cost float64, now time.Time) *store.SpendReco
 	if r.TotalTokens == 0 {
 		r.TotalTokens = r.PromptTokens + r.CompletionTokens
 	}
+	if d := t.l.o.SpendRetention; d > 0 {
+		r.ExpiresAt = t.start.Add(d)
+	}
 	if r.Status == "" {
 		r.Status = "success"
 	}

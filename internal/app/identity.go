@@ -106,7 +106,9 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 		if dir == "" {
 			dir = defaultLocalData
 		}
-		ls.open = func(context.Context) (*store.Store, error) { return embedded.Open(dir, nil) }
+		ls.open = func(context.Context) (*store.Store, error) {
+			return embedded.Open(dir, &embedded.Options{Logger: logger})
+		}
 		ls.desc = "embedded store in " + dir
 	case "dynamodb":
 		tables, err := dynamo.TablesFromEnv(get)

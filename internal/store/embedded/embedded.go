@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,6 +36,8 @@ type Options struct {
 	// LockTimeout bounds the wait for another process's file lock
 	// (default 5s).
 	LockTimeout time.Duration
+	// Logger receives the background sweep's failures (default: discard).
+	Logger *slog.Logger
 }
 
 // Open opens (creating if needed) the store file in dir.
@@ -52,10 +55,12 @@ func Open(dir string, opts *Options) (*store.Store, error) {
 
 // Driver is the bbolt store.Driver.
 type Driver struct {
-	db *bolt.DB
-	w  *committer // every write goes through it (commit.go)
+	db     *bolt.DB
+	w      *committer // every write goes through it (commit.go)
+	now    func() time.Time
+	logger *slog.Logger
 
-	stop, stopped chan struct{} // releaseLoop's
+	stop, stopped chan struct{} // maintain's
 }
 
 var _ store.Driver = (*Driver)(nil)
@@ -91,8 +96,15 @@ func OpenDriver(dir string, opts *Options) (*Driver, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("opening embedded store %s: %w", path, err)
 	}
-	d := &Driver{db: db, w: newCommitter(db), stop: make(chan struct{}), stopped: make(chan struct{})}
-	go d.releaseLoop()
+	d := &Driver{db: db, w: newCommitter(db), now: time.Now, logger: slog.New(slog.DiscardHandler),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	if opts != nil && opts.Store != nil && opts.Store.Now != nil {
+		d.now = opts.Store.Now
+	}
+	if opts != nil && opts.Logger != nil {
+		d.logger = opts.Logger
+	}
+	go d.maintain()
 	return d, nil
 }
 
@@ -112,16 +124,26 @@ const (
 	releaseGrowth = 8 << 20
 )
 
-func (d *Driver) releaseLoop() {
+// maintain is the driver's background work: it releases mapped pages as
+// the file grows and sweeps expired items (sweep.go).
+func (d *Driver) maintain() {
 	defer close(d.stopped)
-	t := time.NewTicker(releaseEvery)
-	defer t.Stop()
+	release := time.NewTicker(releaseEvery)
+	defer release.Stop()
+	sweepT := time.NewTicker(sweepEvery)
+	defer sweepT.Stop()
+	var sw sweeper
 	var last int64
 	for {
 		select {
 		case <-d.stop:
 			return
-		case <-t.C:
+		case <-sweepT.C:
+			if _, err := sw.tick(d, d.now().Unix()); err != nil && !errors.Is(err, errClosed) {
+				d.logger.Warn("embedded store sweep failed", slog.String("error", err.Error()))
+			}
+			continue
+		case <-release.C:
 		}
 		var size int64
 		_ = d.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
@@ -191,12 +213,8 @@ func encodeItem(it *store.Item) ([]byte, error) {
 // decodeItem decodes a file value. v belongs to the transaction: nothing
 // returned refers to it.
 func decodeItem(v []byte, it *store.Item) error {
-	meta, doc := v, []byte(nil)
-	if i := bytes.IndexByte(v, docSep); i >= 0 {
-		meta, doc = v[:i], v[i+1:]
-	}
-	var r record
-	if err := json.Unmarshal(meta, &r); err != nil {
+	r, doc, err := decodeRecord(v)
+	if err != nil {
 		return err
 	}
 	if r.Index != nil {
@@ -208,6 +226,17 @@ func decodeItem(v []byte, it *store.Item) error {
 		it.Doc = bytes.Clone(doc)
 	}
 	return nil
+}
+
+// decodeRecord decodes a file value's record and returns its document
+// (nil in the old layout, where the record holds it), still in v.
+func decodeRecord(v []byte) (r record, doc []byte, err error) {
+	meta := v
+	if i := bytes.IndexByte(v, docSep); i >= 0 {
+		meta, doc = v[:i], v[i+1:]
+	}
+	err = json.Unmarshal(meta, &r)
+	return r, doc, err
 }
 
 func load(tx *bolt.Tx, t store.Table, pk, sk string) (*store.Item, error) {

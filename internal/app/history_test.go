@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,16 +49,7 @@ func newHistoryApp(t *testing.T, storeEnv, extraEnv map[string]string) *historyA
 
 func (h *historyApp) post(t *testing.T, key, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", h.url+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return call(t, h.url, "POST", path, key, body)
 }
 
 // chat runs one turn with the OpenAI SDK and returns the session id the

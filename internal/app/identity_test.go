@@ -46,16 +46,7 @@ func testVirtualKeysThroughTheGateway(t *testing.T, newStoreEnv func(*testing.T)
 
 	post := func(key, path, body string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", gw.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return call(t, gw.URL, "POST", path, key, body)
 	}
 	status, body := post(idMaster, "/user/new", `{"user_id":"u1","models":["gpt-4o-mini","fake-echo"],"max_parallel_requests":3,"model_tpm_limit":{"fake-echo":100}}`)
 	if status != 200 || !strings.Contains(body, `"max_parallel_requests":3`) || !strings.Contains(body, `"model_tpm_limit":{"fake-echo":100}`) {

@@ -26,21 +26,13 @@ func TestUserRPMAndTPMThroughTheGateway(t *testing.T) {
 		env := newStoreEnv(t)
 		env["TOLLGATE_MASTER_KEY"] = idMaster
 		gw := startLocalApp(t, env, Options{}).gw
-		call := func(method, path, key, body string) (int, string) {
+		api := func(method, path, key, body string) (int, string) {
 			t.Helper()
-			req, _ := http.NewRequest(method, gw.URL+path, strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+key)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(b)
+			return call(t, gw.URL, method, path, key, body)
 		}
 		post := func(path, body string) string {
 			t.Helper()
-			st, b := call("POST", path, idMaster, body)
+			st, b := api("POST", path, idMaster, body)
 			if st != 200 {
 				t.Fatalf("%s: %d %s", path, st, b)
 			}
@@ -109,7 +101,7 @@ func TestUserRPMAndTPMThroughTheGateway(t *testing.T) {
 
 		// The spend shows up: the user's own logs, the admin's report, and
 		// /user/info.
-		st, body := call("GET", "/spend/logs", userKey, "")
+		st, body := api("GET", "/spend/logs", userKey, "")
 		var logs []map[string]any
 		if err := json.Unmarshal([]byte(body), &logs); st != 200 || err != nil || len(logs) != 2 {
 			t.Fatalf("/spend/logs as rpm-user: %d %s", st, body)
@@ -119,11 +111,11 @@ func TestUserRPMAndTPMThroughTheGateway(t *testing.T) {
 				t.Errorf("spend record %v", l)
 			}
 		}
-		st, body = call("GET", "/global/spend/report?group_by=model", idMaster, "")
+		st, body = api("GET", "/global/spend/report?group_by=model", idMaster, "")
 		if st != 200 || !strings.Contains(body, `"model":"gpt-4o-mini"`) || !strings.Contains(body, `"total_requests":6`) {
 			t.Errorf("/global/spend/report: %d %s", st, body)
 		}
-		st, body = call("GET", "/user/info?user_id=rpm-user", userKey, "")
+		st, body = api("GET", "/user/info?user_id=rpm-user", userKey, "")
 		var info struct {
 			UserInfo struct {
 				Spend float64 `json:"spend"`
@@ -132,7 +124,7 @@ func TestUserRPMAndTPMThroughTheGateway(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &info); st != 200 || err != nil || info.UserInfo.Spend <= 0 {
 			t.Errorf("/user/info spend: %d %s", st, body)
 		}
-		if st, body = call("GET", "/spend/logs?user_id=tpm-user", userKey, ""); st != 403 {
+		if st, body = api("GET", "/spend/logs?user_id=tpm-user", userKey, ""); st != 403 {
 			t.Errorf("another user's spend logs: %d %s", st, body)
 		}
 
@@ -159,7 +151,7 @@ func TestUserRPMAndTPMThroughTheGateway(t *testing.T) {
 		if resp := converse(); resp.StatusCode != 429 || resp.Header.Get("X-Amzn-Errortype") == "" || resp.Header.Get("Retry-After") == "" {
 			t.Errorf("converse over the limit: %d %v", resp.StatusCode, resp.Header)
 		}
-		st, body = call("GET", "/spend/logs?api_key="+brKey, idMaster, "")
+		st, body = api("GET", "/spend/logs?api_key="+brKey, idMaster, "")
 		if st != 200 || strings.Count(body, `"request_id"`) != 1 {
 			t.Errorf("converse spend record: %d %s", st, body)
 		}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,18 +24,11 @@ func TestBudgetsAndLimitsThroughTheGateway(t *testing.T) {
 		gw := startLocalApp(t, env, Options{}).gw
 		post := func(path, body string) string {
 			t.Helper()
-			req, _ := http.NewRequest("POST", gw.URL+path, strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+idMaster)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
+			st, b := call(t, gw.URL, "POST", path, idMaster, body)
+			if st != 200 {
+				t.Fatalf("%s: %d %s", path, st, b)
 			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 200 {
-				t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
-			}
-			return string(b)
+			return b
 		}
 		chat := func(key string) (*http.Response, error) {
 			var raw *http.Response

@@ -3,11 +3,9 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,24 +55,17 @@ func TestSpendLogSettings(t *testing.T) {
 					t.Fatal(err)
 				}
 				gw := startLocalApp(t, newStoreEnv(t), Options{ConfigPaths: []string{path}}).gw
-				call := func(method, path, body string, into any) {
+				admin := func(method, path, body string, into any) {
 					t.Helper()
-					req, _ := http.NewRequest(method, gw.URL+path, strings.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+idMaster)
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer resp.Body.Close()
-					b, _ := io.ReadAll(resp.Body)
-					if err := json.Unmarshal(b, into); resp.StatusCode != 200 || err != nil {
-						t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+					st, b := call(t, gw.URL, method, path, idMaster, body)
+					if err := json.Unmarshal([]byte(b), into); st != 200 || err != nil {
+						t.Fatalf("%s %s: %d %s", method, path, st, b)
 					}
 				}
 				var user struct {
 					Key string `json:"key"`
 				}
-				call("POST", "/user/new", `{"user_id":"u","max_budget":10}`, &user)
+				admin("POST", "/user/new", `{"user_id":"u","max_budget":10}`, &user)
 				c := openai.NewClient(option.WithBaseURL(gw.URL+"/v1/"), option.WithAPIKey(user.Key), option.WithMaxRetries(0))
 				var raw *http.Response
 				if _, err := c.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
@@ -86,13 +77,13 @@ func TestSpendLogSettings(t *testing.T) {
 					t.Errorf("x-litellm-response-cost = %q: the call is still priced", cost)
 				}
 				var logs []map[string]any
-				call("GET", "/spend/logs", "", &logs)
+				admin("GET", "/spend/logs", "", &logs)
 				var info struct {
 					UserInfo struct {
 						Spend float64 `json:"spend"`
 					} `json:"user_info"`
 				}
-				call("GET", "/user/info?user_id=u", "", &info)
+				admin("GET", "/user/info?user_id=u", "", &info)
 				tt.check(t, logs, info.UserInfo.Spend)
 			})
 		})

@@ -35,8 +35,8 @@ type SpendRecord struct {
 	Status    string   `json:"status"`
 	CacheHit  bool     `json:"cache_hit,omitempty"`
 	Tags      []string `json:"request_tags,omitempty"`
-	// ExpiresAt is when the record is dropped; zero means the store's
-	// SpendRetention after Time.
+	// ExpiresAt is when the record is dropped; zero means
+	// DefaultSpendRetention after Time.
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -124,14 +124,14 @@ func (s *Store) spendItem(r *SpendRecord) (*Item, error) {
 	rec := *r
 	rec.Time = r.Time.UTC()
 	if rec.ExpiresAt.IsZero() {
-		rec.ExpiresAt = rec.Time.Add(s.spendRetention)
+		rec.ExpiresAt = rec.Time.Add(DefaultSpendRetention)
 	}
 	doc, err := rec.appendJSON(make([]byte, 0, 512))
+	if err == nil {
+		err = checkDocSize(doc)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if len(doc) > maxDoc {
-		return nil, fmt.Errorf("%w: record is %d bytes, the limit is %d", ErrTooLarge, len(doc), maxDoc)
 	}
 	sk := spendSK(rec.Time, rec.RequestID)
 	it := &Item{Table: SpendTable, PK: pkSpendDay(rec.Time), SK: sk, TTL: ttlOf(rec.ExpiresAt), Doc: doc}

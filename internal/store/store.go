@@ -13,12 +13,11 @@ type Options struct {
 	// Now is the clock (default time.Now). Tests inject one to move items
 	// past their TTL without waiting.
 	Now func() time.Time
-	// SpendRetention is how long spend records are kept when a record sets
-	// no ExpiresAt (default DefaultSpendRetention).
-	SpendRetention time.Duration
 }
 
-// DefaultSpendRetention is how long spend records live by default.
+// DefaultSpendRetention is how long a spend record lives when it sets no
+// ExpiresAt (general_settings.maximum_spend_logs_retention_period sets it
+// per record: ratelimit.Options.SpendRetention).
 const DefaultSpendRetention = 400 * 24 * time.Hour
 
 // Store is Tollgate's persistence: keys, users, teams, sessions and their
@@ -27,21 +26,15 @@ const DefaultSpendRetention = 400 * 24 * time.Hour
 // use. Services declare interfaces with the methods they call, and a *Store
 // satisfies them.
 type Store struct {
-	d              Driver
-	now            func() time.Time
-	spendRetention time.Duration
+	d   Driver
+	now func() time.Time
 }
 
 // New returns a Store over d.
 func New(d Driver, opts *Options) *Store {
-	s := &Store{d: d, now: time.Now, spendRetention: DefaultSpendRetention}
-	if opts != nil {
-		if opts.Now != nil {
-			s.now = opts.Now
-		}
-		if opts.SpendRetention > 0 {
-			s.spendRetention = opts.SpendRetention
-		}
+	s := &Store{d: d, now: time.Now}
+	if opts != nil && opts.Now != nil {
+		s.now = opts.Now
 	}
 	return s
 }
@@ -165,10 +158,15 @@ func encode(v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding record: %w", err)
 	}
+	return b, checkDocSize(b)
+}
+
+// checkDocSize refuses an encoded record over maxDoc.
+func checkDocSize(b []byte) error {
 	if len(b) > maxDoc {
-		return nil, fmt.Errorf("%w: record is %d bytes, the limit is %d", ErrTooLarge, len(b), maxDoc)
+		return fmt.Errorf("%w: record is %d bytes, the limit is %d", ErrTooLarge, len(b), maxDoc)
 	}
-	return b, nil
+	return nil
 }
 
 func decode(it *Item, v any) error {

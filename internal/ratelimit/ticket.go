@@ -258,11 +258,12 @@ func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 	for _, l := range t.leases {
 		ops = append(ops, store.Release{Counter: l, Holder: t.req.RequestID})
 	}
-	rec := t.record(o, cost, now)
-	if rec != nil && !t.l.o.NoSpendLogs {
+	var rec *store.SpendRecord
+	if !t.l.o.NoSpendLogs {
+		rec = t.record(o, cost, now)
+	}
+	if rec != nil {
 		ops = append(ops, store.PutSpend{Record: rec})
-	} else {
-		rec = nil
 	}
 	if len(ops) == 0 {
 		return cost, nil // nothing to write: no budget, token limit, lease or record

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 )
@@ -49,30 +50,36 @@ type Settings struct {
 // number of MiB, so anything else is a broken environment worth reporting.
 func Apply(getenv func(string) string) (Settings, error) {
 	var s Settings
-	if v := strings.TrimSpace(getenv("GOGC")); v != "" {
+	if strings.TrimSpace(getenv("GOGC")) != "" {
 		s.FromEnv = append(s.FromEnv, "GOGC")
-		s.GCPercent = debug.SetGCPercent(-1) // read the current value…
-		debug.SetGCPercent(s.GCPercent)      // …and put it back
 	} else {
 		debug.SetGCPercent(DefaultGCPercent)
-		s.GCPercent = DefaultGCPercent
-	}
-	if v := strings.TrimSpace(getenv("GOMEMLIMIT")); v != "" {
-		s.FromEnv = append(s.FromEnv, "GOMEMLIMIT")
-		if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
-			s.MemoryLimit = l
-		}
-		return s, nil
 	}
 	mem := strings.TrimSpace(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
-	if mem == "" {
-		return s, nil
+	switch {
+	case strings.TrimSpace(getenv("GOMEMLIMIT")) != "":
+		s.FromEnv = append(s.FromEnv, "GOMEMLIMIT")
+	case mem != "":
+		mib, err := strconv.ParseInt(mem, 10, 64)
+		if err != nil || mib <= 0 {
+			return s, fmt.Errorf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%q: want the function's memory in MiB", mem)
+		}
+		debug.SetMemoryLimit(int64(float64(mib<<20) * lambdaHeadroom))
 	}
-	mib, err := strconv.ParseInt(mem, 10, 64)
-	if err != nil || mib <= 0 {
-		return s, fmt.Errorf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%q: want the function's memory in MiB", mem)
-	}
-	s.MemoryLimit = int64(float64(mib<<20) * lambdaHeadroom)
-	debug.SetMemoryLimit(s.MemoryLimit)
+	s.GCPercent, s.MemoryLimit = current()
 	return s, nil
+}
+
+// current reads the collector's settings from the runtime, which holds
+// them whether they came from the environment or from Apply: the GC
+// percent (-1 when collection is off) and the memory limit (0 when there
+// is none).
+func current() (gcPercent int, memoryLimit int64) {
+	samples := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(samples)
+	gcPercent = int(samples[0].Value.Uint64()) // GOGC=off is stored as -1
+	if l := samples[1].Value.Uint64(); l < math.MaxInt64 {
+		memoryLimit = int64(l)
+	}
+	return gcPercent, memoryLimit
 }

@@ -174,7 +174,7 @@ func (s *Store) plan(ops []Op) (*applyPlan, error) {
 			w.Item = &Item{Table: StateTable, PK: pkLease(counter), SK: skLease}
 			p.add(i, w)
 		case PutSpend:
-			it, err := s.spendItem(o.Record)
+			it, err := spendItem(o.Record)
 			if err != nil {
 				return nil, fmt.Errorf("op %d: %w", i, err)
 			}

@@ -106,7 +106,9 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-func (s *Store) spendItem(r *SpendRecord) (*Item, error) {
+// spendItem validates r and builds its item: the record, keyed by day and
+// time, with an index entry for each of its key, user and team.
+func spendItem(r *SpendRecord) (*Item, error) {
 	if r == nil {
 		return nil, invalid("spend record is nil")
 	}
@@ -151,7 +153,7 @@ func (s *Store) spendItem(r *SpendRecord) (*Item, error) {
 // On the hot path the record goes into the settle Apply instead (PutSpend
 // op), so it costs no extra round trip.
 func (s *Store) PutSpend(ctx context.Context, r *SpendRecord) error {
-	it, err := s.spendItem(r)
+	it, err := spendItem(r)
 	if err != nil {
 		return fmt.Errorf("writing spend record: %w", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
-	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
 // repeatEvents serves the same SSE event n times, then [DONE], without
@@ -54,13 +53,8 @@ func BenchmarkRecv(b *testing.B) {
 	} {
 		b.Run(tt.name, func(b *testing.B) {
 			body := &repeatEvents{event: []byte("data: " + tt.event + "\n\n"), n: b.N}
-			ctx, cancel := context.WithCancelCause(context.Background())
-			s := &stream{
-				m: m, ctx: ctx, cancel: cancel,
-				timer:  time.AfterFunc(time.Minute, func() { cancel(errTimedOut) }),
-				body:   io.NopCloser(body),
-				events: wire.NewEventReader(body),
-			}
+			ctx, dog := m.limits.Stream(context.Background())
+			s := m.newStream(ctx, dog, io.NopCloser(body))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {

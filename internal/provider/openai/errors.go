@@ -15,12 +15,9 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
-
-// errTimedOut is the cancellation cause the adapter's own timers set, which
-// tells a deployment timeout apart from a caller that went away.
-var errTimedOut = errors.New("deployment timeout")
 
 // maxRetryAfter caps a Retry-After value; anything longer is a bogus header
 // and would park a deployment for good.
@@ -28,7 +25,7 @@ const maxRetryAfter = 24 * time.Hour
 
 // statusError turns a non-2xx upstream response into a *provider.Error.
 func (m *Model) statusError(resp *http.Response) *provider.Error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes)) // a partial body still says something
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, upstream.MaxErrorBytes)) // a partial body still says something
 	e := m.classify(resp.StatusCode, data)
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
@@ -167,14 +164,17 @@ func errorPayload(data []byte) bool {
 }
 
 // badBody reports a 2xx body the codec could not decode: an error object
-// some servers send with 200, or garbage.
+// some servers send with 200, or garbage (an HTML page from a proxy or a
+// maintenance screen). The codec's error is kept as text only: its type,
+// wire.DecodeError, means "the client's request is malformed" to the HTTP
+// layer, which would turn the upstream's fault into a 400.
 func (m *Model) badBody(data []byte, err error) error {
 	if errorPayload(data) {
 		e := m.classify(0, data)
-		e.Err = err
+		e.Err = errors.New(err.Error())
 		return e
 	}
-	return m.malformed("upstream sent a malformed response", err)
+	return m.malformed("upstream sent a malformed response", errors.New(err.Error()))
 }
 
 // malformed is the error for an upstream reply the gateway cannot use.
@@ -189,33 +189,20 @@ func (m *Model) malformed(msg string, err error) *provider.Error {
 }
 
 // transportError classifies a failure to get (or keep reading) a response.
-// ctx is the call's context: its cause says whether one of the adapter's
-// timers fired, the caller went away, or neither. what and d describe the
-// timeout for the message ("did not answer within", 30s).
-func (m *Model) transportError(ctx context.Context, err error, what string, d time.Duration) error {
-	cause := context.Cause(ctx)
-	if errors.Is(cause, errTimedOut) {
-		return &provider.Error{
-			Kind:     provider.KindTimeout,
-			Provider: m.provider,
-			Status:   http.StatusGatewayTimeout,
-			Message:  fmt.Sprintf("upstream %s %s", what, d),
-			Err:      err,
-		}
+// ctx is the call's context: its cause says whether one of the deployment's
+// limits ran out, the caller went away, or neither. expired says, in words,
+// which limit ran out ("did not answer within 30s").
+func (m *Model) transportError(ctx context.Context, err error, expired string) error {
+	if upstream.Expired(ctx) {
+		return upstream.Timeout(m.provider, expired, err)
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return &provider.Error{
-				Kind:     provider.KindTimeout,
-				Provider: m.provider,
-				Status:   http.StatusGatewayTimeout,
-				Message:  "upstream did not answer before the call's deadline",
-				Err:      err,
-			}
+			return upstream.Timeout(m.provider, "did not answer before the call's deadline", err)
 		}
 		// The caller went away: nobody is left to answer, so this is not an
 		// upstream failure and must not count against the deployment.
-		if cause != nil && cause != ctxErr {
+		if cause := context.Cause(ctx); cause != nil && cause != ctxErr {
 			return fmt.Errorf("%s: call cancelled: %w: %w", m.provider, ctxErr, cause)
 		}
 		return fmt.Errorf("%s: call cancelled: %w", m.provider, ctxErr)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/provider"
 	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
-	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
 // FuzzStream feeds arbitrary upstream bytes to the stream iterator: it must
@@ -32,9 +31,8 @@ func FuzzStream(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ctx, cancel := context.WithCancelCause(context.Background())
-		body := bytes.NewReader(data)
-		s := &stream{m: m, ctx: ctx, cancel: cancel, body: io.NopCloser(body), events: wire.NewEventReader(body)}
+		ctx, dog := m.limits.Stream(context.Background())
+		s := m.newStream(ctx, dog, io.NopCloser(bytes.NewReader(data)))
 		defer s.Close()
 		for range len(data) + 2 { // each chunk consumes at least one byte
 			_, err := s.Recv()

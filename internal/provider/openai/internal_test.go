@@ -45,8 +45,8 @@ func TestRetryAfter(t *testing.T) {
 }
 
 // TestStreamTimerLifecycle checks what the black-box tests cannot see: the
-// idle timer exists only when StreamTimeout is set, and is stopped by the
-// end of the stream and by Close.
+// idle timer runs whatever the deployment set (the defaults apply when it
+// set nothing), and is stopped by the end of the stream and by Close.
 func TestStreamTimerLifecycle(t *testing.T) {
 	srv := openaitest.NewServer(t, openaitest.SSE(openaitest.StreamText...))
 	client := &http.Client{}
@@ -56,12 +56,11 @@ func TestStreamTimerLifecycle(t *testing.T) {
 	for _, tt := range []struct {
 		name          string
 		timeout, idle time.Duration
-		wantTimer     bool
 	}{
-		{"no timeouts", 0, 0, false},
-		{"headers only", time.Minute, 0, false},
-		{"idle", 0, time.Minute, true},
-		{"both", time.Minute, time.Minute, true},
+		{"no timeouts", 0, 0},
+		{"headers only", time.Minute, 0},
+		{"idle", 0, time.Minute},
+		{"both", time.Minute, time.Minute},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := New(client, Options{BaseURL: srv.URL, APIKey: "k", ModelID: "m", Timeout: tt.timeout, StreamTimeout: tt.idle})
@@ -73,16 +72,17 @@ func TestStreamTimerLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := ls.(*stream)
-			if (s.timer != nil) != tt.wantTimer {
-				t.Fatalf("timer = %v, want present: %v", s.timer, tt.wantTimer)
-			}
 			if _, err := s.Recv(); err != nil {
 				t.Fatal(err)
 			}
+			if !s.dog.Running() {
+				t.Fatal("no idle timer runs while the stream is open")
+			}
+			s.dog.Arm()
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if s.timer != nil && s.timer.Stop() {
+			if s.dog.Running() {
 				t.Error("the timer was still running after Close")
 			}
 			if s.ctx.Err() == nil {

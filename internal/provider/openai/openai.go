@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,15 +14,8 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
 	"github.com/tollgate-gw/tollgate/internal/provider/catalog"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
-)
-
-// Upper bounds on what is read from an upstream. A response body is a
-// completion, an embeddings list or generated images (base64 images of
-// several MiB each); an error body is only ever shown as a message.
-const (
-	maxResponseBytes = 64 << 20
-	maxErrorBytes    = 64 << 10
 )
 
 // Options configure one deployment.
@@ -48,12 +40,13 @@ type Options struct {
 	// ModelID is the upstream model id, sent as the body's "model".
 	ModelID string
 	// Timeout bounds a non-streaming call from start to last byte, and a
-	// streaming call until its response headers. Zero means no limit of its
-	// own (the caller's context still applies).
+	// streaming call until its response headers. Zero means
+	// upstream.DefaultTimeout.
 	Timeout time.Duration
 	// StreamTimeout bounds the wait for each streamed chunk, the first one
 	// included: the stream fails if the upstream sends nothing for this long.
-	// It also bounds a stream's response headers when Timeout is zero.
+	// It also bounds a stream's response headers when Timeout is zero. Zero
+	// means upstream.DefaultStreamTimeout. See package upstream.
 	StreamTimeout time.Duration
 	// DropParams drops parameters this provider refuses instead of failing
 	// (litellm_params.drop_params, or litellm_settings.drop_params resolved
@@ -92,10 +85,9 @@ type Model struct {
 	imageURL string
 	// header is built once and shared by every request; the transport only
 	// reads a request's headers.
-	header        http.Header
-	timeout       time.Duration
-	streamTimeout time.Duration
-	dropParams    bool
+	header     http.Header
+	limits     upstream.Limits
+	dropParams bool
 	// unsupported lists chat parameters this provider refuses (params.go).
 	unsupported []string
 	// maxCompletionTokens: the model refuses max_tokens (params.go).
@@ -189,8 +181,9 @@ func NewWithEndpoint(client *http.Client, opts Options, ep Endpoint) (*Model, er
 	if opts.ModelID == "" {
 		return nil, fmt.Errorf("%s: empty model id: write the model as %s/<model-id>", opts.Provider, opts.Provider)
 	}
-	if opts.Timeout < 0 || opts.StreamTimeout < 0 {
-		return nil, fmt.Errorf("%s: timeout and stream_timeout must not be negative", opts.Provider)
+	limits, err := upstream.NewLimits(opts.Timeout, opts.StreamTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", opts.Provider, err)
 	}
 	for _, s := range []string{ep.ChatURL, ep.EmbeddingsURL, ep.ImagesURL} {
 		if _, err := parseBase(s); err != nil {
@@ -221,8 +214,7 @@ func NewWithEndpoint(client *http.Client, opts Options, ep Endpoint) (*Model, er
 		embedURL:            ep.EmbeddingsURL,
 		imageURL:            ep.ImagesURL,
 		header:              h,
-		timeout:             opts.Timeout,
-		streamTimeout:       opts.StreamTimeout,
+		limits:              limits,
 		dropParams:          opts.DropParams,
 		unsupported:         unsupportedParams(opts.Provider),
 		maxCompletionTokens: refusesMaxTokens(opts.Provider, opts.ModelID),
@@ -275,7 +267,7 @@ func (m *Model) Chat(ctx context.Context, req *llm.Request) (*llm.Response, erro
 	if err != nil {
 		return nil, err
 	}
-	data, err := m.call(ctx, m.chatURL, body)
+	data, err := m.call(ctx, m.chatURL, body, upstream.MaxChatBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +282,7 @@ func (m *Model) Chat(ctx context.Context, req *llm.Request) (*llm.Response, erro
 // decoded; the HTTP layer re-encodes them in the client's format.
 func (m *Model) Embed(ctx context.Context, req *llm.EmbeddingRequest) (*llm.EmbeddingResponse, error) {
 	body := wire.EncodeEmbeddingRequest(req, wire.RequestOptions{Model: m.modelID})
-	data, err := m.call(ctx, m.embedURL, body)
+	data, err := m.call(ctx, m.embedURL, body, upstream.MaxEmbeddingBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +304,7 @@ func (m *Model) Embed(ctx context.Context, req *llm.EmbeddingRequest) (*llm.Embe
 // GenerateImage generates images.
 func (m *Model) GenerateImage(ctx context.Context, req *llm.ImageRequest) (*llm.ImageResponse, error) {
 	body := wire.EncodeImageRequest(req, wire.RequestOptions{Model: m.modelID})
-	data, err := m.call(ctx, m.imageURL, body)
+	data, err := m.call(ctx, m.imageURL, body, upstream.MaxImageBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -323,28 +315,26 @@ func (m *Model) GenerateImage(ctx context.Context, req *llm.ImageRequest) (*llm.
 	return resp, nil
 }
 
-// call POSTs body to target and returns the 2xx response body, under the
-// deployment's Timeout.
-func (m *Model) call(ctx context.Context, target string, body []byte) ([]byte, error) {
-	if m.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, m.timeout, errTimedOut)
-		defer cancel()
-	}
+// call POSTs body to target and returns the 2xx response body, at most
+// limit bytes of it, under the deployment's Timeout.
+func (m *Model) call(ctx context.Context, target string, body []byte, limit int64) ([]byte, error) {
+	ctx, cancel := m.limits.Call(ctx)
+	defer cancel()
+	within := "did not answer within " + m.limits.Timeout.String()
 	resp, err := m.send(ctx, target, body)
 	if err != nil {
-		return nil, m.transportError(ctx, err, "did not answer within", m.timeout)
+		return nil, m.transportError(ctx, err, within)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		return nil, m.statusError(resp)
 	}
-	data, err := readBody(resp.Body, resp.ContentLength, maxResponseBytes)
+	data, err := upstream.ReadAll(resp.Body, resp.ContentLength, limit)
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
-			return nil, m.malformed("upstream response exceeds 64 MiB", err)
+		if errors.Is(err, upstream.ErrTooLarge) {
+			return nil, upstream.TooLarge(m.provider, limit)
 		}
-		return nil, m.transportError(ctx, err, "did not answer within", m.timeout)
+		return nil, m.transportError(ctx, err, within)
 	}
 	return data, nil
 }
@@ -364,41 +354,6 @@ func (m *Model) send(ctx context.Context, target string, body []byte) (*http.Res
 	}
 	req.Header = m.header
 	return m.transport.RoundTrip(req)
-}
-
-var errTooLarge = errors.New("body exceeds the size limit")
-
-// readBody reads r to EOF like io.ReadAll, but sizes the buffer from the
-// Content-Length when there is one and refuses more than limit bytes.
-// Reading to EOF matters: only then does the transport pool the connection.
-func readBody(r io.Reader, size, limit int64) ([]byte, error) {
-	if size > limit {
-		return nil, errTooLarge
-	}
-	n := 512
-	if size >= 0 {
-		n = int(size) + 1 // room to observe EOF without growing
-	}
-	b := make([]byte, 0, n)
-	for {
-		if len(b) == cap(b) {
-			if int64(len(b)) > limit {
-				return nil, errTooLarge
-			}
-			b = append(b, 0)[:len(b)]
-		}
-		k, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+k]
-		if err == io.EOF {
-			if int64(len(b)) > limit {
-				return nil, errTooLarge
-			}
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 }
 
 // chatBody encodes req for this deployment: the upstream model id, the

@@ -3,12 +3,14 @@ package openai
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
@@ -25,73 +27,75 @@ const (
 var errStreamClosed = errors.New("stream is closed")
 
 // ChatStream starts a streaming completion. Errors before the first chunk
-// (status, connection, headers timeout) are returned here so the router can
-// still retry; later ones come from Recv.
+// (status, connection, headers timeout, an answer that is not an event
+// stream) are returned here so the router can still retry; later ones come
+// from Recv.
 //
-// No goroutine is started. One timer (time.AfterFunc) enforces the
-// deployment's timeouts by cancelling the request's context: it runs with
-// Timeout until the response headers arrive, and is re-armed with
-// StreamTimeout before each read of the body. Close stops it.
+// No goroutine is started. The deployment's limits are enforced by an
+// upstream.Watchdog, one timer that cancels the request's context: it runs
+// with the header limit until the response headers arrive, and is re-armed
+// with StreamTimeout before each read of the body. Close stops it.
 func (m *Model) ChatStream(ctx context.Context, req *llm.Request) (llm.Stream, error) {
 	body, err := m.chatBody(req, true)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	var timer *time.Timer
-	headerTimeout := m.timeout
-	if headerTimeout == 0 {
-		headerTimeout = m.streamTimeout
-	}
-	if headerTimeout > 0 {
-		timer = time.AfterFunc(headerTimeout, func() { cancel(errTimedOut) })
-	}
-	fail := func(err error) (llm.Stream, error) {
-		if timer != nil {
-			timer.Stop()
-		}
-		cancel(nil)
-		return nil, err
-	}
+	ctx, dog := m.limits.Stream(ctx)
+	within := "sent no response headers within " + m.limits.Headers.String()
 	resp, err := m.send(ctx, m.chatURL, body)
 	if err != nil {
-		return fail(m.transportError(ctx, err, "sent no response headers within", headerTimeout))
+		err = m.transportError(ctx, err, within) // before Release, which cancels ctx
+		dog.Release()
+		return nil, err
 	}
-	if resp.StatusCode/100 != 2 {
-		err := m.statusError(resp)
+	if err := m.checkStreamAnswer(ctx, resp, within); err != nil {
 		resp.Body.Close()
-		return fail(err)
+		dog.Release()
+		return nil, err
 	}
-	if isJSON(resp.Header) {
-		err := m.jsonInsteadOfStream(ctx, resp, headerTimeout)
-		resp.Body.Close()
-		return fail(err)
-	}
-	if timer != nil && m.streamTimeout == 0 {
-		timer.Stop() // headers arrived; chunks may take as long as they take
-		timer = nil
-	}
+	return m.newStream(ctx, dog, resp.Body), nil
+}
+
+// newStream reads the events of body, an answer to a request made under
+// ctx and dog.
+func (m *Model) newStream(ctx context.Context, dog *upstream.Watchdog, body io.ReadCloser) *stream {
 	return &stream{
 		m:      m,
 		ctx:    ctx,
-		cancel: cancel,
-		timer:  timer,
-		body:   resp.Body,
-		events: wire.NewEventReader(resp.Body),
-	}, nil
+		dog:    dog,
+		idle:   "sent no data for " + m.limits.StreamTimeout.String(),
+		body:   body,
+		events: wire.NewEventReader(body),
+	}
 }
 
-// isJSON reports a JSON response to a stream request: an error object some
-// servers send with 200, or a server that ignored "stream": true.
-func isJSON(h http.Header) bool {
-	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	return mt == "application/json"
+// checkStreamAnswer refuses a response to a stream request that is not an
+// event stream: an error status, a JSON body (an error object some servers
+// send with 200, or a server that ignored "stream": true), or a body of
+// another type (an HTML page from a proxy, a load balancer or a
+// maintenance screen), which must not pass for an empty stream.
+func (m *Model) checkStreamAnswer(ctx context.Context, resp *http.Response, within string) error {
+	if resp.StatusCode/100 != 2 {
+		return m.statusError(resp)
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	switch mt {
+	case "text/event-stream", "":
+		return nil
+	case "text/plain":
+		// Accepted for the few servers that label their stream so; Recv
+		// still refuses a body that is not made of events.
+		return nil
+	case "application/json":
+		return m.jsonInsteadOfStream(ctx, resp, within)
+	}
+	return m.malformed(fmt.Sprintf("upstream answered a stream request with %s instead of an event stream", mt), nil)
 }
 
-func (m *Model) jsonInsteadOfStream(ctx context.Context, resp *http.Response, d time.Duration) error {
-	data, err := readBody(resp.Body, resp.ContentLength, maxErrorBytes)
-	if err != nil && !errors.Is(err, errTooLarge) {
-		return m.transportError(ctx, err, "sent no response within", d)
+func (m *Model) jsonInsteadOfStream(ctx context.Context, resp *http.Response, within string) error {
+	data, err := upstream.ReadAll(resp.Body, resp.ContentLength, upstream.MaxErrorBytes)
+	if err != nil && !errors.Is(err, upstream.ErrTooLarge) {
+		return m.transportError(ctx, err, within)
 	}
 	if errorPayload(data) {
 		return m.classify(0, data)
@@ -103,18 +107,20 @@ func (m *Model) jsonInsteadOfStream(ctx context.Context, resp *http.Response, d 
 // time; to abandon a Recv that is waiting, cancel the context given to
 // ChatStream.
 type stream struct {
-	m      *Model
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	// timer cancels ctx when the upstream is idle too long; nil when the
-	// deployment sets no StreamTimeout.
-	timer  *time.Timer
+	m   *Model
+	ctx context.Context
+	// dog cancels ctx when the upstream is idle too long.
+	dog *upstream.Watchdog
+	// idle says what ran out when dog fired, for the error message.
+	idle   string
 	body   io.ReadCloser
 	events *wire.EventReader
 	chunks wire.ChunkDecoder
 	// err is the terminal result Recv keeps returning once set.
 	err error
-	// done: [DONE] was read; eof: the body was read to its end.
+	// events: data events read so far. done: [DONE] was read; eof: the
+	// body was read to its end.
+	seen      int
 	done, eof bool
 	closed    bool
 }
@@ -126,9 +132,7 @@ func (s *stream) Recv() (*llm.Chunk, error) {
 		return nil, s.err
 	}
 	for {
-		if s.timer != nil {
-			s.timer.Reset(s.m.streamTimeout)
-		}
+		s.dog.Arm()
 		data, err := s.events.Next()
 		if err != nil {
 			return nil, s.finish(s.readError(err))
@@ -138,8 +142,9 @@ func (s *stream) Recv() (*llm.Chunk, error) {
 		}
 		if string(data) == wire.Done {
 			s.done = true
-			return nil, s.finish(io.EOF)
+			return nil, s.finish(s.end())
 		}
+		s.seen++
 		c, err := s.chunks.Decode(data)
 		if err != nil {
 			// Checked only on failure: errors.As costs an allocation, and
@@ -165,19 +170,29 @@ func (s *stream) readError(err error) error {
 		// The body ended cleanly without [DONE]: several compatible servers
 		// end streams that way.
 		s.eof = true
-		return io.EOF
+		return s.end()
 	case errors.Is(err, wire.ErrEventTooLarge):
 		return s.m.malformed("upstream sent a stream event larger than 8 MiB", err)
+	case errors.Is(err, wire.ErrNotEventStream):
+		return s.m.malformed("upstream sent a body that is not an event stream", err)
 	}
-	return s.m.transportError(s.ctx, err, "sent no data for", s.m.streamTimeout)
+	return s.m.transportError(s.ctx, err, s.idle)
+}
+
+// end is the result of a stream that ended cleanly: io.EOF, unless it
+// carried no event at all. No model answers with nothing, so an empty
+// stream is an upstream fault, never an empty success billed at $0.
+func (s *stream) end() error {
+	if s.seen == 0 {
+		return s.m.malformed("upstream ended the stream without sending any event", nil)
+	}
+	return io.EOF
 }
 
 // finish records the stream's terminal result and stops its timer.
 func (s *stream) finish(err error) error {
 	s.err = err
-	if s.timer != nil {
-		s.timer.Stop()
-	}
+	s.dog.Stop()
 	return err
 }
 
@@ -189,18 +204,12 @@ func (s *stream) Close() error {
 	}
 	s.closed = true
 	if s.done && !s.eof {
-		if s.timer == nil {
-			s.timer = time.AfterFunc(drainWait, func() { s.cancel(errTimedOut) })
-		} else {
-			s.timer.Reset(drainWait)
-		}
+		s.dog.ArmFor(drainWait)
 		_, _ = io.CopyN(io.Discard, s.body, drainBytes)
 	}
-	if s.timer != nil {
-		s.timer.Stop()
-	}
+	s.dog.Stop()
 	err := s.body.Close()
-	s.cancel(nil)
+	s.dog.Release()
 	if s.err == nil || s.err == io.EOF {
 		s.err = errStreamClosed
 	}

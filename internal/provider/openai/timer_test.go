@@ -11,6 +11,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider/openai"
 	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 // pipeUpstream is an in-memory upstream for synctest bubbles, where loopback
@@ -121,15 +122,20 @@ func TestStreamTimeoutSemantics(t *testing.T) {
 			wantTimeout: true, wantElapsed: 10 * time.Second,
 		},
 		{
-			name: "no stream_timeout: gaps are unbounded", timeout: 30 * time.Second,
+			name: "no stream_timeout: gaps are bounded by the default", timeout: 30 * time.Second,
 			up: pipeUpstream{script: func(ctx context.Context, w io.Writer) {
+				event(w, openaitest.StreamText[1])
 				if !pause(ctx, 10*time.Minute) {
 					return
 				}
-				event(w, openaitest.StreamText[1])
 				event(w, "[DONE]")
 			}},
-			wantChunks: 1, wantElapsed: 10 * time.Minute,
+			wantChunks: 1, wantTimeout: true, wantElapsed: upstream.DefaultStreamTimeout,
+		},
+		{
+			name:        "no timeouts at all: headers are bounded by the default stream_timeout",
+			up:          pipeUpstream{headerDelay: time.Hour},
+			wantTimeout: true, wantElapsed: upstream.DefaultStreamTimeout,
 		},
 	}
 	for _, tt := range tests {
@@ -164,6 +170,24 @@ func TestStreamTimeoutSemantics(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestChatDefaultTimeoutOnFakeClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		up := pipeUpstream{headerDelay: time.Hour}
+		m, err := openai.New(&http.Client{Transport: up}, openai.Options{
+			BaseURL: "http://upstream.invalid/v1", APIKey: testKey, ModelID: "m",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = m.Chat(context.Background(), &llm.Request{Model: "g"})
+		if got := time.Since(start); got != upstream.DefaultTimeout {
+			t.Errorf("timed out after %v, want the default %v", got, upstream.DefaultTimeout)
+		}
+		checkTimeout(t, err, "did not answer within "+upstream.DefaultTimeout.String())
+	})
 }
 
 func TestChatTimeoutOnFakeClock(t *testing.T) {

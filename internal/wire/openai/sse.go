@@ -16,6 +16,11 @@ const MaxEventSize = 8 << 20
 // ErrEventTooLarge is returned when an event exceeds MaxEventSize.
 var ErrEventTooLarge = errors.New("server-sent event exceeds 8 MiB")
 
+// ErrNotEventStream is returned for a line that is not a server-sent event
+// field: what an HTML page, a JSON document or any other body read as a
+// stream starts with.
+var ErrNotEventStream = errors.New("not a server-sent event stream")
+
 // EventReader reads server-sent events (text/event-stream) one at a time.
 type EventReader struct {
 	r     *bufio.Reader
@@ -70,6 +75,12 @@ func (s *EventReader) Next() ([]byte, error) {
 			}
 		case "event":
 			s.event = append(s.event[:0], value...)
+		case "id", "retry":
+		default:
+			// The SSE spec ignores unknown fields, but no upstream sends
+			// any: a line like "<html>" or `{"error": ...}` means the body
+			// is something else, which must not pass for an empty stream.
+			return nil, ErrNotEventStream
 		}
 	}
 }

@@ -230,7 +230,9 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 		}
 		if tpm != nil {
 			c := l.shedCap(*tpm, prio)
-			e := min(est, *tpm)
+			// Every call uses a token, so tpm_limit 0 admits nothing; an
+			// estimate above the whole limit still fits an empty window.
+			e := max(min(est, *tpm), 1)
 			atMost := c - e
 			op := add(store.Add{Counter: counter, Field: fieldTokens, Delta: e, AtMost: &atMost, Expires: exp},
 				&Refusal{Kind: KindTokens, Level: kind, ID: id, Limit: *tpm, Cap: c, Priority: prio, Reset: minute.End})

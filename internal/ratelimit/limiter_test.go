@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -395,4 +396,40 @@ func TestGates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestZeroLimitsAdmitNothing: rpm_limit 0, max_parallel_requests 0 and,
+// in strict mode, max_budget 0 refuse the very first request, on every
+// store (DynamoDB used to let the first request on a fresh counter
+// through, whatever it reserved).
+func TestZeroLimitsAdmitNothing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
+		for _, tc := range []struct {
+			name   string
+			strict bool
+			lim    store.Limits
+			kind   string
+		}{
+			{"rpm_limit 0", false, store.Limits{RPMLimit: ptr(int64(0))}, KindRequests},
+			{"tpm_limit 0", false, store.Limits{TPMLimit: ptr(int64(0))}, KindTokens},
+			{"max_parallel_requests 0", false, store.Limits{MaxParallelRequests: ptr(int64(0))}, KindParallel},
+			{"strict max_budget 0", true, store.Limits{MaxBudget: ptr(0.0)}, KindBudget},
+			{"strict max_budget 0 with rpm", true, store.Limits{MaxBudget: ptr(0.0), RPMLimit: ptr(int64(5))}, KindBudget},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				l := New(open(), pricer(), &Options{Now: clk.Now, Strict: tc.strict})
+				lim := tc.lim
+				p := principal(&lim, nil, nil)
+				p.KeyHash = "zero-" + strings.ReplaceAll(tc.name, " ", "-")
+				p.Levels[0].ID = p.KeyHash
+				for i := range 3 {
+					_, err := l.Admit(context.Background(), request(fmt.Sprint("z", i), p))
+					var rf *Refusal
+					if !errors.As(err, &rf) || rf.Kind != tc.kind {
+						t.Fatalf("request %d: %v, want a %s refusal", i, err, tc.kind)
+					}
+				}
+			})
+		}
+	})
 }

@@ -108,8 +108,16 @@ func build(w *store.Write, now int64) *spec {
 		for _, a := range w.Adds {
 			c := e.name(countPrefix + a.Field)
 			adds = append(adds, c+" "+e.value(n(a.Delta)))
-			if a.AtMost != nil {
+			switch {
+			case a.AtMost == nil:
+			case *a.AtMost >= 0:
+				// A missing field reads as 0, which the bound allows.
 				e.cond("(attribute_not_exists(%s) OR %s <= %s)", c, c, e.value(n(*a.AtMost)))
+			default:
+				// A missing field is 0 > AtMost: refused. A comparison
+				// with a missing attribute is false, so this alone says
+				// it (rpm_limit 0; a reservation above the budget).
+				e.cond("%s <= %s", c, e.value(n(*a.AtMost)))
 			}
 		}
 		sp.update = "ADD " + strings.Join(adds, ", ")

@@ -342,3 +342,49 @@ func testApplyValues(t *testing.T, h *harness) {
 	_, err = h.ApplyValues(ctx, store.Acquire{Counter: lease, Holder: "h3", Max: 2, Expires: far})
 	wantLimit(t, err, store.LimitError{Op: 0, Counter: lease, Value: 2, Limit: 2})
 }
+
+// testZeroLimits: a bound below zero refuses even the first request on a
+// counter that does not exist yet, and a lease pool of 0 admits nobody:
+// rpm_limit 0 is Delta 1, AtMost -1; a strict reservation R on max_budget 0
+// is Delta R, AtMost -R. Every store refuses them, whether the counter is
+// absent, expired or live, alone or in a transaction, and writes nothing.
+func testZeroLimits(t *testing.T, h *harness) {
+	ctx := context.Background()
+	win := store.FixedWindow(h.clock.Now(), time.Minute)
+	far := h.clock.Now().Add(24 * time.Hour)
+	rpm := store.CounterKey("key", "zero", "minute", win.ID())
+	budget := store.CounterKey("key", "zero", "budget", "all")
+	other := store.CounterKey("key", "other", "minute", win.ID())
+	zeroRPM := store.Add{Counter: rpm, Field: "requests", Delta: 1, AtMost: ptr(int64(-1)), Expires: win.Expires()}
+	strict := store.Add{Counter: budget, Field: "spend_nanos", Delta: 700, AtMost: ptr(int64(-700)), Expires: far}
+	for i, ops := range [][]store.Op{
+		{zeroRPM},
+		{strict},
+		{store.Add{Counter: other, Field: "requests", Delta: 1, Expires: win.Expires()}, zeroRPM},
+		{zeroRPM, strict},
+	} {
+		err := h.Apply(ctx, ops...)
+		var le *store.LimitError
+		if !errors.As(err, &le) || le.Value != 0 || le.Limit >= 0 {
+			t.Fatalf("ops %d on fresh counters: got %v, want a refusal at value 0", i, err)
+		}
+	}
+	// Also through ApplyValues (DynamoDB: UpdateItem with ALL_NEW).
+	if _, err := h.ApplyValues(ctx, zeroRPM); !errors.Is(err, store.ErrLimitExceeded) {
+		t.Fatalf("ApplyValues: %v", err)
+	}
+	for _, c := range []string{rpm, budget, other} {
+		if got := counter(t, h, c); len(got) != 0 {
+			t.Fatalf("a refused apply wrote %s: %v", c, got)
+		}
+	}
+	// max_parallel_requests 0.
+	err := h.Apply(ctx, store.Acquire{Counter: "key#zero#parallel", Holder: "r1", Max: 0, Expires: far})
+	wantLimit(t, err, store.LimitError{Counter: "key#zero#parallel", Limit: 0})
+
+	// A counter that exists (live, then expired) refuses the same way.
+	must(t, h.Apply(ctx, store.Add{Counter: budget, Field: "spend_nanos", Delta: 0, Expires: h.clock.Now().Add(time.Minute)}))
+	wantLimit(t, h.Apply(ctx, strict), store.LimitError{Counter: budget, Field: "spend_nanos", Value: 0, Limit: -700})
+	h.clock.Advance(time.Minute + time.Second)
+	wantLimit(t, h.Apply(ctx, strict), store.LimitError{Counter: budget, Field: "spend_nanos", Value: 0, Limit: -700})
+}

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"MessagesConcurrent", testMessagesConcurrent},
 		{"Counters", testCounters},
+		{"ZeroLimits", testZeroLimits},
 		{"CountersAllOrNone", testCountersAllOrNone},
 		{"CountersConcurrent", testCountersConcurrent},
 		{"ApplyValues", testApplyValues},

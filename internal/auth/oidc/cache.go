@@ -9,15 +9,17 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // maxDocBytes bounds the discovery document and the key set; both are a
 // few kilobytes in practice.
 const maxDocBytes = 1 << 20
 
-// keyCache holds the issuer's key set. Refreshes run on the goroutine of
-// the request that needs them, one at a time: nothing runs in the
-// background, which matters once Lambda freezes the container between
+// keyCache holds the issuer's key set. Refreshes run on request paths, one
+// at a time through a singleflight group: nothing runs in the background
+// between requests, which matters once Lambda freezes the container between
 // invocations.
 //
 // When it fetches:
@@ -29,6 +31,10 @@ const maxDocBytes = 1 << 20
 // While a refresh of an aged set is in flight or has just failed, tokens
 // whose key the old set holds keep verifying against it, up to maxStale
 // past the ttl.
+//
+// A fetch is not tied to the request that started it: it runs under
+// fetchTimeout alone, so a caller that gives up leaves the result to the
+// others waiting for it.
 type keyCache struct {
 	client       *http.Client
 	now          func() time.Time
@@ -41,31 +47,29 @@ type keyCache struct {
 	maxStale     time.Duration
 	fetchTimeout time.Duration
 
-	mu        sync.Mutex
-	set       *keySet // nil until the first successful fetch
-	fetchedAt time.Time
-	jwksURI   string // from discovery; "" forces discovery on the next fetch
-	failedAt  time.Time
-	lastErr   error
-	inflight  *flight
+	flight   singleflight.Group
+	mu       sync.Mutex
+	set      *keySet // nil until the first successful fetch
+	fetched  time.Time
+	jwksURI  string // from discovery; "" forces discovery on the next fetch
+	failedAt time.Time
+	lastErr  error
+	inFlight bool // a fetch is running (read under mu, for stale answers)
 }
-
-// flight is one refresh in progress that other callers wait for.
-type flight struct{ done chan struct{} }
 
 // keysFor returns the keys that may verify a token with kid and alg,
 // fetching the key set when the rules above say so.
-func (c *keyCache) keysFor(ctx context.Context, kid, alg string) ([]*jwk, error) {
-	for {
+func (c *keyCache) keysFor(ctx context.Context, kid, alg string) ([]*jwk, *Error) {
+	for attempt := 0; ; attempt++ {
 		c.mu.Lock()
 		now := c.now()
 		var keys []*jwk
-		var findErr error
+		var findErr *Error
 		if c.set != nil {
 			keys, findErr = c.set.find(kid, alg)
 		}
 		answered := keys != nil || findErr != nil
-		age := now.Sub(c.fetchedAt)
+		age := now.Sub(c.fetched)
 		fresh := c.set != nil && age < c.ttl
 		if fresh && answered {
 			c.mu.Unlock()
@@ -73,82 +77,75 @@ func (c *keyCache) keysFor(ctx context.Context, kid, alg string) ([]*jwk, error)
 		}
 		stale := c.set != nil && !fresh && age < c.ttl+c.maxStale
 		inBackoff := !c.failedAt.IsZero() && now.Sub(c.failedAt) < c.backoff
-		if stale && answered && (c.inflight != nil || inBackoff) {
+		if stale && answered && (c.inFlight || inBackoff) {
 			c.mu.Unlock()
 			return keys, findErr
 		}
-		if f := c.inflight; f != nil {
+		switch {
+		case attempt > 0 && fresh:
+			// A fetch has just run and the set still lacks the kid.
+			err := c.lastErr
 			c.mu.Unlock()
-			select {
-			case <-f.done:
-				// Re-examine the cache the flight has updated. If the
-				// leader gave up with its own context, nothing changed
-				// and this caller leads the next attempt.
-				continue
-			case <-ctx.Done():
-				return nil, &Error{Kind: ErrIdPUnavailable, Reason: "request ended while fetching the issuer's keys", Cause: ctx.Err()}
-			}
-		}
-		if fresh {
-			// The set is fresh and lacks the kid: refetch only if the
-			// last fetch is old enough and the IdP is not failing.
-			if age < c.minRefetch || inBackoff {
-				err := c.lastErr
-				c.mu.Unlock()
-				return nil, &Error{Kind: ErrUnknownKey, Cause: err}
-			}
-		} else if inBackoff {
+			return nil, &Error{Kind: ErrUnknownKey, Cause: err}
+		case attempt > 0 || (!fresh && inBackoff):
 			err := c.lastErr
 			c.mu.Unlock()
 			return nil, &Error{Kind: ErrIdPUnavailable, Reason: "could not fetch the issuer's signing keys", Cause: err}
+		case fresh && (age < c.minRefetch || inBackoff):
+			// The set is fresh and lacks the kid: refetch only if the
+			// last fetch is old enough and the IdP is not failing.
+			err := c.lastErr
+			c.mu.Unlock()
+			return nil, &Error{Kind: ErrUnknownKey, Cause: err}
 		}
-
-		// Lead a fetch. An aged set rediscovers the jwks_uri too; a kid
-		// refetch reuses it.
-		f := &flight{done: make(chan struct{})}
-		c.inflight = f
+		// An aged set rediscovers the jwks_uri too; a kid refetch reuses it.
 		uri := c.jwksURI
 		if !fresh {
 			uri = ""
 		}
 		c.mu.Unlock()
 
-		set, newURI, err := c.fetch(ctx, uri)
-
-		c.mu.Lock()
-		c.inflight = nil
-		recorded := false
-		switch {
-		case err == nil:
-			c.set, c.fetchedAt, c.jwksURI = set, c.now(), newURI
-			c.failedAt, c.lastErr = time.Time{}, nil
-		case ctx.Err() != nil:
-			// This caller's request ended; that says nothing about the
-			// IdP, so no backoff. Waiters re-examine and one leads again.
-		default:
-			c.failedAt, c.lastErr = c.now(), err
-			c.jwksURI = "" // rediscover next time in case it moved
-			recorded = true
-		}
-		haveKeys := c.set != nil
-		close(f.done)
-		c.mu.Unlock()
-		if recorded {
-			c.log.Warn("fetching the OIDC issuer's signing keys failed",
-				"issuer", c.issuer, "cached_keys", haveKeys, "error", err)
-		}
-		if err != nil && ctx.Err() != nil {
+		ch := c.flight.DoChan("", func() (any, error) { return nil, c.refresh(uri) })
+		select {
+		case <-ch:
+			// Loop once more: the cache now answers, from the new set,
+			// the stale one, or with the failure just recorded.
+		case <-ctx.Done():
 			return nil, &Error{Kind: ErrIdPUnavailable, Reason: "request ended while fetching the issuer's keys", Cause: ctx.Err()}
 		}
-		// Loop once more: the cache now answers, from the new set, the
-		// stale one, or with the failure just recorded.
 	}
+}
+
+// refresh runs one fetch and records its outcome; it runs inside the
+// singleflight group.
+func (c *keyCache) refresh(uri string) error {
+	c.mu.Lock()
+	c.inFlight = true
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), c.fetchTimeout)
+	defer cancel()
+	set, newURI, err := c.fetch(ctx, uri)
+
+	c.mu.Lock()
+	c.inFlight = false
+	if err == nil {
+		c.set, c.fetched, c.jwksURI = set, c.now(), newURI
+		c.failedAt, c.lastErr = time.Time{}, nil
+	} else {
+		c.failedAt, c.lastErr = c.now(), err
+		c.jwksURI = "" // rediscover next time in case it moved
+	}
+	haveKeys := c.set != nil
+	c.mu.Unlock()
+	if err != nil {
+		c.log.Warn("fetching the OIDC issuer's signing keys failed",
+			"issuer", c.issuer, "cached_keys", haveKeys, "error", err)
+	}
+	return err
 }
 
 // fetch gets the key set, running discovery first when jwksURI is empty.
 func (c *keyCache) fetch(ctx context.Context, jwksURI string) (*keySet, string, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.fetchTimeout)
-	defer cancel()
 	if jwksURI == "" {
 		var doc struct {
 			Issuer  string `json:"issuer"`

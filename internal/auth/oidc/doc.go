@@ -12,26 +12,22 @@
 // token names an unknown kid (key rotation), at most once per refetch
 // interval and by a single caller while the others wait.
 //
-// Verification follows RFC 7515, 7517, 7518 and 7519 for compact JWS:
-//   - exactly three base64url parts, one spelling per token (no padding,
-//     no stray bits, no line breaks);
-//   - alg RS256 or ES256 as configured; "none" and HS* always refused, and
-//     the key must be of the type the alg needs, so a public key can never
-//     be used as an HMAC secret; embedded keys (jwk, jku, x5u, x5c) are
-//     ignored and unknown critical headers refused;
-//   - kid selects the key; it may be omitted only while the issuer publishes
-//     a single key;
-//   - iss equal to the issuer, aud containing a configured audience, exp
-//     required and in the future, nbf and iat not in the future (all with
-//     the clock skew), sub required.
+// Parsing and verification belong to github.com/coreos/go-oidc/v3 and its
+// github.com/go-jose/go-jose/v4, which the ecosystem audits: the compact JWS,
+// the alg allow-list (RS256 and ES256 as configured; "none" and HS* never),
+// the signature, iss, exp and nbf. This package keeps what is ours:
+//   - which published keys are used at all (signature keys of the right type
+//     and size; embedded jwk, jku, x5u and x5c headers are never consulted),
+//     and when the key set is refetched (keyCache);
+//   - the claims checked on the unverified payload first, so an impossible
+//     token costs no key fetch: iss equal to the issuer, aud containing one
+//     of the configured audiences (the audience is mandatory), exp required,
+//     nbf and iat not in the future (all with the clock skew), sub required;
+//   - one spelling per token (strict base64url), and the role mapping.
 //
 // A verified token yields an Identity: sub as the user id, an email, a role
 // from the optional claim-to-role mapping (internal_user otherwise, as in
 // the genai-gateway deployment) and the raw claims. Failures are *Error
 // values whose Kind (ErrExpired, ErrSignature, ...) callers branch on with
 // errors.Is, and whose messages are safe to send to the client.
-//
-// The standard library is enough for this (crypto/rsa, crypto/ecdsa,
-// encoding/json); a JWT library would bring algorithms and key sources this
-// gateway must refuse anyway.
 package oidc

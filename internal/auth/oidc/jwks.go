@@ -1,17 +1,15 @@
 package oidc
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // RSA modulus bounds. Below 2048 bits a key is too weak to trust; above
@@ -21,12 +19,13 @@ const (
 	maxRSABits = 8192
 )
 
-// jwk is one usable verification key from the issuer's key set.
+// jwk is one usable verification key from the issuer's key set. go-jose
+// decoded and validated it (encoding, EC point on its curve); what is ours is
+// the choice of which keys to use at all.
 type jwk struct {
 	kid string
 	alg string // the JWK's own alg; empty means any alg of its key type
-	rsa *rsa.PublicKey
-	ec  *ecdsa.PublicKey
+	key *jose.JSONWebKey
 }
 
 // fits reports whether k may verify a token whose header says alg. The key
@@ -38,28 +37,11 @@ func (k *jwk) fits(alg string) bool {
 	}
 	switch alg {
 	case RS256:
-		return k.rsa != nil
+		_, ok := k.key.Key.(*rsa.PublicKey)
+		return ok
 	case ES256:
-		return k.ec != nil
-	}
-	return false
-}
-
-// verify checks sig over signed with k under alg; k.fits(alg) must hold.
-func (k *jwk) verify(alg, signed string, sig []byte) bool {
-	digest := sha256.Sum256([]byte(signed))
-	switch alg {
-	case RS256:
-		return rsa.VerifyPKCS1v15(k.rsa, crypto.SHA256, digest[:], sig) == nil
-	case ES256:
-		// JWS ES256 signatures are r||s, 32 bytes each (RFC 7518 §3.4),
-		// not ASN.1.
-		if len(sig) != 64 {
-			return false
-		}
-		r := new(big.Int).SetBytes(sig[:32])
-		s := new(big.Int).SetBytes(sig[32:])
-		return ecdsa.Verify(k.ec, digest[:], r, s)
+		_, ok := k.key.Key.(*ecdsa.PublicKey)
+		return ok
 	}
 	return false
 }
@@ -74,7 +56,7 @@ type keySet struct {
 // With no kid, the set must hold exactly one key. A nil result and nil
 // error mean the kid is unknown (a refetch may help); an error is final for
 // this set.
-func (s *keySet) find(kid, alg string) ([]*jwk, error) {
+func (s *keySet) find(kid, alg string) ([]*jwk, *Error) {
 	var cands []*jwk
 	if kid == "" {
 		switch len(s.all) {
@@ -103,18 +85,29 @@ func (s *keySet) find(kid, alg string) ([]*jwk, error) {
 	return fit, nil
 }
 
-// rawJWK is a JWK as served (RFC 7517, RFC 7518 §6).
-type rawJWK struct {
+// jwkUse is the part of a JWK read before go-jose decodes it, to tell keys
+// that are not ours to use (skipped quietly) from broken ones (reported).
+type jwkUse struct {
 	Kty    string   `json:"kty"`
-	Kid    string   `json:"kid"`
 	Use    string   `json:"use"`
 	Alg    string   `json:"alg"`
-	KeyOps []string `json:"key_ops"`
-	N      string   `json:"n"`
-	E      string   `json:"e"`
 	Crv    string   `json:"crv"`
-	X      string   `json:"x"`
-	Y      string   `json:"y"`
+	KeyOps []string `json:"key_ops"`
+}
+
+// wanted reports whether the key is a signature key of a type and alg the
+// verifier supports.
+func (u *jwkUse) wanted() bool {
+	if (u.Use != "" && u.Use != "sig") || (u.KeyOps != nil && !slices.Contains(u.KeyOps, "verify")) {
+		return false
+	}
+	switch {
+	case u.Kty == "RSA" && (u.Alg == "" || u.Alg == RS256):
+		return true
+	case u.Kty == "EC" && u.Crv == "P-256" && (u.Alg == "" || u.Alg == ES256):
+		return true
+	}
+	return false
 }
 
 // parseJWKS parses a key set. Keys that are not signature keys or whose
@@ -131,26 +124,27 @@ func parseJWKS(body []byte) (set *keySet, bad []error, err error) {
 		return nil, nil, fmt.Errorf("decoding key set: %w", err)
 	}
 	set = &keySet{byKid: make(map[string][]*jwk)}
-	dec := base64.RawURLEncoding.Strict()
 	for i, raw := range doc.Keys {
-		var r rawJWK
-		if err := json.Unmarshal(raw, &r); err != nil {
+		var u jwkUse
+		if err := json.Unmarshal(raw, &u); err != nil {
 			bad = append(bad, fmt.Errorf("key %d: %w", i, err))
 			continue
 		}
-		if (r.Use != "" && r.Use != "sig") || (r.KeyOps != nil && !slices.Contains(r.KeyOps, "verify")) {
+		if !u.wanted() {
 			continue
 		}
-		k, err := r.key(dec)
-		if err != nil {
-			bad = append(bad, fmt.Errorf("key %d (kid %q): %w", i, r.Kid, err))
+		k := new(jose.JSONWebKey)
+		if err := k.UnmarshalJSON(raw); err != nil {
+			bad = append(bad, fmt.Errorf("key %d: %w", i, err))
 			continue
 		}
-		if k == nil {
+		if err := checkStrength(k); err != nil {
+			bad = append(bad, fmt.Errorf("key %d (kid %q): %w", i, k.KeyID, err))
 			continue
 		}
-		set.all = append(set.all, k)
-		set.byKid[k.kid] = append(set.byKid[k.kid], k)
+		j := &jwk{kid: k.KeyID, alg: u.Alg, key: k}
+		set.all = append(set.all, j)
+		set.byKid[j.kid] = append(set.byKid[j.kid], j)
 	}
 	if len(set.all) == 0 {
 		return nil, bad, errors.New("key set has no usable RS256 or ES256 signing key")
@@ -158,50 +152,25 @@ func parseJWKS(body []byte) (set *keySet, bad []error, err error) {
 	return set, bad, nil
 }
 
-// key builds the verification key; nil without error means unsupported.
-func (r *rawJWK) key(dec *base64.Encoding) (*jwk, error) {
-	switch {
-	case r.Kty == "RSA" && (r.Alg == "" || r.Alg == RS256):
-		n, err := dec.DecodeString(r.N)
-		if err != nil {
-			return nil, fmt.Errorf("modulus: %w", err)
-		}
-		e, err := dec.DecodeString(r.E)
-		if err != nil {
-			return nil, fmt.Errorf("exponent: %w", err)
-		}
-		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n)}
+// checkStrength refuses public keys go-jose accepts but this gateway does
+// not: RSA moduli outside minRSABits..maxRSABits or with an exponent that is
+// even or below 3, and anything that is not a P-256 or RSA public key.
+func checkStrength(k *jose.JSONWebKey) error {
+	switch pub := k.Key.(type) {
+	case *rsa.PublicKey:
 		if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits {
-			return nil, fmt.Errorf("RSA modulus of %d bits is outside %d..%d", bits, minRSABits, maxRSABits)
+			return fmt.Errorf("RSA modulus of %d bits is outside %d..%d", bits, minRSABits, maxRSABits)
 		}
-		// Go's rsa package takes exponents up to 2³¹-1; real keys use 65537.
-		if len(e) == 0 || len(e) > 4 {
-			return nil, errors.New("RSA exponent out of range")
+		// Real keys use 65537; Go's rsa package refuses more than 2³¹-1.
+		if pub.E < 3 || pub.E > 1<<31-1 || pub.E%2 == 0 {
+			return errors.New("RSA exponent out of range")
 		}
-		eb := new(big.Int).SetBytes(e)
-		if !eb.IsInt64() || eb.Int64() < 3 || eb.Int64() > 1<<31-1 || eb.Bit(0) == 0 {
-			return nil, errors.New("RSA exponent out of range")
+		return nil
+	case *ecdsa.PublicKey:
+		if pub.Curve != elliptic.P256() {
+			return errors.New("EC key is not on P-256")
 		}
-		pub.E = int(eb.Int64())
-		return &jwk{kid: r.Kid, alg: r.Alg, rsa: pub}, nil
-	case r.Kty == "EC" && r.Crv == "P-256" && (r.Alg == "" || r.Alg == ES256):
-		x, err := dec.DecodeString(r.X)
-		if err != nil {
-			return nil, fmt.Errorf("x: %w", err)
-		}
-		y, err := dec.DecodeString(r.Y)
-		if err != nil {
-			return nil, fmt.Errorf("y: %w", err)
-		}
-		// RFC 7518 §6.2.1.2: coordinates are the full field size.
-		if len(x) != 32 || len(y) != 32 {
-			return nil, errors.New("P-256 coordinates must be 32 bytes each")
-		}
-		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
-		if err != nil {
-			return nil, fmt.Errorf("P-256 point: %w", err)
-		}
-		return &jwk{kid: r.Kid, alg: r.Alg, ec: pub}, nil
+		return nil
 	}
-	return nil, nil
+	return fmt.Errorf("key of type %T is not a public RSA or P-256 key", k.Key)
 }

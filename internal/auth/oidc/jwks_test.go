@@ -10,6 +10,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // TestParseJWKS: which published keys become usable, which are skipped
@@ -120,8 +122,8 @@ func TestParseJWKS(t *testing.T) {
 // allows it for keys of different types) resolves by the token's alg; a
 // kid-less token needs a lone key.
 func TestFindByKidAndType(t *testing.T) {
-	rsaKey := &jwk{kid: "k", rsa: &rsa.PublicKey{}}
-	ecKey := &jwk{kid: "k", ec: &ecdsa.PublicKey{}}
+	rsaKey := &jwk{kid: "k", key: &jose.JSONWebKey{Key: &rsa.PublicKey{}}}
+	ecKey := &jwk{kid: "k", key: &jose.JSONWebKey{Key: &ecdsa.PublicKey{}}}
 	both := &keySet{byKid: map[string][]*jwk{"k": {rsaKey, ecKey}}, all: []*jwk{rsaKey, ecKey}}
 	onlyEC := &keySet{byKid: map[string][]*jwk{"k": {ecKey}}, all: []*jwk{ecKey}}
 	tests := []struct {

@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/mail"
 	"slices"
 	"strings"
 	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Identity is the caller a verified token names.
@@ -32,13 +36,18 @@ type Identity struct {
 // Verifier verifies bearer JWTs from one issuer. It is safe for concurrent
 // use. It holds the issuer's key set, so main builds one and keeps it for
 // the life of the process; New does no I/O, the first Verify fetches.
+//
+// go-oidc and go-jose do the security-critical work: parsing the compact JWS,
+// checking its alg against the allowed list, verifying the signature with the
+// key the kid names, and checking iss, exp and nbf. What is ours: the
+// audience list, the clock skew, the required sub, the role mapping and the
+// key set's refresh policy (keyCache).
 type Verifier struct {
-	cfg     Config
-	allowRS bool
-	allowES bool
-	now     func() time.Time
-	dec     *base64.Encoding
-	keys    *keyCache
+	cfg  Config
+	algs []jose.SignatureAlgorithm
+	now  func() time.Time
+	keys *keyCache
+	lib  *gooidc.IDTokenVerifier
 }
 
 // New returns a Verifier for cfg. opts may be nil. It fails only on an
@@ -49,12 +58,9 @@ func New(cfg Config, opts *Options) (*Verifier, error) {
 		return nil, err
 	}
 	o := opts.resolve()
-	return &Verifier{
-		cfg:     c,
-		allowRS: slices.Contains(c.Algorithms, RS256),
-		allowES: slices.Contains(c.Algorithms, ES256),
-		now:     o.Now,
-		dec:     base64.RawURLEncoding.Strict(),
+	v := &Verifier{
+		cfg: c,
+		now: o.Now,
 		keys: &keyCache{
 			client:       o.HTTPClient,
 			now:          o.Now,
@@ -67,7 +73,21 @@ func New(cfg Config, opts *Options) (*Verifier, error) {
 			maxStale:     o.MaxStale,
 			fetchTimeout: o.FetchTimeout,
 		},
-	}, nil
+	}
+	for _, a := range c.Algorithms {
+		v.algs = append(v.algs, jose.SignatureAlgorithm(a))
+	}
+	v.lib = gooidc.NewVerifier(c.Issuer, (*libKeySet)(v), &gooidc.Config{
+		SupportedSigningAlgs: c.Algorithms,
+		// The audience is a list, which go-oidc's single ClientID cannot
+		// express: checkClaims checks it.
+		SkipClientIDCheck: true,
+		// go-oidc applies no skew to exp; shifting its clock back by the
+		// skew does (nbf has its own five-minute leeway there, and our
+		// stricter check in checkClaims).
+		Now: func() time.Time { return v.now().Add(-c.ClockSkew) },
+	})
+	return v, nil
 }
 
 // Issuer returns the configured issuer, for logs.
@@ -76,48 +96,116 @@ func (v *Verifier) Issuer() string { return v.cfg.Issuer }
 // Verify checks token and returns the caller it names. Failures are
 // *Error values whose Kind is one of the Err* sentinels.
 //
-// The claims are checked before the key is looked up, not after the
-// signature: nothing is accepted on their word, and this way a token that
-// could never pass (foreign issuer, expired, wrong audience) cannot make
-// the verifier fetch the key set on the strength of a made-up kid.
+// The claims of the (still unverified) payload are checked before any key
+// is looked up: nothing is accepted on their word, since go-oidc checks the
+// signature and the claims again, but this way a token that could never pass
+// (foreign issuer, expired, wrong audience) cannot make the verifier fetch
+// the key set on the strength of a made-up kid.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
-	t, err := parseJWS(v.dec, token)
+	if len(token) > maxTokenLen {
+		return nil, fail(ErrMalformed, "token is too long")
+	}
+	if !IsJWT(token) || !canonical(token) {
+		return nil, fail(ErrMalformed, "not a compact JWS (want three base64url parts without padding or stray bits)")
+	}
+	jws, err := jose.ParseSignedCompact(token, v.algs)
 	if err != nil {
-		return nil, err
+		if alg, ok := errors.AsType[*jose.ErrUnexpectedSignatureAlgorithm](err); ok {
+			return nil, fail(ErrAlgorithm, v.algReason(string(alg.Got)))
+		}
+		return nil, fail(ErrMalformed, "not a valid compact JWS")
 	}
-	alg := t.header.Alg
-	if !(alg == RS256 && v.allowRS || alg == ES256 && v.allowES) {
-		return nil, fail(ErrAlgorithm, v.algReason(alg))
-	}
+	payload := jws.UnsafePayloadWithoutVerification()
 	var c claims
-	if err := json.Unmarshal(t.payload, &c); err != nil {
+	if !isObject(payload) || json.Unmarshal(payload, &c) != nil {
 		return nil, fail(ErrMalformed, "claims do not decode (bad JSON, or a registered claim of the wrong type)")
 	}
 	if err := v.checkClaims(&c); err != nil {
 		return nil, err
 	}
-	keys, err := v.keys.keysFor(ctx, t.header.Kid, alg)
-	if err != nil {
-		return nil, err
-	}
-	verified := false
-	for _, k := range keys {
-		if k.verify(alg, t.signed, t.sig) {
-			verified = true
-			break
+	out := &keyOutcome{}
+	if _, err := v.lib.Verify(context.WithValue(ctx, keyOutcomeKey{}, out), token); err != nil {
+		if out.err != nil {
+			return nil, out.err
 		}
-	}
-	if !verified {
-		return nil, fail(ErrSignature, "")
+		if _, ok := errors.AsType[*gooidc.TokenExpiredError](err); ok {
+			return nil, fail(ErrExpired, "")
+		}
+		// Every other check go-oidc makes was made above already; a
+		// disagreement is still a refusal.
+		return nil, &Error{Kind: ErrMalformed, Reason: "token refused", Cause: err}
 	}
 	return &Identity{
 		UserID:    c.Sub,
 		Email:     emailOf(&c),
-		Role:      v.roleOf(t.payload),
+		Role:      v.roleOf(payload),
 		Issuer:    c.Iss,
 		ExpiresAt: c.Exp.Time,
-		Claims:    t.payload,
+		Claims:    payload,
 	}, nil
+}
+
+// canonical reports whether every part of a compact JWS decodes under
+// strict base64url, so each token has exactly one spelling: go-jose's decoder
+// ignores stray trailing bits, and a token a cache or a log knows by its text
+// must not have twins that verify too.
+func canonical(token string) bool {
+	dec := base64.RawURLEncoding.Strict()
+	for part := range strings.SplitSeq(token, ".") {
+		if _, err := dec.DecodeString(part); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// keyOutcomeKey carries a *keyOutcome through go-oidc to libKeySet: go-oidc
+// flattens the key set's error into a string, and callers branch on its
+// kind (an unreachable IdP is a 503, not a 401).
+type keyOutcomeKey struct{}
+
+type keyOutcome struct{ err *Error }
+
+// libKeySet is the Verifier seen as go-oidc's KeySet: the keys come from
+// keyCache, the signature check from go-jose.
+type libKeySet Verifier
+
+func (ks *libKeySet) VerifySignature(ctx context.Context, token string) ([]byte, error) {
+	v := (*Verifier)(ks)
+	out, _ := ctx.Value(keyOutcomeKey{}).(*keyOutcome)
+	if out == nil {
+		out = &keyOutcome{}
+	}
+	payload, err := v.verifySignature(ctx, token)
+	if err != nil {
+		out.err = err
+		return nil, err
+	}
+	return payload, nil
+}
+
+func (v *Verifier) verifySignature(ctx context.Context, token string) ([]byte, *Error) {
+	jws, err := jose.ParseSignedCompact(token, v.algs)
+	if err != nil || len(jws.Signatures) != 1 {
+		return nil, fail(ErrMalformed, "not a valid compact JWS")
+	}
+	h := jws.Signatures[0].Header
+	keys, kerr := v.keys.keysFor(ctx, h.KeyID, h.Algorithm)
+	if kerr != nil {
+		return nil, kerr
+	}
+	for _, k := range keys {
+		payload, err := jws.Verify(k.key)
+		if err == nil {
+			return payload, nil
+		}
+		// RFC 7515 §4.1.11: a recipient must refuse critical extensions
+		// it does not understand.
+		if errors.Is(err, jose.ErrUnsupportedCriticalHeader) {
+			return nil, fail(ErrMalformed, "unsupported critical header parameters")
+		}
+	}
+	return nil, fail(ErrSignature, "")
 }
 
 func (v *Verifier) algReason(alg string) string {

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
@@ -54,86 +53,13 @@ func isBase64URL(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
-// header is the JOSE header fields the verifier reads. Embedded keys (jwk,
-// jku, x5u, x5c) are deliberately not decoded: keys come only from the
-// configured issuer's key set.
-type header struct {
-	Alg  string          `json:"alg"`
-	Kid  string          `json:"kid"`
-	Crit json.RawMessage `json:"crit"`
-}
-
-// jws is a parsed but unverified compact JWS.
-type jws struct {
-	header  header
-	payload []byte // the claims JSON
-	signed  string // "header.payload", the JWS signing input
-	sig     []byte
-}
-
-// parseJWS splits and decodes a compact JWS without verifying anything.
-// dec must be base64.RawURLEncoding.Strict(), so each token has one
-// encoding (no padding, no stray bits, no line breaks).
-func parseJWS(dec *base64.Encoding, token string) (*jws, error) {
-	if len(token) > maxTokenLen {
-		return nil, fail(ErrMalformed, "token is too long")
-	}
-	h, rest, ok1 := strings.Cut(token, ".")
-	p, s, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.Contains(s, ".") {
-		return nil, fail(ErrMalformed, "not a compact JWS (want three dot-separated parts)")
-	}
-	if h == "" || p == "" {
-		return nil, fail(ErrMalformed, "empty header or payload")
-	}
-	hb, err := decodeSegment(dec, h)
-	if err != nil {
-		return nil, fail(ErrMalformed, "header is not base64url")
-	}
-	pb, err := decodeSegment(dec, p)
-	if err != nil {
-		return nil, fail(ErrMalformed, "payload is not base64url")
-	}
-	sb, err := decodeSegment(dec, s)
-	if err != nil {
-		return nil, fail(ErrMalformed, "signature is not base64url")
-	}
-	t := &jws{payload: pb, signed: token[:len(h)+1+len(p)], sig: sb}
-	if !isObject(hb) || json.Unmarshal(hb, &t.header) != nil {
-		return nil, fail(ErrMalformed, "header is not a JSON object")
-	}
-	if t.header.Alg == "" {
-		return nil, fail(ErrMalformed, "header has no alg")
-	}
-	// RFC 7515 §4.1.11: a recipient must refuse critical extensions it
-	// does not understand, and it understands none.
-	if t.header.Crit != nil {
-		return nil, fail(ErrMalformed, "unsupported critical header parameters")
-	}
-	if !isObject(pb) {
-		return nil, fail(ErrMalformed, "payload is not a JSON object")
-	}
-	return t, nil
-}
-
-// decodeSegment checks the alphabet first: the decoder would otherwise skip
-// CR and LF, giving one token several spellings.
-func decodeSegment(dec *base64.Encoding, s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		if !isBase64URL(s[i]) {
-			return nil, errors.New("invalid base64url character")
-		}
-	}
-	return dec.DecodeString(s)
-}
-
 func isObject(b []byte) bool {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	return len(b) > 0 && b[0] == '{'
 }
 
-// claims are the registered and profile claims the verifier checks or
-// reports. json.Unmarshal rejects a wrong type for any of them, which is
+// claims are the registered and profile claims the verifier checks (before
+// go-oidc checks iss, exp and nbf again after the signature) or reports. json.Unmarshal rejects a wrong type for any of them, which is
 // reported as ErrMalformed.
 type claims struct {
 	Iss               string       `json:"iss"`

@@ -111,6 +111,7 @@ var configurations = map[string]func(*Options){
 		o.GatewayReservedConcurrency, o.GatewayProvisionedConcurrency = 10, 2
 		o.ProviderKeys = map[string]string{"OPENAI_API_KEY": "sk-test-deploy-time-key"}
 		o.OktaIssuer = "https://dev-12345.okta.com/oauth2/default"
+		o.OktaAudience = "api://tollgate"
 	},
 	// Locked down: private API, no WAF (suppressed), no function URL, SSM
 	// config, x86_64, no admin UI or OpenAPI page.

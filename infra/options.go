@@ -322,7 +322,7 @@ func LoadOptions(context lookupFunc, env func(string) (string, bool)) (Options, 
 		LogRetentionDays:              r.integer(optLogRetention, 30, 1, 3653),
 
 		OktaIssuer:         r.str(optOktaIssuer, ""),
-		OktaAudience:       r.str(optOktaAudience, "api://default"),
+		OktaAudience:       r.str(optOktaAudience, ""),
 		DisableAdminUI:     r.boolean(optDisableUI, false),
 		DisableSwaggerPage: r.boolean(optDisableSwagger, false),
 
@@ -400,6 +400,11 @@ func readProviderKeys(r *optionReader) map[string]string {
 
 func (o *Options) validate(r *optionReader) {
 	bad := func(format string, a ...any) { r.errs = append(r.errs, fmt.Errorf(format, a...)) }
+	if o.OktaIssuer != "" && strings.TrimSpace(o.OktaAudience) == "" {
+		// No default: api://default would accept every token of the Okta
+		// org's default authorization server, for any application.
+		bad("oktaAudience: required with oktaIssuer (the aud of the tokens to accept); there is no default")
+	}
 	if _, ok := retentionByDays[o.LogRetentionDays]; !ok {
 		days := slices.Sorted(maps.Keys(retentionByDays))
 		bad("logRetentionDays: %d is not a CloudWatch Logs retention period (%v)", o.LogRetentionDays, days)

@@ -16,18 +16,18 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := map[string]bool{
-		"arm64":           o.Architecture == "arm64",
-		"s3 config":       o.ConfigStore == "s3",
-		"public api":      o.PublicAPI,
-		"waf":             o.WAF,
-		"function url":    o.FunctionURL,
-		"no cloudfront":   !o.CloudFront,
-		"no fake llm":     !o.FakeLLM,
-		"30 day logs":     o.LogRetentionDays == 30,
-		"aws-managed kms": o.TableKMS == "aws-managed",
-		"bedrock any reg": len(o.BedrockRegions) == 1 && o.BedrockRegions[0] == "*",
-		"no dept roles":   len(o.DepartmentRoleARNs) == 0,
-		"okta audience":   o.OktaAudience == "api://default",
+		"arm64":            o.Architecture == "arm64",
+		"s3 config":        o.ConfigStore == "s3",
+		"public api":       o.PublicAPI,
+		"waf":              o.WAF,
+		"function url":     o.FunctionURL,
+		"no cloudfront":    !o.CloudFront,
+		"no fake llm":      !o.FakeLLM,
+		"30 day logs":      o.LogRetentionDays == 30,
+		"aws-managed kms":  o.TableKMS == "aws-managed",
+		"bedrock any reg":  len(o.BedrockRegions) == 1 && o.BedrockRegions[0] == "*",
+		"no dept roles":    len(o.DepartmentRoleARNs) == 0,
+		"no okta audience": o.OktaAudience == "",
 	}
 	for name, ok := range checks {
 		if !ok {
@@ -41,7 +41,7 @@ func TestOptionsSources(t *testing.T) {
 	ctx := map[string]any{"architecture": "x86_64", "departmentRoleArns": []any{"arn:aws:iam::111122223333:role/TollgateBedrockAccess"}}
 	env := map[string]string{
 		"CPU_ARCHITECTURE": "arm", "PUBLIC_LOAD_BALANCER": "true", "DISABLE_ADMIN_UI": "true", "DISABLE_SWAGGER_PAGE": "true",
-		"OKTA_ISSUER": "https://dev-1.okta.com/oauth2/default", "RECORD_NAME": "llm.example.com", "HOSTED_ZONE_NAME": "example.com",
+		"OKTA_ISSUER": "https://dev-1.okta.com/oauth2/default", "OKTA_AUDIENCE": "api://tollgate", "RECORD_NAME": "llm.example.com", "HOSTED_ZONE_NAME": "example.com",
 		"CERTIFICATE_ARN": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "OPENAI_API_KEY": "sk-1", "GROQ_API_KEY": "placeholder",
 		"TOLLGATE_WAF_ALLOW_LIST": "10.0.0.0/8, 2001:db8::/32",
 	}
@@ -66,18 +66,19 @@ func TestOptionsInvalid(t *testing.T) {
 		"architecture": "sparc", "logRetentionDays": "31", "departmentRoleArns": "arn:aws:iam::*:role/*",
 		"publicApi": "false", "wafAllowList": "everyone", "gatewayMemory": "64", "tracing": "maybe",
 		"cloudFront": "true", "functionUrl": "false", "recordName": "llm.example.com",
+		"oktaIssuer": "https://dev-1.okta.com/oauth2/default",
 	}
 	_, err := LoadOptions(lookups(ctx, nil))
 	if err == nil {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{"architecture", "logRetentionDays", "departmentRoleArns", "publicApi=false", "wafAllowList",
-		"gatewayMemory", "tracing", "cloudFront=true", "recordName and hostedZoneName"} {
+		"gatewayMemory", "tracing", "cloudFront=true", "recordName and hostedZoneName", "oktaAudience: required"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}
 	}
-	if n := len(strings.Split(err.Error(), "\n")); n < 9 {
+	if n := len(strings.Split(err.Error(), "\n")); n < 10 {
 		t.Errorf("want every problem reported, got %d lines", n)
 	}
 }

@@ -57,8 +57,9 @@ func NewTollgateStack(scope constructs.Construct, o Options, props *awscdk.Stack
 		common[t.Env] = *t.Table.TableName()
 	}
 	if o.OktaIssuer != "" {
-		common["TOLLGATE_OKTA_ISSUER"] = o.OktaIssuer
-		common["TOLLGATE_OKTA_AUDIENCE"] = o.OktaAudience
+		// The names the gateway reads (oidc.ConfigFromEnv).
+		common["OKTA_ISSUER"] = o.OktaIssuer
+		common["OKTA_AUDIENCE"] = o.OktaAudience
 	}
 	gatewayEnv := clone(common)
 	gatewayEnv["TOLLGATE_LOGS_BUCKET"] = *logs.BucketName()

@@ -32,6 +32,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -129,6 +130,9 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 	id := &identity{store: ls, keys: auth.NewKeys(ls, &auth.KeysOptions{TTL: ttl}), lookup: lookup, logger: logger}
 	if cfg, ok := oidc.ConfigFromEnv(lookup); ok {
 		v, err := oidc.New(cfg, &oidc.Options{Logger: logger})
+		if errors.Is(err, oidc.ErrNoAudience) {
+			return nil, fmt.Errorf("OKTA_ISSUER is set but OKTA_AUDIENCE is empty: %w", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("OKTA_ISSUER/OKTA_AUDIENCE: %w", err)
 		}
@@ -190,7 +194,7 @@ func (id *identity) verifier(g config.GeneralSettings) (auth.TokenVerifier, erro
 
 // jwtConfig is the OIDC configuration for general_settings.enable_jwt_auth:
 // the issuer from OKTA_ISSUER, the audiences from JWT_AUDIENCE (else
-// OKTA_AUDIENCE, else oidc.DefaultEnvAudience), and the role mapping from
+// OKTA_AUDIENCE; one of them is required), and the role mapping from
 // litellm_jwtauth. As in LiteLLM, a token whose scope claim holds
 // admin_jwt_scope (default litellm_proxy_admin) is a proxy_admin, unless
 // roles_jwt_field and role_mappings map roles instead.
@@ -210,6 +214,9 @@ func jwtConfig(g config.GeneralSettings, lookup func(string) (string, bool)) (oi
 				c.Audiences = append(c.Audiences, a)
 			}
 		}
+	}
+	if len(c.Audiences) == 0 {
+		return oidc.Config{}, fmt.Errorf("general_settings.enable_jwt_auth: set JWT_AUDIENCE or OKTA_AUDIENCE: %w", oidc.ErrNoAudience)
 	}
 	j := g.JWTAuth
 	switch {

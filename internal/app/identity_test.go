@@ -306,9 +306,19 @@ func testJWTAuthFromConfig(t *testing.T, newStoreEnv func(*testing.T) map[string
 	}
 }
 
+// TestIssuerWithoutAudience: OKTA_ISSUER without OKTA_AUDIENCE refuses the
+// start, naming both; there is no api://default fallback.
+func TestIssuerWithoutAudience(t *testing.T) {
+	env := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com", "OKTA_AUDIENCE": " , "}
+	_, err := newIdentity(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, slog.New(slog.DiscardHandler))
+	if !errors.Is(err, oidc.ErrNoAudience) || !strings.Contains(err.Error(), "OKTA_ISSUER is set but OKTA_AUDIENCE is empty") {
+		t.Fatalf("newIdentity = %v, want a refusal naming OKTA_AUDIENCE", err)
+	}
+}
+
 func TestJWTConfig(t *testing.T) {
 	on := true
-	base := map[string]string{"OKTA_ISSUER": "https://idp.example.com/oauth2/default"}
+	base := map[string]string{"OKTA_ISSUER": "https://idp.example.com/oauth2/default", "OKTA_AUDIENCE": "api://tollgate"}
 	cases := []struct {
 		name    string
 		env     map[string]string
@@ -317,7 +327,7 @@ func TestJWTConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"LiteLLM's defaults", base, config.JWTAuthSettings{},
-			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{oidc.DefaultEnvAudience},
+			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{"api://tollgate"},
 				Roles: oidc.RoleMapping{Claim: "scope", Admin: []string{"litellm_proxy_admin"}}}, ""},
 		{"JWT_AUDIENCE over OKTA_AUDIENCE", map[string]string{"OKTA_ISSUER": base["OKTA_ISSUER"], "OKTA_AUDIENCE": "a", "JWT_AUDIENCE": "b, c"},
 			config.JWTAuthSettings{AdminJWTScope: "admins", UserIDJWTField: "sub"},
@@ -329,8 +339,10 @@ func TestJWTConfig(t *testing.T) {
 		{"role mappings", base, config.JWTAuthSettings{RolesJWTField: "realm_access.roles", RoleMappings: []config.JWTRoleMapping{
 			{Role: "ops", InternalRole: "proxy_admin"}, {Role: "audit", InternalRole: "proxy_admin_viewer"},
 			{Role: "staff", InternalRole: "internal_user"}, {Role: "sre", InternalRole: "proxy_admin"}}},
-			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{oidc.DefaultEnvAudience},
+			oidc.Config{Issuer: base["OKTA_ISSUER"], Audiences: []string{"api://tollgate"},
 				Roles: oidc.RoleMapping{Claim: "realm_access.roles", Admin: []string{"ops", "sre"}, AdminViewer: []string{"audit"}}}, ""},
+		{"no audience: no default", map[string]string{"OKTA_ISSUER": base["OKTA_ISSUER"]}, config.JWTAuthSettings{},
+			oidc.Config{}, "set JWT_AUDIENCE or OKTA_AUDIENCE: oidc: no audience configured"},
 		{"no issuer", map[string]string{"JWT_PUBLIC_KEY_URL": "https://idp.example.com/keys"}, config.JWTAuthSettings{},
 			oidc.Config{}, "OKTA_ISSUER"},
 		{"scope and roles claim both", base, config.JWTAuthSettings{AdminJWTScope: "a", RolesJWTField: "groups"},
@@ -414,7 +426,7 @@ func TestJWTAuthSettingsDecode(t *testing.T) {
 func TestJWTVerifierPerGeneration(t *testing.T) {
 	on, off := true, false
 	logger := slog.New(slog.DiscardHandler)
-	env := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com"}
+	env := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com", "OKTA_AUDIENCE": "api://tollgate"}
 	id, err := newIdentity(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, logger)
 	if err != nil {
 		t.Fatal(err)

@@ -32,11 +32,14 @@ const (
 	// DefaultGroupsClaim is the claim RoleMapping reads when it names
 	// values but no claim (Okta's groups claim).
 	DefaultGroupsClaim = "groups"
-	// DefaultEnvAudience is the audience ConfigFromEnv assumes when
-	// OKTA_AUDIENCE is unset: the audience of Okta's default authorization
-	// server, as the genai-gateway deployment documents it.
-	DefaultEnvAudience = "api://default"
 )
+
+// ErrNoAudience is New's error for a Config without audiences. There is no
+// default: Okta's "api://default" would accept every token the org's default
+// authorization server issues, for any application.
+var ErrNoAudience = errors.New("oidc: no audience configured: set the audience (aud) of the tokens to accept, " +
+	"e.g. the Audience of your Okta authorization server; there is no default, because a shared one such as " +
+	"api://default would accept every token of that server, whatever application it was issued for")
 
 // maxClockSkew bounds Config.ClockSkew: a larger tolerance would keep
 // expired tokens alive for longer than some IdPs issue them for.
@@ -135,9 +138,9 @@ type Options struct {
 	FetchTimeout time.Duration
 }
 
-// ConfigFromEnv reads OKTA_ISSUER and OKTA_AUDIENCE (a comma-separated list;
-// DefaultEnvAudience when unset or empty), the variables the genai-gateway
-// deployment uses. ok is false when OKTA_ISSUER is unset or empty: JWT
+// ConfigFromEnv reads OKTA_ISSUER and OKTA_AUDIENCE (a comma-separated list,
+// required with OKTA_ISSUER: New refuses a Config without audiences), the
+// variables the genai-gateway deployment uses. ok is false when OKTA_ISSUER is unset or empty: JWT
 // authentication is then off. The result is checked by New, not here.
 func ConfigFromEnv(lookup func(string) (string, bool)) (cfg Config, ok bool) {
 	issuer, _ := lookup("OKTA_ISSUER")
@@ -151,9 +154,6 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (cfg Config, ok bool) {
 		if a = strings.TrimSpace(a); a != "" {
 			auds = append(auds, a)
 		}
-	}
-	if len(auds) == 0 {
-		auds = []string{DefaultEnvAudience}
 	}
 	return Config{Issuer: issuer, Audiences: auds}, true
 }
@@ -170,7 +170,7 @@ func (c Config) resolve() (Config, error) {
 	}
 	c.Audiences = slices.Clone(c.Audiences)
 	if len(c.Audiences) == 0 {
-		return c, errors.New("oidc: at least one audience is required")
+		return c, ErrNoAudience
 	}
 	if slices.Contains(c.Audiences, "") {
 		return c, errors.New("oidc: an audience is empty")

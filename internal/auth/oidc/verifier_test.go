@@ -418,7 +418,7 @@ func TestIsJWT(t *testing.T) {
 }
 
 // TestConfigFromEnv: OKTA_ISSUER switches JWT auth on; OKTA_AUDIENCE is a
-// comma-separated list that defaults to Okta's api://default.
+// comma-separated list with no default (New then refuses the Config).
 func TestConfigFromEnv(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -429,13 +429,13 @@ func TestConfigFromEnv(t *testing.T) {
 		{"unset", nil, oidc.Config{}, false},
 		{"blank issuer", map[string]string{"OKTA_ISSUER": "  ", "OKTA_AUDIENCE": "x"}, oidc.Config{}, false},
 		{"issuer only", map[string]string{"OKTA_ISSUER": "https://dev-1.okta.com/oauth2/default"},
-			oidc.Config{Issuer: "https://dev-1.okta.com/oauth2/default", Audiences: []string{"api://default"}}, true},
+			oidc.Config{Issuer: "https://dev-1.okta.com/oauth2/default"}, true},
 		{"one audience", map[string]string{"OKTA_ISSUER": " https://dev-1.okta.com/oauth2/aus1 ", "OKTA_AUDIENCE": "api://gateway"},
 			oidc.Config{Issuer: "https://dev-1.okta.com/oauth2/aus1", Audiences: []string{"api://gateway"}}, true},
 		{"several audiences", map[string]string{"OKTA_ISSUER": "https://i", "OKTA_AUDIENCE": "a, b,,c "},
 			oidc.Config{Issuer: "https://i", Audiences: []string{"a", "b", "c"}}, true},
 		{"empty audience list", map[string]string{"OKTA_ISSUER": "https://i", "OKTA_AUDIENCE": " , "},
-			oidc.Config{Issuer: "https://i", Audiences: []string{"api://default"}}, true},
+			oidc.Config{Issuer: "https://i"}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -460,7 +460,7 @@ func TestNewRejects(t *testing.T) {
 		{"plain http issuer", func(c *oidc.Config) { c.Issuer = "http://dev-1.okta.com/oauth2/default" }, "https"},
 		{"issuer with a query", func(c *oidc.Config) { c.Issuer = "https://dev-1.okta.com/?x=1" }, "query"},
 		{"plain http discovery URL", func(c *oidc.Config) { c.DiscoveryURL = "http://dev-1.okta.com/.well-known/x" }, "https"},
-		{"no audience", func(c *oidc.Config) { c.Audiences = nil }, "audience"},
+		{"no audience", func(c *oidc.Config) { c.Audiences = nil }, "no audience configured"},
 		{"empty audience", func(c *oidc.Config) { c.Audiences = []string{""} }, "audience"},
 		{"HS256 allowed", func(c *oidc.Config) { c.Algorithms = []string{"RS256", "HS256"} }, `"HS256" is not supported`},
 		{"none allowed", func(c *oidc.Config) { c.Algorithms = []string{"none"} }, `"none" is not supported`},

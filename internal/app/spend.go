@@ -94,7 +94,8 @@ func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
 func priceOverrides(cfg *config.Config) map[string]spend.Override {
 	out := map[string]spend.Override{}
 	for _, d := range cfg.ModelList {
-		o := spend.Override{BaseModel: d.Info.BaseModel, InputPerToken: d.Info.InputCostPerToken, OutputPerToken: d.Info.OutputCostPerToken}
+		o := spend.Override{BaseModel: d.Info.BaseModel, InputPerToken: d.Info.InputCostPerToken, OutputPerToken: d.Info.OutputCostPerToken,
+			MaxOutputTokens: d.Info.MaxOutputTokens}
 		if o.BaseModel == "" {
 			o.BaseModel = d.Params.BaseModel
 		}

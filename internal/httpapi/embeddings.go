@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/obs"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/router"
 	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
@@ -26,7 +27,9 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support embeddings", req.Model, dep.Label()))
 		return
 	}
-	adm, err := d.admit(w, r, dep, req.Model, req.User, nil, req.Gateway.Priority)
+	bound := router.EmbeddingTokenBound(req)
+	adm, err := d.admit(w, r, dep, req.Model, req.User, int64(router.EstimateTextTokens(req.Input)),
+		ratelimit.Bound{PromptTokens: bound, NoOutput: true}, req.Gateway.Priority)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -60,7 +63,12 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, badRequest("model", "model %q (%s) does not support image generation", req.Model, dep.Label()))
 		return
 	}
-	adm, err := d.admit(w, r, dep, req.Model, req.User, nil, req.Gateway.Priority)
+	images := int64(1)
+	if req.N != nil {
+		images = int64(max(*req.N, 1))
+	}
+	adm, err := d.admit(w, r, dep, req.Model, req.User, int64(router.EstimateTextTokens([]string{req.Prompt})),
+		ratelimit.Bound{PromptTokens: int64(len(req.Prompt)), Images: images, NoOutput: true}, req.Gateway.Priority)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -36,24 +36,27 @@ type admission struct {
 // headers, 503 when the store cannot be reached and fail_closed). An
 // admitted request gets x-ratelimit-limit/remaining/reset-* and, when its
 // key, user or team reached a soft_budget, X-Litellm-Soft-Budget-Exceeded.
-// priority (lower is more important; nil for none) drives priority shedding.
-func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string, maxTokens, priority *int) (*admission, error) {
+// priority (lower is more important; nil for none) drives priority shedding;
+// est counts against tpm limits and b bounds the strict reservation, both
+// from the decoded request.
+func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string,
+	est int64, b ratelimit.Bound, priority *int) (*admission, error) {
 	if d.Limits == nil {
 		return nil, nil
 	}
 	rec := obs.RecordFrom(r.Context())
 	req := ratelimit.Request{RequestID: rec.RequestID, Principal: auth.FromContext(r.Context()), ModelGroup: model,
 		Deployment: dep.ID, Provider: dep.Provider, Model: dep.ModelID, EndUser: endUser,
-		EstimatedTokens: max(r.ContentLength, 0) / 4, Priority: priority}
-	if maxTokens != nil {
-		req.MaxTokens = *maxTokens
-	}
+		EstimatedTokens: est, Bound: b, Priority: priority}
 	t, err := d.Limits.Admit(r.Context(), req)
 	var rf *ratelimit.Refusal
 	switch {
 	case err == nil:
 		t.SetHeaders(w.Header())
 		return &admission{t: t, r: r, later: d.Later}, nil
+	case errors.As(err, &rf) && rf.Kind == ratelimit.KindUnbounded:
+		return nil, &Error{Status: rf.Status(), Type: "invalid_request_error", Code: "max_tokens_required", Param: "max_tokens",
+			Message: rf.Error(), Err: err}
 	case errors.As(err, &rf):
 		rf.SetHeaders(w.Header())
 		if rf.Kind == ratelimit.KindBudget {
@@ -135,12 +138,22 @@ func (a *admission) settleFirst() {
 	}
 }
 
-// admitChat is admit for a chat request: its output bound is
-// max_completion_tokens, else max_tokens.
+// admitChat is admit for a chat request, bounded by its decoded messages,
+// n and its output bound: max_completion_tokens, else max_tokens.
 func (d *DataPlane) admitChat(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) (*admission, error) {
+	if d.Limits == nil {
+		return nil, nil
+	}
+	b := ratelimit.Bound{PromptTokens: router.PromptTokenBound(req)}
 	maxTokens := req.MaxCompletionTokens
 	if maxTokens == nil {
 		maxTokens = req.MaxTokens
 	}
-	return d.admit(w, r, dep, req.Model, req.User, maxTokens, req.Gateway.Priority)
+	if maxTokens != nil {
+		b.OutputTokens = int64(*maxTokens)
+	}
+	if req.N != nil {
+		b.Choices = int64(*req.N)
+	}
+	return d.admit(w, r, dep, req.Model, req.User, int64(router.EstimateTokens(req)), b, req.Gateway.Priority)
 }

@@ -33,9 +33,11 @@ type ValuesStore interface {
 type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Strict reserves each request's maximum possible cost (from max_tokens
-	// and the price table) on every budget before the call and settles the
-	// difference after, so that no budget is ever exceeded. Off: a budget
+	// Strict reserves each request's maximum possible cost (Request.Bound
+	// at the deployment's prices) on every budget before the call and
+	// settles the difference after, so that no budget is ever exceeded; a
+	// call whose output nothing bounds is refused (KindUnbounded) when a
+	// budget applies to it. Off: a budget
 	// admits while spend ≤ max_budget, and the overshoot is bounded by the
 	// cost of the requests already in flight.
 	Strict bool
@@ -155,13 +157,57 @@ type Request struct {
 	EndUser string
 	// EstimatedTokens count against tpm limits before the call.
 	EstimatedTokens int64
-	// MaxTokens bounds the output for the strict reservation (0: the
-	// model's maximum output).
-	MaxTokens int
+	// Bound is the most the call can consume, decoded from the request:
+	// the strict budget reserves its cost.
+	Bound Bound
 	// Priority is the request's priority (the body's "priority"; lower is
 	// more important); nil falls back to DefaultPriority, the key's or
 	// team's, then to Options.DefaultPriority.
 	Priority, DefaultPriority *int
+}
+
+// Bound is what a request can consume at most, from its decoded body.
+type Bound struct {
+	// PromptTokens is an upper bound of the input tokens (for chat,
+	// router.PromptTokenBound).
+	PromptTokens int64
+	// OutputTokens bounds each choice's output: max_completion_tokens,
+	// else max_tokens; 0 when the request sets neither, and then the
+	// model's output limit bounds it.
+	OutputTokens int64
+	// Choices is the request's n (0 counts as 1).
+	Choices int64
+	// Images is the number of images the call generates (priced per image).
+	Images int64
+	// NoOutput says the call produces no output tokens (embeddings, image
+	// generation), so nothing needs to bound them.
+	NoOutput bool
+}
+
+// reservation is the strict-mode reservation of req in nano-USD: the
+// prompt bound at the input price, plus every choice's output bound (the
+// request's, capped by the model's output limit) at the output price, plus
+// its images. It fails with a *Refusal of KindUnbounded when the output
+// is priced but nothing bounds it; a model nothing prices reserves 0, as
+// it is counted at 0.
+func (l *Limiter) reservation(req Request) (int64, error) {
+	pr, ok := l.pricer.Price(req.Deployment, req.Provider, req.Model)
+	if !ok {
+		return 0, nil
+	}
+	b := req.Bound
+	var out int64
+	if !b.NoOutput && pr.OutputPerToken > 0 {
+		per := max(b.OutputTokens, 0)
+		if lim := int64(pr.MaxOutputTokens); lim > 0 && (per == 0 || per > lim) {
+			per = lim
+		}
+		if per == 0 {
+			return 0, &Refusal{Kind: KindUnbounded, Level: "deployment", ID: req.Deployment, What: req.Model}
+		}
+		out = per * max(b.Choices, 1)
+	}
+	return nanos(pr.MaxCost(max(b.PromptTokens, 0), out, max(b.Images, 0))), nil
 }
 
 // ErrUnavailable matches an admission refused because the store could not
@@ -185,17 +231,18 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 	var rates []rateOp
 	var softs []softOp
 	var reserve int64
+	var unbounded error // set when strict mode cannot bound the call's cost
 	if l.o.Strict {
-		if pr, ok := l.pricer.Price(req.Deployment, req.Provider, req.Model); ok {
-			reserve = nanos(pr.MaxCost(int(req.EstimatedTokens), req.MaxTokens))
-		}
+		reserve, unbounded = l.reservation(req)
 	}
+	checked := false // a budget refuses this request
 	budget := func(kind, id, what, counter, duration string, max float64, check bool, soft *float64) {
 		_, w, bounded := periodOf(duration, now)
 		exp := expiresOf(w, bounded, now)
 		b := budgetCounter{counter: counter, expires: exp}
 		op := -1
 		if check {
+			checked = true
 			t.gates = true
 			limit := nanos(max)
 			b.reserve = reserve
@@ -288,6 +335,11 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 		d := l.o.ProxyBudgetDuration
 		budget("proxy", "", "", store.CounterKey("proxy", "budget", periodID(d, now)), d, *l.o.ProxyBudget,
 			p == nil || p.Kind != auth.KindMaster, nil)
+	}
+	if checked && unbounded != nil {
+		// A reservation that bounds nothing would break the promise
+		// that strict mode never overshoots: refuse before any write.
+		return nil, unbounded
 	}
 	if len(ops) == 0 {
 		return t, nil

@@ -87,7 +87,7 @@ func pricer() *spend.Pricer {
 }
 
 func request(id string, p *auth.Principal) Request {
-	return Request{RequestID: id, Principal: p, ModelGroup: "m", Deployment: "d1", Provider: "fake", Model: "m", EstimatedTokens: 10, MaxTokens: 90}
+	return Request{RequestID: id, Principal: p, ModelGroup: "m", Deployment: "d1", Provider: "fake", Model: "m", EstimatedTokens: 10, Bound: Bound{PromptTokens: 10, OutputTokens: 90}}
 }
 
 func usage(in, out int) Outcome {
@@ -433,3 +433,76 @@ func TestZeroLimitsAdmitNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestStrictReservation: strict mode reserves the bound decoded from the
+// request: the prompt bound, every one of n choices' output bound (capped
+// by the model's output limit, or the model's limit when the request sets
+// none) and the images; a call whose priced output nothing bounds is
+// refused with a 400 that says what to set, but only where a budget
+// applies to it.
+func TestStrictReservation(t *testing.T) {
+	pr := spend.NewPricer(spend.Shipped(), map[string]spend.Override{
+		"custom": {InputPerToken: ptr(1e-9), OutputPerToken: ptr(2e-9)},
+		"capped": {InputPerToken: ptr(1e-9), OutputPerToken: ptr(2e-9), MaxOutputTokens: ptr(50)},
+		"free":   {InputPerToken: ptr(1e-9), OutputPerToken: ptr(0.0)},
+	})
+	budget := &store.Limits{MaxBudget: ptr(1.0)}
+	for _, tc := range []struct {
+		name       string
+		deployment string
+		limits     *store.Limits
+		bound      Bound
+		want       int64 // nano-USD reserved
+		unbounded  bool
+	}{
+		{"prompt and max_tokens", "custom", budget, Bound{PromptTokens: 100, OutputTokens: 10}, 100 + 20, false},
+		{"n choices", "custom", budget, Bound{PromptTokens: 100, OutputTokens: 10, Choices: 3}, 100 + 3*20, false},
+		{"no max_tokens, no model limit", "custom", budget, Bound{PromptTokens: 100}, 0, true},
+		{"no max_tokens, no budget", "custom", &store.Limits{RPMLimit: ptr(int64(10))}, Bound{PromptTokens: 100}, 0, false},
+		{"model limit when unset", "capped", budget, Bound{PromptTokens: 100, Choices: 2}, 100 + 2*100, false},
+		{"max_tokens over the model limit", "capped", budget, Bound{PromptTokens: 100, OutputTokens: 1000}, 100 + 100, false},
+		{"free output needs no bound", "free", budget, Bound{PromptTokens: 100}, 100, false},
+		{"no output (embeddings)", "custom", budget, Bound{PromptTokens: 100, NoOutput: true}, 100, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clocktest.New(storetest.Date(time.March, 10, 12, 0, 5))
+			s, err := embedded.Open(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			l := New(s, pr, &Options{Now: clk.Now, Strict: true})
+			p := principal(tc.limits, nil, nil)
+			req := Request{RequestID: "r1", Principal: p, ModelGroup: "m", Deployment: tc.deployment, Provider: "custom", Model: "my-model", Bound: tc.bound}
+			tk, err := l.Admit(context.Background(), req)
+			var rf *Refusal
+			if tc.unbounded {
+				if !errors.As(err, &rf) || rf.Kind != KindUnbounded || rf.Status() != 400 ||
+					!strings.Contains(rf.Error(), "set max_tokens or max_completion_tokens") {
+					t.Fatalf("want an unbounded refusal, got %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.limits.MaxBudget == nil {
+				return
+			}
+			c, _ := s.GetCounter(context.Background(), store.CounterKey("key", "k1", "budget", "all"))
+			if got := c.Values[fieldSpend]; got != tc.want {
+				t.Fatalf("reserved %d nano-USD, want %d", got, tc.want)
+			}
+			// Settling the actual cost returns the rest of the reservation.
+			if _, err := tk.Settle(context.Background(), usage(40, 5)); err != nil {
+				t.Fatal(err)
+			}
+			c, _ = s.GetCounter(context.Background(), store.CounterKey("key", "k1", "budget", "all"))
+			if got, want := c.Values[fieldSpend], tk.costNanos(usage(40, 5)); got != want {
+				t.Fatalf("after settle: %d nano-USD, want %d", got, want)
+			}
+		})
+	}
+}
+
+func (t *Ticket) costNanos(o Outcome) int64 { return nanos(t.Cost(o)) }

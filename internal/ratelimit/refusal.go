@@ -13,6 +13,9 @@ const (
 	KindRequests = "requests"
 	KindTokens   = "tokens"
 	KindParallel = "parallel"
+	// KindUnbounded is a call that strict budget mode cannot bound: its
+	// output is priced, and neither the request nor the model limits it.
+	KindUnbounded = "unbounded"
 )
 
 // Refusal is a request refused by a budget or a rate limit. It names the
@@ -70,6 +73,10 @@ func (r *Refusal) Error() string {
 			msg += "; the budget resets at " + r.Reset.UTC().Format(time.RFC3339)
 		}
 		return msg
+	case KindUnbounded:
+		return fmt.Sprintf("strict budget mode cannot bound the cost of this request: model %s (deployment %s) has no known "+
+			"output limit; set max_tokens or max_completion_tokens in the request, or model_info.max_output_tokens on "+
+			"the deployment", r.What, r.ID)
 	case KindParallel:
 		return fmt.Sprintf("Max parallel request limit reached for %s: %d of %d in flight%s", r.who(), r.Value, r.Limit, r.shedNote())
 	}
@@ -81,7 +88,7 @@ func (r *Refusal) Error() string {
 // limit itself was not reached, but the rest is kept for more important
 // requests.
 func (r *Refusal) Shed() bool {
-	return r.Kind != KindBudget && r.Cap < r.Limit && r.Value < r.Limit
+	return (r.Kind == KindRequests || r.Kind == KindTokens || r.Kind == KindParallel) && r.Cap < r.Limit && r.Value < r.Limit
 }
 
 func (r *Refusal) shedNote() string {
@@ -91,9 +98,10 @@ func (r *Refusal) shedNote() string {
 	return fmt.Sprintf(" (at priority %d, requests may use %d of it; the rest is kept for more important requests)", r.Priority, r.Cap)
 }
 
-// Status is the HTTP status: 400 for a budget (LiteLLM's), 429 otherwise.
+// Status is the HTTP status: 400 for a budget (LiteLLM's) or an unbounded
+// call, 429 otherwise.
 func (r *Refusal) Status() int {
-	if r.Kind == KindBudget {
+	if r.Kind == KindBudget || r.Kind == KindUnbounded {
 		return http.StatusBadRequest
 	}
 	return http.StatusTooManyRequests

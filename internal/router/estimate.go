@@ -80,3 +80,70 @@ func textTokens(s string) int {
 	flush()
 	return n
 }
+
+// ImageTokenBound is what the strict budget reserves for each image of a
+// prompt. An image's tokens depend on its pixels, which the gateway does
+// not decode: 1,600 covers OpenAI's gpt-4o family at high detail (at most
+// 1,445 for a 2048×768 image), Anthropic's Claude (about 1,600 for the
+// largest image it takes without resizing) and Gemini (258 per tile).
+// Models that count an image as far more tokens at a lower price (the
+// gpt-4o-mini family) can cost more than the reservation; see
+// docs/data-model.md, "Strict budgets".
+const ImageTokenBound = 1600
+
+// PromptTokenBound is an upper bound of a chat request's prompt tokens, for
+// the strict budget reservation, taken from the decoded request whatever
+// its transfer encoding. Every tokenizer the gateway prices (byte-level
+// BPE, SentencePiece with byte fallback) spends at least one byte of text
+// per token, so the text's UTF-8 length bounds its tokens; to that come
+// OpenAI's per-message overhead, ImageTokenBound per image, and for
+// documents and audio their byte length (a file's text is no longer than
+// the file) plus, for a document, ImageTokenBound for pages read as images.
+func PromptTokenBound(req *llm.Request) int64 {
+	n := int64(3)
+	for i := range req.Messages {
+		m := &req.Messages[i]
+		n += 4 + int64(len(m.Name)+len(m.Refusal))
+		for j := range m.Content {
+			switch p := &m.Content[j]; p.Type {
+			case llm.PartImage:
+				n += ImageTokenBound
+			case llm.PartDocument:
+				n += ImageTokenBound // a document's pages may be read as images too
+				if p.Document != nil {
+					n += int64(len(p.Document.Data))
+				}
+			case llm.PartAudio:
+				if p.Audio != nil {
+					n += int64(len(p.Audio.Data))
+				}
+			default:
+				n += int64(len(p.Text))
+			}
+		}
+		for _, tc := range m.ToolCalls {
+			n += int64(len(tc.Name)+len(tc.Arguments)) + 3
+		}
+		if m.Reasoning != nil {
+			n += int64(len(m.Reasoning.Text))
+		}
+	}
+	for _, t := range req.Tools {
+		n += int64(len(t.Name)+len(t.Description)+len(t.Parameters)) + 8
+	}
+	if rf := req.ResponseFormat; rf != nil {
+		n += int64(len(rf.JSONSchema))
+	}
+	return n
+}
+
+// EmbeddingTokenBound is an upper bound of an embedding request's input
+// tokens: the inputs' UTF-8 length, or for pre-tokenized inputs the length
+// of their JSON (every token id takes at least a digit and a separator).
+func EmbeddingTokenBound(req *llm.EmbeddingRequest) int64 {
+	n := int64(len(req.InputTokens))
+	for _, s := range req.Input {
+		n += int64(len(s))
+	}
+	return n
+}

@@ -146,13 +146,12 @@ func (p Price) Cost(u llm.Usage, images int) float64 {
 	return c
 }
 
-// MaxCost is the most a call may cost: every input token plus maxOutput
-// output tokens (the strict-mode reservation).
-func (p Price) MaxCost(inputTokens, maxOutput int) float64 {
-	if maxOutput <= 0 {
-		maxOutput = p.MaxOutputTokens
-	}
-	return float64(inputTokens)*max(p.InputPerToken, p.CacheWritePerToken) + float64(maxOutput)*p.OutputPerToken
+// MaxCost is the most a call of at most inputTokens in, outputTokens out
+// and images generated may cost (the strict-mode reservation): every input
+// token at the dearer of the input and cache-write prices.
+func (p Price) MaxCost(inputTokens, outputTokens, images int64) float64 {
+	return float64(inputTokens)*max(p.InputPerToken, p.CacheWritePerToken) + float64(outputTokens)*p.OutputPerToken +
+		float64(images)*p.PerImage
 }
 
 // Override is a deployment's own pricing from its config: model_info or
@@ -162,6 +161,9 @@ type Override struct {
 	BaseModel      string
 	InputPerToken  *float64
 	OutputPerToken *float64
+	// MaxOutputTokens is model_info.max_output_tokens: the deployment's
+	// output limit, over the table's.
+	MaxOutputTokens *int
 }
 
 // Pricer prices deployments: the table, with each deployment's override.
@@ -191,6 +193,9 @@ func (p *Pricer) Price(deployment, provider, model string) (Price, bool) {
 		}
 		if o.OutputPerToken != nil {
 			pr.OutputPerToken, ok = *o.OutputPerToken, true
+		}
+		if o.MaxOutputTokens != nil {
+			pr.MaxOutputTokens = *o.MaxOutputTokens
 		}
 	}
 	return pr, ok

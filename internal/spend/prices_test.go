@@ -119,14 +119,13 @@ func TestCost(t *testing.T) {
 		}
 	}
 	// The strict-mode reservation: every input token at the dearer of
-	// input and cache write, and max_tokens (else the model's maximum) of
-	// output.
-	if got := p.MaxCost(100, 50); !near(got, 100*1.25e-6+50*4e-6) {
-		t.Errorf("MaxCost(100, 50) = %g", got)
+	// input and cache write, the output bound and the images.
+	if got := p.MaxCost(100, 50, 0); !near(got, 100*1.25e-6+50*4e-6) {
+		t.Errorf("MaxCost(100, 50, 0) = %g", got)
 	}
-	q := Price{InputPerToken: 1e-6, OutputPerToken: 2e-6, MaxOutputTokens: 1000}
-	if got := q.MaxCost(10, 0); !near(got, 10*1e-6+1000*2e-6) {
-		t.Errorf("MaxCost(10, 0) = %g", got)
+	q := Price{InputPerToken: 1e-6, OutputPerToken: 2e-6, PerImage: 0.04}
+	if got := q.MaxCost(10, 1000, 2); !near(got, 10*1e-6+1000*2e-6+2*0.04) {
+		t.Errorf("MaxCost(10, 1000, 2) = %g", got)
 	}
 }
 

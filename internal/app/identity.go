@@ -155,10 +155,14 @@ func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMu
 	if err := id.wireSpend(cfg, dp); err != nil {
 		return err
 	}
-	if groups&GroupManagement != 0 {
-		svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: tenancy.DefaultsFromConfig(cfg)})
-		(&httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes}).Register(mux)
+	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: tenancy.DefaultsFromConfig(cfg)})
+	mgmt := &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes}
+	switch {
+	case groups&GroupManagement != 0:
+		mgmt.Register(mux)
 		(&httpapi.SpendRoutes{Service: svc, Auth: authn}).Register(mux)
+	case groups&GroupDataPlane != 0:
+		mgmt.RegisterDataPlaneReads(mux)
 	}
 	return nil
 }

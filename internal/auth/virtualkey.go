@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -91,11 +92,17 @@ type Keys struct {
 
 // keyEntry is a cached lookup. The records are shared and read-only.
 type keyEntry struct {
-	key   *store.Key
-	user  *store.User
-	team  *store.Team
-	err   error // a refusal (not found, user gone), cached like a hit
-	until time.Time
+	key  *store.Key
+	user *store.User
+	team *store.Team
+	// member are the limits of the key's user within its team (the
+	// member's max_budget_in_team, the team's team_member_* limits); nil
+	// when none apply.
+	member *store.Limits
+	// aliases are the key's aliases over its team's model_aliases.
+	aliases map[string]string
+	err     error // a refusal (not found, user gone), cached like a hit
+	until   time.Time
 }
 
 // NewKeys returns a key authenticator over st.
@@ -140,7 +147,7 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 		return nil, &RefusedError{Reason: "the key's team " + e.team.TeamID + " is blocked"}
 	}
 	p := &Principal{ID: "key:" + store.KeyNameOfHash(hash), Kind: KindKey, UserID: key.UserID, TeamID: key.TeamID, KeyHash: hash,
-		Aliases: key.Aliases}
+		Aliases: e.aliases}
 	if key.UserID != "" {
 		p.Role = RoleInternalUser
 		if e.user != nil && e.user.Role != "" {
@@ -156,6 +163,9 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 	if e.team != nil {
 		p.Scopes = appendScope(p.Scopes, "team", e.team.Models)
 		p.Levels = append(p.Levels, Level{Kind: "team", ID: e.team.TeamID, Limits: &e.team.Limits})
+		if e.member != nil {
+			p.Levels = append(p.Levels, Level{Kind: LevelTeamMember, ID: MemberLevelID(e.team.TeamID, key.UserID), Limits: e.member})
+		}
 	}
 	return p, nil
 }
@@ -235,7 +245,7 @@ func (k *Keys) loadKey(ctx context.Context, hash string) (*keyEntry, error) {
 	case err != nil:
 		return nil, unavailable("looking up key", err)
 	}
-	e := &keyEntry{key: key}
+	e := &keyEntry{key: key, aliases: key.Aliases}
 	if key.UserID != "" {
 		u, err := k.st.GetUser(ctx, key.UserID)
 		switch {
@@ -255,9 +265,24 @@ func (k *Keys) loadKey(ctx context.Context, hash string) (*keyEntry, error) {
 			return nil, unavailable("looking up the key's team", err)
 		}
 		e.team = t
+		if key.UserID != "" {
+			e.member = t.For(t.Member(key.UserID))
+		}
+		if len(t.ModelAliases) > 0 {
+			e.aliases = make(map[string]string, len(t.ModelAliases)+len(key.Aliases))
+			maps.Copy(e.aliases, t.ModelAliases)
+			maps.Copy(e.aliases, key.Aliases)
+		}
 	}
 	return e, nil
 }
+
+// LevelTeamMember is the Level.Kind of a user's limits within a team.
+const LevelTeamMember = "team_member"
+
+// MemberLevelID is the Level.ID of user userID's limits in team teamID
+// (ids never contain '#').
+func MemberLevelID(teamID, userID string) string { return teamID + "#" + userID }
 
 func unavailable(what string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)

@@ -53,3 +53,7 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Suggest is suggest for other packages that check names (the management
+// API's request fields): the likely intended candidate, or "".
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }

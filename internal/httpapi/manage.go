@@ -40,9 +40,11 @@ type ManagementService interface {
 	TeamInfo(ctx context.Context, p *auth.Principal, teamID string) (*tenancy.TeamInfoResponse, error)
 	ListTeams(ctx context.Context, p *auth.Principal) ([]tenancy.TeamView, error)
 	AddMembers(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.TeamView, error)
+	UpdateMember(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.MemberUpdateResponse, error)
 	DeleteMember(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.TeamView, error)
 
 	ModelInfo(p *auth.Principal, endpoint, model string) (*tenancy.ModelInfoResponse, error)
+	ModelGroupInfo(p *auth.Principal, group string) (*tenancy.ModelGroupInfoResponse, error)
 }
 
 // Management is the management route group (/key/*, /user/*, /team/*,
@@ -63,10 +65,10 @@ func (m *Management) Register(mux *http.ServeMux) {
 		handle(mux, "GET", path, m.serve(h))
 	}
 	s := m.Service
-	post(tenancy.EpKeyGenerate, decodeCall(m, s.GenerateKey))
-	post(tenancy.EpKeyUpdate, decodeCall(m, s.UpdateKey))
-	post(tenancy.EpKeyDelete, decodeCall(m, s.DeleteKeys))
-	post(tenancy.EpKeyRegenerate, decodeCall(m, s.RegenerateKey))
+	post(tenancy.EpKeyGenerate, decodeCall(m, tenancy.EpKeyGenerate, s.GenerateKey))
+	post(tenancy.EpKeyUpdate, decodeCall(m, tenancy.EpKeyUpdate, s.UpdateKey))
+	post(tenancy.EpKeyDelete, decodeCall(m, tenancy.EpKeyDelete, s.DeleteKeys))
+	post(tenancy.EpKeyRegenerate, decodeCall(m, tenancy.EpKeyRegenerate, s.RegenerateKey))
 	get(tenancy.EpKeyInfo, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.KeyInfo(r.Context(), p, r.URL.Query().Get("key"))
 	})
@@ -83,9 +85,9 @@ func (m *Management) Register(mux *http.ServeMux) {
 		})
 	}
 
-	post(tenancy.EpUserNew, decodeCall(m, s.NewUser))
-	post(tenancy.EpUserUpdate, decodeCall(m, s.UpdateUser))
-	post(tenancy.EpUserDelete, decodeCall(m, s.DeleteUsers))
+	post(tenancy.EpUserNew, decodeCall(m, tenancy.EpUserNew, s.NewUser))
+	post(tenancy.EpUserUpdate, decodeCall(m, tenancy.EpUserUpdate, s.UpdateUser))
+	post(tenancy.EpUserDelete, decodeCall(m, tenancy.EpUserDelete, s.DeleteUsers))
 	get(tenancy.EpUserInfo, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.UserInfo(r.Context(), p, r.URL.Query().Get("user_id"))
 	})
@@ -97,11 +99,12 @@ func (m *Management) Register(mux *http.ServeMux) {
 		return s.ListUsers(r.Context(), p, page, size)
 	})
 
-	post(tenancy.EpTeamNew, decodeCall(m, s.NewTeam))
-	post(tenancy.EpTeamUpdate, decodeCall(m, s.UpdateTeam))
-	post(tenancy.EpTeamDelete, decodeCall(m, s.DeleteTeams))
-	post(tenancy.EpTeamMemberAdd, decodeCall(m, s.AddMembers))
-	post(tenancy.EpTeamMemberDel, decodeCall(m, s.DeleteMember))
+	post(tenancy.EpTeamNew, decodeCall(m, tenancy.EpTeamNew, s.NewTeam))
+	post(tenancy.EpTeamUpdate, decodeCall(m, tenancy.EpTeamUpdate, s.UpdateTeam))
+	post(tenancy.EpTeamDelete, decodeCall(m, tenancy.EpTeamDelete, s.DeleteTeams))
+	post(tenancy.EpTeamMemberAdd, decodeCall(m, tenancy.EpTeamMemberAdd, s.AddMembers))
+	post(tenancy.EpTeamMemberUpd, decodeCall(m, tenancy.EpTeamMemberUpd, s.UpdateMember))
+	post(tenancy.EpTeamMemberDel, decodeCall(m, tenancy.EpTeamMemberDel, s.DeleteMember))
 	get(tenancy.EpTeamInfo, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.TeamInfo(r.Context(), p, r.URL.Query().Get("team_id"))
 	})
@@ -109,18 +112,33 @@ func (m *Management) Register(mux *http.ServeMux) {
 		return s.ListTeams(r.Context(), p)
 	})
 
-	for _, path := range []string{tenancy.EpModelInfo, tenancy.EpModelInfoV1} {
-		get(path, func(r *http.Request, p *auth.Principal) (any, error) {
-			return s.ModelInfo(p, path, r.URL.Query().Get("model"))
-		})
+	get(tenancy.EpModelInfo, m.modelInfo(tenancy.EpModelInfo))
+	get(tenancy.EpModelInfoV1, m.modelInfo(tenancy.EpModelInfoV1))
+	get(tenancy.EpModelGroup, func(r *http.Request, p *auth.Principal) (any, error) {
+		return s.ModelGroupInfo(p, r.URL.Query().Get("model_group"))
+	})
+}
+
+// RegisterDataPlaneReads mounts the management reads whose paths the data
+// plane's front serves (/v1/model/info is under /v1/, which the REST API
+// sends to the gateway function), for a front that does not mount the
+// whole management group.
+func (m *Management) RegisterDataPlaneReads(mux *http.ServeMux) {
+	handle(mux, "GET", tenancy.EpModelInfoV1, m.serve(m.modelInfo(tenancy.EpModelInfoV1)))
+}
+
+func (m *Management) modelInfo(endpoint string) func(*http.Request, *auth.Principal) (any, error) {
+	return func(r *http.Request, p *auth.Principal) (any, error) {
+		return m.Service.ModelInfo(p, endpoint, r.URL.Query().Get("model"))
 	}
 }
 
-// decodeCall adapts a service method that takes a JSON body.
-func decodeCall[Req, Resp any](m *Management, call func(context.Context, *auth.Principal, *Req) (Resp, error)) func(*http.Request, *auth.Principal) (any, error) {
+// decodeCall adapts a service method that takes a JSON body, refusing
+// fields that would be dropped (fields.go).
+func decodeCall[Req, Resp any](m *Management, endpoint string, call func(context.Context, *auth.Principal, *Req) (Resp, error)) func(*http.Request, *auth.Principal) (any, error) {
 	return func(r *http.Request, p *auth.Principal) (any, error) {
 		req := new(Req)
-		if err := m.decode(r, req); err != nil {
+		if err := m.decodeFor(r, endpoint, req); err != nil {
 			return nil, err
 		}
 		return call(r.Context(), p, req)
@@ -201,9 +219,14 @@ func (m *Management) serve(h func(*http.Request, *auth.Principal) (any, error)) 
 	}
 }
 
-// decode reads a JSON body into v. Unknown fields are ignored, as LiteLLM
-// ignores them; a wrong type names the field.
+// decode reads a JSON body into v; a wrong type names the field.
 func (m *Management) decode(r *http.Request, v any) error {
+	return m.decodeFor(r, "", v)
+}
+
+// decodeFor is decode for endpoint: with an endpoint, a field v does not
+// have is refused (checkFields), never dropped.
+func (m *Management) decodeFor(r *http.Request, endpoint string, v any) error {
 	limit := m.MaxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
@@ -221,6 +244,11 @@ func (m *Management) decode(r *http.Request, v any) error {
 	}
 	if len(body) == 0 {
 		body = []byte("{}")
+	}
+	if endpoint != "" {
+		if err := checkFields(endpoint, body, v); err != nil {
+			return err
+		}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError

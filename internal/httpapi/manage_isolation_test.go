@@ -56,7 +56,8 @@ func TestManagementIsolation(t *testing.T) {
 		{"team list of a team she does not administer", alice, "GET", "/key/list?team_id=red", "", 403, "not its admin", "team_id", nil},
 		{"service key generates", service, "POST", "/key/generate", `{}`, 403, "service key", "", nil},
 		{"service key lists", service, "GET", "/key/list", "", 403, "service key", "", nil},
-		{"service key reads itself", service, "GET", "/key/info", "", 403, "service key", "", nil},
+		{"service key reads another key", service, "GET", "/key/info?key=" + aliceKey2, "", 403, "service key", "", nil},
+		{"service key reads a team", service, "GET", "/team/info?team_id=red", "", 403, "service key", "", nil},
 		{"self sign-up of an existing user", alice, "POST", "/user/new", `{}`, 409, "already exists", "user_id", nil},
 		{"create another user", alice, "POST", "/user/new", `{"user_id":"mallory"}`, 403, "only your own user", "user_id", nil},
 

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/auth"
 )
 
 // Kinds of refusal.
@@ -47,6 +50,9 @@ func (r *Refusal) who() string {
 		return "key " + shortHash(r.ID)
 	case "proxy":
 		return "the proxy"
+	case auth.LevelTeamMember:
+		team, user, _ := strings.Cut(r.ID, "#")
+		return "user " + user + " in team " + team
 	}
 	return r.Level + " " + r.ID
 }

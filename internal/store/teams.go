@@ -16,9 +16,17 @@ type Team struct {
 	Metadata json.RawMessage `json:"metadata,omitempty"`
 	Blocked  bool            `json:"blocked,omitempty"`
 	// Priority is the team's default request priority.
-	Priority  *int      `json:"priority,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Priority *int `json:"priority,omitempty"`
+	// ModelAliases serve a request for a name on the left as the model on
+	// the right, for every key of the team (a key's own aliases win).
+	ModelAliases map[string]string `json:"model_aliases,omitempty"`
+	// MemberLimits apply to each member within the team (LiteLLM's
+	// team_member_budget, team_member_budget_duration,
+	// team_member_rpm_limit, team_member_tpm_limit); a member's own
+	// MaxBudgetInTeam takes the place of the budget.
+	MemberLimits MemberLimits `json:"member_limits,omitzero"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 	// Members are stored as their own items (PutTeamMember); GetTeam fills
 	// this in and CreateTeam/UpdateTeam ignore it.
 	Members []Member `json:"-"`
@@ -30,8 +38,47 @@ type Member struct {
 	TeamID string `json:"team_id"`
 	UserID string `json:"user_id"`
 	// Role is the team role: "admin" or "user".
-	Role    string    `json:"role"`
-	AddedAt time.Time `json:"added_at"`
+	Role string `json:"role"`
+	// MaxBudgetInTeam caps the member's spend through the team's keys
+	// (LiteLLM's max_budget_in_team), in the team's member budget period.
+	MaxBudgetInTeam *float64  `json:"max_budget_in_team,omitempty"`
+	AddedAt         time.Time `json:"added_at"`
+}
+
+// MemberLimits are a team's limits for each of its members.
+type MemberLimits struct {
+	MaxBudget      *float64 `json:"max_budget,omitempty"`
+	BudgetDuration string   `json:"budget_duration,omitempty"`
+	RPMLimit       *int64   `json:"rpm_limit,omitempty"`
+	TPMLimit       *int64   `json:"tpm_limit,omitempty"`
+	// KeyDuration is the lifetime of keys a member creates for the team
+	// when they name none (team_member_key_duration).
+	KeyDuration string `json:"key_duration,omitempty"`
+}
+
+// For returns the limits that apply to member m within team t (nil when
+// none do): the team's member limits, with m's own budget in place of
+// the team's default.
+func (t *Team) For(m *Member) *Limits {
+	ml := t.MemberLimits
+	budget := ml.MaxBudget
+	if m != nil && m.MaxBudgetInTeam != nil {
+		budget = m.MaxBudgetInTeam
+	}
+	if budget == nil && ml.RPMLimit == nil && ml.TPMLimit == nil {
+		return nil
+	}
+	return &Limits{MaxBudget: budget, BudgetDuration: ml.BudgetDuration, RPMLimit: ml.RPMLimit, TPMLimit: ml.TPMLimit}
+}
+
+// Member returns the membership of userID, or nil.
+func (t *Team) Member(userID string) *Member {
+	for i := range t.Members {
+		if t.Members[i].UserID == userID {
+			return &t.Members[i]
+		}
+	}
+	return nil
 }
 
 func (t *Team) validate() error {
@@ -40,6 +87,26 @@ func (t *Team) validate() error {
 	}
 	if len(t.Metadata) > 0 && !json.Valid(t.Metadata) {
 		return invalid("metadata is not valid JSON")
+	}
+	ml := t.MemberLimits
+	if err := checkMoney("team_member_budget", ml.MaxBudget); err != nil {
+		return err
+	}
+	if err := checkPeriod("team_member_budget_duration", ml.BudgetDuration); err != nil {
+		return err
+	}
+	if err := checkPeriod("team_member_key_duration", ml.KeyDuration); err != nil {
+		return err
+	}
+	for name, v := range map[string]*int64{"team_member_rpm_limit": ml.RPMLimit, "team_member_tpm_limit": ml.TPMLimit} {
+		if v != nil && *v < 0 {
+			return invalid("%s is %d; it must be 0 or more", name, *v)
+		}
+	}
+	for alias, model := range t.ModelAliases {
+		if alias == "" || model == "" {
+			return invalid("model_aliases: %q → %q: both the alias and the model are needed", alias, model)
+		}
 	}
 	return t.Limits.Validate()
 }
@@ -193,6 +260,9 @@ func (s *Store) PutTeamMember(ctx context.Context, m Member) error {
 	}
 	if m.Role != "admin" && m.Role != "user" {
 		return fmt.Errorf("adding team member: %w", invalid("team role %q: want admin or user", m.Role))
+	}
+	if err := checkMoney("max_budget_in_team", m.MaxBudgetInTeam); err != nil {
+		return fmt.Errorf("adding team member: %w", err)
 	}
 	if m.AddedAt.IsZero() {
 		m.AddedAt = s.now().UTC()

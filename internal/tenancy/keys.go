@@ -27,7 +27,7 @@ func (s *Service) GenerateKey(ctx context.Context, p *auth.Principal, req *KeyRe
 		}
 	}
 	k := &store.Key{UserID: userID, TeamID: deref(req.TeamID), KeyAlias: deref(req.KeyAlias), CreatedBy: p.ID,
-		Guardrails: req.Guardrails, Aliases: req.Aliases, Tags: req.Tags}
+		Aliases: req.Aliases, Tags: req.Tags}
 	if err := s.fillKey(k, req, a); err != nil {
 		return nil, err
 	}
@@ -36,6 +36,9 @@ func (s *Service) GenerateKey(ctx context.Context, p *auth.Principal, req *KeyRe
 		return nil, err
 	}
 	if err := s.checkBounds(&k.Limits, bounds...); err != nil {
+		return nil, err
+	}
+	if err := s.memberKeyDuration(ctx, a, k, req); err != nil {
 		return nil, err
 	}
 	createdUser := false
@@ -58,6 +61,26 @@ func (s *Service) GenerateKey(ctx context.Context, p *auth.Principal, req *KeyRe
 	}
 	v := keyView(k, plaintext)
 	return &v, nil
+}
+
+// memberKeyDuration gives a team key that a member (not an admin) creates
+// without a duration the team's team_member_key_duration.
+func (s *Service) memberKeyDuration(ctx context.Context, a Access, k *store.Key, req *KeyRequest) error {
+	if a == All || k.TeamID == "" || req.Duration != nil {
+		return nil
+	}
+	t, err := s.getTeam(ctx, k.TeamID)
+	if err != nil {
+		return err
+	}
+	if d := t.MemberLimits.KeyDuration; d != "" {
+		exp, err := expiry(d, s.now())
+		if err != nil {
+			return err
+		}
+		k.Duration, k.Expires = d, exp
+	}
+	return nil
 }
 
 // createKey stores k under a new plaintext and returns the plaintext.
@@ -100,9 +123,6 @@ func (s *Service) fillKey(k *store.Key, req *KeyRequest, a Access) error {
 			return forbidden("blocked", "only a proxy admin may block or unblock keys")
 		}
 		k.Blocked = *req.Blocked
-	}
-	if req.Guardrails != nil {
-		k.Guardrails = req.Guardrails
 	}
 	if req.Aliases != nil {
 		k.Aliases = req.Aliases
@@ -177,11 +197,7 @@ func (s *Service) resolveKey(ctx context.Context, ref string) (*store.Key, error
 	if ref == "" {
 		return nil, invalid("key", "key is required: the key (sk-…) or its token")
 	}
-	hash := ref
-	if _, err := hex.DecodeString(ref); err != nil || len(ref) != 64 {
-		hash = store.HashKey(ref)
-	}
-	k, err := s.st.GetKey(ctx, hash)
+	k, err := s.st.GetKey(ctx, refHash(ref))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, notFoundErr("key %s not found", keyLabel(ref))
@@ -189,6 +205,15 @@ func (s *Service) resolveKey(ctx context.Context, ref string) (*store.Key, error
 		return nil, storeErr("reading key", err)
 	}
 	return k, nil
+}
+
+// refHash is the hash a key reference names: a token (64 hex digits) is
+// one already, anything else is a plaintext.
+func refHash(ref string) string {
+	if _, err := hex.DecodeString(ref); err != nil || len(ref) != 64 {
+		return store.HashKey(ref)
+	}
+	return ref
 }
 
 // keyLabel names a key in messages without echoing a plaintext.
@@ -345,19 +370,23 @@ type KeyInfoResponse struct {
 // KeyInfo serves /key/info?key=…; without a key it describes the calling
 // key.
 func (s *Service) KeyInfo(ctx context.Context, p *auth.Principal, ref string) (*KeyInfoResponse, error) {
-	a, err := authorize(p, EpKeyInfo)
+	ref = strings.TrimSpace(ref)
+	if ref == "" && p != nil && p.KeyHash != "" {
+		ref = p.KeyHash
+	}
+	self := p != nil && p.KeyHash != "" && ref != "" && refHash(ref) == p.KeyHash
+	a, err := authorizeSelf(p, EpKeyInfo, self)
 	if err != nil {
 		return nil, err
-	}
-	if ref == "" && p.KeyHash != "" {
-		ref = p.KeyHash
 	}
 	k, err := s.resolveKey(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	if err := ownKey(p, a, k, "read"); err != nil {
-		return nil, err
+	if !self {
+		if err := ownKey(p, a, k, "read"); err != nil {
+			return nil, err
+		}
 	}
 	v := keyView(k, "")
 	if v.Spend, v.BudgetResetAt, err = s.levelSpend(ctx, "key", k.Hash, k.BudgetDuration); err != nil {

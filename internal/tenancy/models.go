@@ -204,11 +204,27 @@ type ModelInfoResponse struct {
 // models the caller may use (every model for admins and viewers), or of
 // one model group when model is set.
 func (s *Service) ModelInfo(p *auth.Principal, endpoint, model string) (*ModelInfoResponse, error) {
-	a, err := authorize(p, endpoint)
+	deps, err := s.visibleDeployments(p, endpoint, model)
 	if err != nil {
 		return nil, err
 	}
-	out := &ModelInfoResponse{Data: []DeploymentInfo{}}
+	out := &ModelInfoResponse{Data: make([]DeploymentInfo, 0, len(deps))}
+	for _, d := range deps {
+		out.Data = append(out.Data, publicDeployment(d))
+	}
+	return out, nil
+}
+
+// visibleDeployments are the deployments the caller may read at endpoint
+// (every key may read the models it may use): all of them for admins and
+// viewers, those of the models the caller may use for everyone else; only
+// model's when model is set.
+func (s *Service) visibleDeployments(p *auth.Principal, endpoint, model string) ([]config.Deployment, error) {
+	a, err := authorizeSelf(p, endpoint, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []config.Deployment
 	for _, d := range s.models.deps {
 		if model != "" && d.ModelName != model {
 			continue
@@ -216,9 +232,117 @@ func (s *Service) ModelInfo(p *auth.Principal, endpoint, model string) (*ModelIn
 		if a == Own && s.models.CheckModel(p, d.ModelName) != nil {
 			continue
 		}
-		out.Data = append(out.Data, publicDeployment(d))
+		out = append(out, d)
 	}
 	return out, nil
+}
+
+// ModelGroupInfo is one /model_group/info entry (LiteLLM's ModelGroupInfo):
+// a model group as clients see it, its deployments' facts combined.
+type ModelGroupInfo struct {
+	ModelGroup                      string   `json:"model_group"`
+	Providers                       []string `json:"providers"`
+	MaxInputTokens                  *int     `json:"max_input_tokens"`
+	MaxOutputTokens                 *int     `json:"max_output_tokens"`
+	InputCostPerToken               *float64 `json:"input_cost_per_token"`
+	OutputCostPerToken              *float64 `json:"output_cost_per_token"`
+	Mode                            string   `json:"mode"`
+	TPM                             *int     `json:"tpm"`
+	RPM                             *int     `json:"rpm"`
+	SupportsParallelFunctionCalling bool     `json:"supports_parallel_function_calling"`
+	SupportsVision                  bool     `json:"supports_vision"`
+	SupportsFunctionCalling         bool     `json:"supports_function_calling"`
+	SupportedOpenAIParams           []string `json:"supported_openai_params"`
+}
+
+// ModelGroupInfoResponse is /model_group/info's body.
+type ModelGroupInfoResponse struct {
+	Data []ModelGroupInfo `json:"data"`
+}
+
+// ModelGroupInfo serves /model_group/info[?model_group=…]: the model
+// groups the caller may use, in config order. As LiteLLM combines them, a
+// group's token limits are the smallest of its deployments' (what every
+// deployment can take), its tpm and rpm the sum, its prices the highest,
+// and it supports a feature when every deployment that says so does.
+func (s *Service) ModelGroupInfo(p *auth.Principal, group string) (*ModelGroupInfoResponse, error) {
+	deps, err := s.visibleDeployments(p, EpModelGroup, group)
+	if err != nil {
+		return nil, err
+	}
+	out := &ModelGroupInfoResponse{Data: []ModelGroupInfo{}}
+	index := map[string]int{}
+	for _, d := range deps {
+		i, ok := index[d.ModelName]
+		if !ok {
+			i = len(out.Data)
+			index[d.ModelName] = i
+			out.Data = append(out.Data, ModelGroupInfo{ModelGroup: d.ModelName, Providers: []string{}, Mode: "chat",
+				SupportsVision: true, SupportsFunctionCalling: true, SupportedOpenAIParams: []string{}})
+		}
+		g := &out.Data[i]
+		if !slices.Contains(g.Providers, d.Provider) && d.Provider != "" {
+			g.Providers = append(g.Providers, d.Provider)
+		}
+		in := d.Info
+		if in.Mode != "" {
+			g.Mode = in.Mode
+		}
+		g.MaxInputTokens = minInt(g.MaxInputTokens, in.MaxInputTokens)
+		g.MaxOutputTokens = minInt(g.MaxOutputTokens, firstInt(in.MaxOutputTokens, in.MaxTokens))
+		g.InputCostPerToken = maxFloat(g.InputCostPerToken, in.InputCostPerToken)
+		g.OutputCostPerToken = maxFloat(g.OutputCostPerToken, in.OutputCostPerToken)
+		g.TPM = sumInt(g.TPM, d.Params.TPM)
+		g.RPM = sumInt(g.RPM, d.Params.RPM)
+		g.SupportsVision = g.SupportsVision && in.SupportsVision != nil && *in.SupportsVision
+		g.SupportsFunctionCalling = g.SupportsFunctionCalling && in.SupportsFunctionCalling != nil && *in.SupportsFunctionCalling
+		g.SupportsParallelFunctionCalling = g.SupportsFunctionCalling
+	}
+	for i := range out.Data {
+		if g := &out.Data[i]; g.Mode == "chat" {
+			g.SupportedOpenAIParams = chatParams
+		}
+	}
+	return out, nil
+}
+
+// chatParams are the OpenAI chat parameters every chat deployment takes
+// through Tollgate (a provider that cannot honour one refuses it, or drops
+// it under drop_params).
+var chatParams = []string{"frequency_penalty", "logit_bias", "logprobs", "max_completion_tokens", "max_tokens", "n",
+	"parallel_tool_calls", "presence_penalty", "response_format", "seed", "stop", "stream", "stream_options",
+	"temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user"}
+
+func minInt(a, b *int) *int {
+	if a == nil || (b != nil && *b < *a) {
+		return b
+	}
+	return a
+}
+
+func firstInt(a, b *int) *int {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func maxFloat(a, b *float64) *float64 {
+	if a == nil || (b != nil && *b > *a) {
+		return b
+	}
+	return a
+}
+
+func sumInt(a, b *int) *int {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	n := *a + *b
+	return &n
 }
 
 func publicDeployment(d config.Deployment) DeploymentInfo {

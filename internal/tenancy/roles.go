@@ -73,8 +73,10 @@ const (
 	EpTeamList      = "/team/list"
 	EpTeamMemberAdd = "/team/member_add"
 	EpTeamMemberDel = "/team/member_delete"
+	EpTeamMemberUpd = "/team/member_update"
 	EpModelInfo     = "/model/info"
 	EpModelInfoV1   = "/v1/model/info"
+	EpModelGroup    = "/model_group/info"
 	EpSpendLogs     = "/spend/logs"
 	EpSpendReport   = "/global/spend/report"
 )
@@ -105,8 +107,10 @@ var rules = map[string]Rule{
 	EpTeamList:      {All, All, Own, Own},
 	EpTeamMemberAdd: {All, Deny, TeamAdmin, Deny},
 	EpTeamMemberDel: {All, Deny, TeamAdmin, Deny},
+	EpTeamMemberUpd: {All, Deny, TeamAdmin, Deny},
 	EpModelInfo:     {All, All, Own, Own},
 	EpModelInfoV1:   {All, All, Own, Own},
+	EpModelGroup:    {All, All, Own, Own},
 	// Spend: admins and viewers see everything, internal users their own.
 	EpSpendLogs:   {All, All, Own, Own},
 	EpSpendReport: {All, All, Own, Own},
@@ -126,6 +130,20 @@ func Endpoints() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// authorizeSelf is authorize for a read of what the calling key may know
+// about itself (its own /key/info, the models it may use, its own team):
+// every valid key may read that, a service key and a viewer included, as
+// with LiteLLM. self says whether this request is such a read; when it is,
+// a caller the table denies gets Own, which every reader of the result
+// narrows to the key's own records.
+func authorizeSelf(p *auth.Principal, endpoint string, self bool) (Access, error) {
+	a, err := authorize(p, endpoint)
+	if err != nil && self && p != nil && p.Kind == auth.KindKey {
+		return Own, nil
+	}
+	return a, err
 }
 
 // authorize applies the table: the caller's access at endpoint, or a 403

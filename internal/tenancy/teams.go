@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -42,8 +43,8 @@ func teamAccess(p *auth.Principal, a Access, t *store.Team) error {
 
 func checkMembers(ms []MemberInput) error {
 	for _, m := range ms {
-		if m.UserID == "" {
-			return invalid("member.user_id", "every member needs a user_id")
+		if m.UserID == "" && m.UserEmail == "" {
+			return invalid("member.user_id", "every member needs a user_id or a user_email")
 		}
 		if m.Role != "" && m.Role != "admin" && m.Role != "user" {
 			return invalid("member.role", "member role %s: want admin or user", quote(m.Role))
@@ -52,16 +53,88 @@ func checkMembers(ms []MemberInput) error {
 	return nil
 }
 
-func (s *Service) requireUsers(ctx context.Context, ms []MemberInput) error {
-	for _, m := range ms {
-		if _, err := s.st.GetUser(ctx, m.UserID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return &Error{Kind: ErrNotFound, Field: "member.user_id", Message: "user " + quote(m.UserID) + " does not exist; create it with /user/new", Err: err}
-			}
-			return storeErr("reading user "+m.UserID, err)
+// resolveMembers turns members named by user_id or user_email into
+// memberships of team teamID, as LiteLLM does: a known e-mail resolves to
+// its user, and a user that does not exist yet (an unknown id, or an
+// unknown e-mail under a new id) is created with the defaults for new
+// internal users. It returns the memberships and the users it created, so
+// a caller that fails later can remove them.
+func (s *Service) resolveMembers(ctx context.Context, teamID string, ms []MemberInput, budget *float64) ([]store.Member, []string, error) {
+	if err := checkMembers(ms); err != nil {
+		return nil, nil, err
+	}
+	var out []store.Member
+	var created []string
+	undo := func() {
+		for _, id := range created {
+			_ = s.st.DeleteUser(ctx, id, 0)
 		}
 	}
-	return nil
+	for _, m := range ms {
+		u, err := s.findMember(ctx, m)
+		if err != nil {
+			undo()
+			return nil, nil, err
+		}
+		if u == nil {
+			u = s.newUser(m.UserID)
+			if u.UserID == "" {
+				u.UserID = newID()
+			}
+			u.Email = m.UserEmail
+			if err := s.st.CreateUser(ctx, u); err != nil && !errors.Is(err, store.ErrConflict) {
+				undo()
+				return nil, nil, storeErr("creating user "+u.UserID, err)
+			} else if err == nil {
+				created = append(created, u.UserID)
+			}
+		}
+		sm := memberOf(teamID, MemberInput{UserID: u.UserID, Role: m.Role})
+		sm.MaxBudgetInTeam = budget
+		out = append(out, sm)
+	}
+	return out, created, nil
+}
+
+// findMember returns the user a member names (by id, else by e-mail), or
+// nil when there is none. A member named by both must name one user.
+func (s *Service) findMember(ctx context.Context, m MemberInput) (*store.User, error) {
+	if m.UserID != "" {
+		u, err := s.st.GetUser(ctx, m.UserID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return nil, nil
+		case err != nil:
+			return nil, storeErr("reading user "+m.UserID, err)
+		}
+		if m.UserEmail != "" && u.Email != "" && !strings.EqualFold(u.Email, m.UserEmail) {
+			return nil, invalid("member.user_email", "user %s has the e-mail %s, not %s", quote(m.UserID), quote(u.Email), quote(m.UserEmail))
+		}
+		return u, nil
+	}
+	return s.userByEmail(ctx, m.UserEmail)
+}
+
+// userByEmail finds the user with an e-mail (case-insensitively), or nil.
+// Users have no e-mail index: this pages through them, which is fine for
+// the management calls that name members by e-mail, never on a model call.
+func (s *Service) userByEmail(ctx context.Context, email string) (*store.User, error) {
+	pg := store.Page{Limit: 1000}
+	for {
+		us, next, err := s.st.ListUsers(ctx, pg)
+		if err != nil {
+			return nil, storeErr("looking up user_email "+email, err)
+		}
+		for _, u := range us {
+			if u.Email != "" && strings.EqualFold(u.Email, email) {
+				return u, nil
+			}
+		}
+		if next == "" {
+			return nil, nil
+		}
+		pg.Cursor = next
+	}
 }
 
 func memberOf(teamID string, m MemberInput) store.Member {
@@ -93,28 +166,72 @@ func (s *Service) NewTeam(ctx context.Context, p *auth.Principal, req *TeamReque
 	if req.Blocked != nil {
 		t.Blocked = *req.Blocked
 	}
+	if err := req.applyTeam(t); err != nil {
+		return nil, err
+	}
 	if err := checkMembers(req.MembersWithRoles); err != nil {
 		return nil, err
 	}
-	if err := s.requireUsers(ctx, req.MembersWithRoles); err != nil {
+	if _, err := s.st.GetTeam(ctx, t.TeamID); err == nil {
+		return nil, &Error{Kind: ErrConflict, Field: "team_id", Message: "team " + quote(t.TeamID) + " already exists"}
+	}
+	members, created, err := s.resolveMembers(ctx, t.TeamID, req.MembersWithRoles, nil)
+	if err != nil {
 		return nil, err
 	}
+	undoUsers := func() {
+		for _, id := range created {
+			_ = s.st.DeleteUser(ctx, id, 0)
+		}
+	}
 	if err := s.st.CreateTeam(ctx, t); err != nil {
+		undoUsers()
 		if errors.Is(err, store.ErrConflict) {
 			return nil, &Error{Kind: ErrConflict, Field: "team_id", Message: "team " + quote(t.TeamID) + " already exists", Err: err}
 		}
 		return nil, storeErr("creating team", err)
 	}
-	for _, m := range req.MembersWithRoles {
-		sm := memberOf(t.TeamID, m)
+	for _, sm := range members {
 		if err := s.st.PutTeamMember(ctx, sm); err != nil {
 			_ = s.st.DeleteTeam(ctx, t.TeamID, 0)
-			return nil, storeErr("adding member "+m.UserID, err)
+			undoUsers()
+			return nil, storeErr("adding member "+sm.UserID, err)
 		}
 		t.Members = append(t.Members, sm)
 	}
 	v := teamView(t)
 	return &v, nil
+}
+
+// applyTeam copies the team-only fields of a request (model aliases and
+// the per-member limits) onto t.
+func (req *TeamRequest) applyTeam(t *store.Team) error {
+	if req.ModelAliases != nil {
+		t.ModelAliases = req.ModelAliases
+	}
+	ml := &t.MemberLimits
+	if req.TeamMemberBudget != nil {
+		ml.MaxBudget = req.TeamMemberBudget
+	}
+	if req.TeamMemberBudgetDuration != nil {
+		ml.BudgetDuration = *req.TeamMemberBudgetDuration
+	}
+	if req.TeamMemberRPMLimit != nil {
+		ml.RPMLimit = req.TeamMemberRPMLimit
+	}
+	if req.TeamMemberTPMLimit != nil {
+		ml.TPMLimit = req.TeamMemberTPMLimit
+	}
+	if req.TeamMemberKeyDuration != nil {
+		ml.KeyDuration = *req.TeamMemberKeyDuration
+	}
+	return nil
+}
+
+// setsMemberLimits reports whether the request changes a member limit.
+func (req *TeamRequest) setsMemberLimits() bool {
+	return req.TeamMemberBudget != nil || req.TeamMemberBudgetDuration != nil || req.TeamMemberRPMLimit != nil ||
+		req.TeamMemberTPMLimit != nil || req.TeamMemberKeyDuration != nil
 }
 
 // UpdateTeam serves /team/update. A team admin may change the alias and
@@ -141,7 +258,17 @@ func (s *Service) UpdateTeam(ctx context.Context, p *auth.Principal, req *TeamRe
 			return nil, forbidden("blocked", "only a proxy admin may block a team")
 		case req.MembersWithRoles != nil:
 			return nil, forbidden("members_with_roles", "change members with /team/member_add and /team/member_delete")
+		case req.setsMemberLimits():
+			return nil, forbidden("team_member_budget", "only a proxy admin may change a team's member budgets and limits")
+		case req.ModelAliases != nil:
+			return nil, forbidden("model_aliases", "only a proxy admin may change a team's model_aliases")
 		}
+	}
+	if len(req.MembersWithRoles) > 0 {
+		return nil, invalid("members_with_roles", "/team/update does not replace members; use /team/member_add, /team/member_update and /team/member_delete")
+	}
+	if err := req.applyTeam(t); err != nil {
+		return nil, err
 	}
 	if req.TeamAlias != nil {
 		t.Alias = *req.TeamAlias
@@ -218,12 +345,38 @@ type TeamInfoResponse struct {
 	TeamID   string    `json:"team_id"`
 	TeamInfo TeamView  `json:"team_info"`
 	Keys     []KeyView `json:"keys"`
+	// TeamMemberships are the members' budgets within the team and their
+	// spend against them (LiteLLM's team_memberships).
+	TeamMemberships []TeamMembership `json:"team_memberships"`
+}
+
+// TeamMembership is one member's budget and spend within a team.
+type TeamMembership struct {
+	TeamID             string       `json:"team_id"`
+	UserID             string       `json:"user_id"`
+	Spend              float64      `json:"spend"`
+	BudgetID           *string      `json:"budget_id"`
+	LiteLLMBudgetTable *MemberLimit `json:"litellm_budget_table"`
+}
+
+// MemberLimit is a member's budget within a team (LiteLLM's budget table
+// fields).
+type MemberLimit struct {
+	MaxBudget      *float64 `json:"max_budget"`
+	BudgetDuration *string  `json:"budget_duration"`
+	TPMLimit       *int64   `json:"tpm_limit"`
+	RPMLimit       *int64   `json:"rpm_limit"`
 }
 
 // TeamInfo serves /team/info?team_id=…. Members who are not team admins
 // see only their own keys of the team.
 func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string) (*TeamInfoResponse, error) {
-	a, err := authorize(p, EpTeamInfo)
+	if teamID == "" && p != nil {
+		teamID = p.TeamID
+	}
+	// A key may always read its own team, as LiteLLM lets it.
+	self := p != nil && p.Kind == auth.KindKey && p.TeamID != "" && teamID == p.TeamID
+	a, err := authorizeSelf(p, EpTeamInfo, self)
 	if err != nil {
 		return nil, err
 	}
@@ -231,8 +384,10 @@ func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string
 	if err != nil {
 		return nil, err
 	}
-	if err := teamAccess(p, a, t); err != nil {
-		return nil, err
+	if !self {
+		if err := teamAccess(p, a, t); err != nil {
+			return nil, err
+		}
 	}
 	keys, err := s.allKeys(ctx, store.KeyFilter{TeamID: teamID})
 	if err != nil {
@@ -242,9 +397,24 @@ func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string
 	if out.TeamInfo, err = s.spentTeamView(ctx, t); err != nil {
 		return nil, err
 	}
-	seeAll := a == All || memberRole(t, p.UserID) == "admin"
+	seeAll := a == All || (p.UserID != "" && memberRole(t, p.UserID) == "admin")
+	out.TeamMemberships = []TeamMembership{}
+	for i := range t.Members {
+		m := &t.Members[i]
+		if !seeAll && m.UserID != p.UserID {
+			continue
+		}
+		tm := TeamMembership{TeamID: t.TeamID, UserID: m.UserID}
+		if l := t.For(m); l != nil {
+			tm.LiteLLMBudgetTable = &MemberLimit{MaxBudget: l.MaxBudget, BudgetDuration: strPtr(l.BudgetDuration), TPMLimit: l.TPMLimit, RPMLimit: l.RPMLimit}
+			if tm.Spend, _, err = s.levelSpend(ctx, auth.LevelTeamMember, auth.MemberLevelID(t.TeamID, m.UserID), l.BudgetDuration); err != nil {
+				return nil, err
+			}
+		}
+		out.TeamMemberships = append(out.TeamMemberships, tm)
+	}
 	for _, k := range keys {
-		if seeAll || k.UserID == p.UserID {
+		if seeAll || (p.UserID != "" && k.UserID == p.UserID) || (p.KeyHash != "" && k.Hash == p.KeyHash) {
 			out.Keys = append(out.Keys, keyView(k, ""))
 		}
 	}
@@ -320,39 +490,45 @@ func (m *Members) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MemberRequest is the body of /team/member_add and /team/member_delete.
+// MemberRequest is the body of /team/member_add, /team/member_update and
+// /team/member_delete (LiteLLM's TeamMemberAddRequest,
+// TeamMemberUpdateRequest and TeamMemberDeleteRequest).
 type MemberRequest struct {
 	TeamID string  `json:"team_id"`
 	Member Members `json:"member"`
-	// UserID names the member to remove (/team/member_delete).
-	UserID string `json:"user_id"`
+	// UserID or UserEmail name the member to update or remove.
+	UserID    string `json:"user_id"`
+	UserEmail string `json:"user_email"`
+	// MaxBudgetInTeam caps each added (or the updated) member's spend
+	// through the team's keys.
+	MaxBudgetInTeam *float64 `json:"max_budget_in_team"`
+	// Role is the updated member's new team role (/team/member_update).
+	Role *string `json:"role"`
 }
 
-// AddMembers serves /team/member_add.
+// AddMembers serves /team/member_add: members by user_id or user_email,
+// one or a list; unknown users are created.
 func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *MemberRequest) (*TeamView, error) {
-	a, err := authorize(p, EpTeamMemberAdd)
+	t, err := s.teamFor(ctx, p, EpTeamMemberAdd, req.TeamID)
 	if err != nil {
-		return nil, err
-	}
-	t, err := s.getTeam(ctx, req.TeamID)
-	if err != nil {
-		return nil, err
-	}
-	if err := teamAccess(p, a, t); err != nil {
 		return nil, err
 	}
 	if len(req.Member) == 0 {
-		return nil, invalid("member", "member is required: {\"user_id\": …, \"role\": \"user\"}")
+		return nil, invalid("member", "member is required: {\"user_id\": …, \"role\": \"user\"} or a list of them")
 	}
-	if err := checkMembers(req.Member); err != nil {
+	if err := checkMemberBudget(t, req.MaxBudgetInTeam); err != nil {
 		return nil, err
 	}
-	if err := s.requireUsers(ctx, req.Member); err != nil {
+	members, created, err := s.resolveMembers(ctx, t.TeamID, req.Member, req.MaxBudgetInTeam)
+	if err != nil {
 		return nil, err
 	}
-	for _, m := range req.Member {
-		if err := s.st.PutTeamMember(ctx, memberOf(t.TeamID, m)); err != nil {
-			return nil, storeErr("adding member "+m.UserID, err)
+	for _, sm := range members {
+		if err := s.st.PutTeamMember(ctx, sm); err != nil {
+			for _, id := range created {
+				_ = s.st.DeleteUser(ctx, id, 0)
+			}
+			return nil, storeErr("adding member "+sm.UserID, err)
 		}
 	}
 	s.inv.InvalidateTeam(t.TeamID)
@@ -364,28 +540,117 @@ func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *Member
 	return &v, nil
 }
 
-// DeleteMember serves /team/member_delete.
-func (s *Service) DeleteMember(ctx context.Context, p *auth.Principal, req *MemberRequest) (*TeamView, error) {
-	a, err := authorize(p, EpTeamMemberDel)
+// teamFor authorizes p at endpoint for team teamID and reads the team.
+func (s *Service) teamFor(ctx context.Context, p *auth.Principal, endpoint, teamID string) (*store.Team, error) {
+	a, err := authorize(p, endpoint)
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.getTeam(ctx, req.TeamID)
+	t, err := s.getTeam(ctx, teamID)
 	if err != nil {
 		return nil, err
 	}
 	if err := teamAccess(p, a, t); err != nil {
 		return nil, err
 	}
-	userID := req.UserID
-	if userID == "" && len(req.Member) == 1 {
-		userID = req.Member[0].UserID
+	return t, nil
+}
+
+// checkMemberBudget refuses a member budget above the team's own budget:
+// it could never be reached.
+func checkMemberBudget(t *store.Team, b *float64) error {
+	if b == nil {
+		return nil
 	}
-	if userID == "" {
-		return nil, invalid("user_id", "user_id is required: the member to remove")
+	if *b < 0 {
+		return invalid("max_budget_in_team", "max_budget_in_team is %s; it must be 0 or more", money(*b))
 	}
-	if memberRole(t, userID) == "" {
-		return nil, notFoundErr("user %s is not a member of team %s", quote(userID), quote(t.TeamID))
+	if t.MaxBudget != nil && *b > *t.MaxBudget {
+		return invalid("max_budget_in_team", "max_budget_in_team %s exceeds team %s's max_budget %s", money(*b), quote(t.TeamID), money(*t.MaxBudget))
+	}
+	return nil
+}
+
+// memberTarget returns the user id a member_update or member_delete
+// names: user_id, else the user with user_email, else the one member of
+// "member".
+func (s *Service) memberTarget(ctx context.Context, t *store.Team, req *MemberRequest) (string, error) {
+	id, email := req.UserID, req.UserEmail
+	if id == "" && email == "" && len(req.Member) == 1 {
+		id, email = req.Member[0].UserID, req.Member[0].UserEmail
+	}
+	if id == "" && email != "" {
+		u, err := s.userByEmail(ctx, email)
+		if err != nil {
+			return "", err
+		}
+		if u == nil {
+			return "", notFoundErr("no user has the e-mail %s", quote(email))
+		}
+		id = u.UserID
+	}
+	if id == "" {
+		return "", invalid("user_id", "user_id or user_email is required: the member to change")
+	}
+	if memberRole(t, id) == "" {
+		return "", notFoundErr("user %s is not a member of team %s", quote(id), quote(t.TeamID))
+	}
+	return id, nil
+}
+
+// MemberUpdateResponse is /team/member_update's answer (LiteLLM's
+// TeamMemberUpdateResponse).
+type MemberUpdateResponse struct {
+	TeamID          string   `json:"team_id"`
+	UserID          string   `json:"user_id"`
+	UserEmail       *string  `json:"user_email"`
+	MaxBudgetInTeam *float64 `json:"max_budget_in_team"`
+}
+
+// UpdateMember serves /team/member_update: a member's team role and
+// max_budget_in_team.
+func (s *Service) UpdateMember(ctx context.Context, p *auth.Principal, req *MemberRequest) (*MemberUpdateResponse, error) {
+	t, err := s.teamFor(ctx, p, EpTeamMemberUpd, req.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.memberTarget(ctx, t, req)
+	if err != nil {
+		return nil, err
+	}
+	m := *t.Member(id)
+	if req.Role != nil {
+		if *req.Role != "admin" && *req.Role != "user" {
+			return nil, invalid("role", "role %s: want admin or user", quote(*req.Role))
+		}
+		m.Role = *req.Role
+	}
+	if req.MaxBudgetInTeam != nil {
+		if err := checkMemberBudget(t, req.MaxBudgetInTeam); err != nil {
+			return nil, err
+		}
+		m.MaxBudgetInTeam = req.MaxBudgetInTeam
+	}
+	if err := s.st.PutTeamMember(ctx, m); err != nil {
+		return nil, storeErr("updating member "+id, err)
+	}
+	s.inv.InvalidateTeam(t.TeamID)
+	out := &MemberUpdateResponse{TeamID: t.TeamID, UserID: id, MaxBudgetInTeam: m.MaxBudgetInTeam}
+	if u, err := s.st.GetUser(ctx, id); err == nil {
+		out.UserEmail = strPtr(u.Email)
+	}
+	return out, nil
+}
+
+// DeleteMember serves /team/member_delete.
+func (s *Service) DeleteMember(ctx context.Context, p *auth.Principal, req *MemberRequest) (*TeamView, error) {
+	t, err := s.teamFor(ctx, p, EpTeamMemberDel, req.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	userID, err := s.memberTarget(ctx, t, req)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.st.RemoveTeamMember(ctx, t.TeamID, userID); err != nil {
 		return nil, storeErr("removing member "+userID, err)

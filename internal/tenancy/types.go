@@ -141,12 +141,11 @@ type KeyRequest struct {
 	UserID   *string `json:"user_id"`
 	TeamID   *string `json:"team_id"`
 	LimitsInput
-	Duration   *string           `json:"duration"`
-	Metadata   json.RawMessage   `json:"metadata"`
-	Blocked    *bool             `json:"blocked"`
-	Guardrails []string          `json:"guardrails"`
-	Aliases    map[string]string `json:"aliases"`
-	Tags       []string          `json:"tags"`
+	Duration *string           `json:"duration"`
+	Metadata json.RawMessage   `json:"metadata"`
+	Blocked  *bool             `json:"blocked"`
+	Aliases  map[string]string `json:"aliases"`
+	Tags     []string          `json:"tags"`
 }
 
 // KeyView is a key as responses show it. Key (the plaintext) is set only
@@ -206,12 +205,44 @@ type UserRequest struct {
 	Metadata json.RawMessage `json:"metadata"`
 	Blocked  *bool           `json:"blocked"`
 	// Teams adds the new user to these teams as a member (/user/new).
-	Teams []string `json:"teams"`
+	Teams UserTeams `json:"teams"`
 	// AutoCreateKey: /user/new makes a key unless this is false.
 	AutoCreateKey *bool `json:"auto_create_key"`
 	// KeyAlias and Duration describe that key.
 	KeyAlias *string `json:"key_alias"`
 	Duration *string `json:"duration"`
+}
+
+// UserTeam is a team /user/new puts the user in, with their role and
+// budget there (LiteLLM's NewUserRequestTeam).
+type UserTeam struct {
+	TeamID          string   `json:"team_id"`
+	MaxBudgetInTeam *float64 `json:"max_budget_in_team"`
+	Role            string   `json:"user_role"`
+}
+
+// UserTeams is /user/new's teams: team ids, or UserTeam objects.
+type UserTeams []UserTeam
+
+// UnmarshalJSON accepts a list of team ids or of {team_id,
+// max_budget_in_team, user_role} objects, mixed.
+func (ts *UserTeams) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(UserTeams, 0, len(raw))
+	for _, r := range raw {
+		var t UserTeam
+		if err := json.Unmarshal(r, &t.TeamID); err != nil {
+			if err := json.Unmarshal(r, &t); err != nil {
+				return err
+			}
+		}
+		out = append(out, t)
+	}
+	*ts = out
+	return nil
 }
 
 // UserView is a user as responses show it.
@@ -267,12 +298,27 @@ type TeamRequest struct {
 	Metadata         json.RawMessage `json:"metadata"`
 	Blocked          *bool           `json:"blocked"`
 	MembersWithRoles []MemberInput   `json:"members_with_roles"`
+	// ModelAliases serve a request for the alias as the model, for every
+	// key of the team.
+	ModelAliases map[string]string `json:"model_aliases"`
+	TeamMemberLimits
 }
 
-// MemberInput is a team member as requests name them.
+// TeamMemberLimits are the limits of each member within a team, in
+// requests (nil: unchanged) and responses (null: unset).
+type TeamMemberLimits struct {
+	TeamMemberBudget         *float64 `json:"team_member_budget"`
+	TeamMemberBudgetDuration *string  `json:"team_member_budget_duration"`
+	TeamMemberRPMLimit       *int64   `json:"team_member_rpm_limit"`
+	TeamMemberTPMLimit       *int64   `json:"team_member_tpm_limit"`
+	TeamMemberKeyDuration    *string  `json:"team_member_key_duration"`
+}
+
+// MemberInput is a team member as requests name them: by user_id or
+// user_email.
 type MemberInput struct {
 	UserID    string `json:"user_id"`
-	UserEmail string `json:"user_email,omitempty"`
+	UserEmail string `json:"user_email"`
 	// Role is "admin" or "user" (default "user").
 	Role string `json:"role"`
 }
@@ -282,9 +328,11 @@ type TeamView struct {
 	TeamID    string  `json:"team_id"`
 	TeamAlias *string `json:"team_alias"`
 	LimitsView
-	Metadata         json.RawMessage `json:"metadata"`
-	Blocked          bool            `json:"blocked"`
-	MembersWithRoles []MemberView    `json:"members_with_roles"`
+	Metadata         json.RawMessage   `json:"metadata"`
+	Blocked          bool              `json:"blocked"`
+	MembersWithRoles []MemberView      `json:"members_with_roles"`
+	ModelAliases     map[string]string `json:"model_aliases"`
+	TeamMemberLimits
 	// Spend is the team's spend in its current budget period; filled in
 	// by /team/info, /team/list and /user/info (spentTeamView).
 	Spend float64 `json:"spend"`
@@ -294,15 +342,23 @@ type TeamView struct {
 	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
-// MemberView is a member in responses.
+// MemberView is a member in responses (LiteLLM's Member).
 type MemberView struct {
-	UserID string `json:"user_id"`
-	Role   string `json:"role"`
+	UserID    string  `json:"user_id"`
+	UserEmail *string `json:"user_email"`
+	Role      string  `json:"role"`
 }
 
 func teamView(t *store.Team) TeamView {
+	ml := t.MemberLimits
 	v := TeamView{TeamID: t.TeamID, TeamAlias: strPtr(t.Alias), LimitsView: limitsView(t.Limits), Metadata: t.Metadata,
-		Blocked: t.Blocked, MembersWithRoles: []MemberView{}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Blocked: t.Blocked, MembersWithRoles: []MemberView{}, ModelAliases: t.ModelAliases,
+		TeamMemberLimits: TeamMemberLimits{TeamMemberBudget: ml.MaxBudget, TeamMemberBudgetDuration: strPtr(ml.BudgetDuration),
+			TeamMemberRPMLimit: ml.RPMLimit, TeamMemberTPMLimit: ml.TPMLimit, TeamMemberKeyDuration: strPtr(ml.KeyDuration)},
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	if v.ModelAliases == nil {
+		v.ModelAliases = map[string]string{}
+	}
 	for _, m := range t.Members {
 		v.MembersWithRoles = append(v.MembersWithRoles, MemberView{UserID: m.UserID, Role: m.Role})
 	}

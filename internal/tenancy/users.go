@@ -75,12 +75,19 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 			key.Duration, key.Expires = d, exp
 		}
 	}
-	for _, t := range req.Teams {
-		if _, err := s.st.GetTeam(ctx, t); err != nil {
+	for _, ut := range req.Teams {
+		t, err := s.st.GetTeam(ctx, ut.TeamID)
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return nil, &Error{Kind: ErrNotFound, Field: "teams", Message: "team " + quote(t) + " does not exist", Err: err}
+				return nil, &Error{Kind: ErrNotFound, Field: "teams", Message: "team " + quote(ut.TeamID) + " does not exist", Err: err}
 			}
-			return nil, storeErr("reading team "+t, err)
+			return nil, storeErr("reading team "+ut.TeamID, err)
+		}
+		if ut.Role != "" && ut.Role != "admin" && ut.Role != "user" {
+			return nil, invalid("teams.user_role", "team role %s: want admin or user", quote(ut.Role))
+		}
+		if err := checkMemberBudget(t, ut.MaxBudgetInTeam); err != nil {
+			return nil, err
 		}
 	}
 
@@ -92,18 +99,22 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 	}
 	undo := func() {
 		for _, t := range req.Teams {
-			_ = s.st.RemoveTeamMember(ctx, t, u.UserID)
+			_ = s.st.RemoveTeamMember(ctx, t.TeamID, u.UserID)
 		}
 		_ = s.st.DeleteUser(ctx, u.UserID, 0)
 	}
+	teamIDs := make([]string, 0, len(req.Teams))
 	for _, t := range req.Teams {
-		if err := s.st.PutTeamMember(ctx, store.Member{TeamID: t, UserID: u.UserID, Role: "user"}); err != nil {
+		m := memberOf(t.TeamID, MemberInput{UserID: u.UserID, Role: t.Role})
+		m.MaxBudgetInTeam = t.MaxBudgetInTeam
+		if err := s.st.PutTeamMember(ctx, m); err != nil {
 			undo()
-			return nil, storeErr("adding user to team "+t, err)
+			return nil, storeErr("adding user to team "+t.TeamID, err)
 		}
-		s.inv.InvalidateTeam(t)
+		s.inv.InvalidateTeam(t.TeamID)
+		teamIDs = append(teamIDs, t.TeamID)
 	}
-	out := &NewUserResponse{UserView: userView(u, req.Teams)}
+	out := &NewUserResponse{UserView: userView(u, teamIDs)}
 	if key != nil {
 		plaintext, err := s.createKey(ctx, key)
 		if err != nil {

@@ -22,6 +22,7 @@ func TestManagementIsolation(t *testing.T) {
 	service := m.must(mgmtMaster, "POST", "/key/generate", `{"models":["gpt-4o"]}`)["key"].(string)
 	m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"red","models":["gpt-4o-mini"],"tpm_limit":500,"members_with_roles":[{"user_id":"alice","role":"user"}]}`)
 	m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"blue"}`)
+	aliceRedKey := m.must(alice, "POST", "/key/generate", `{"team_id":"red"}`)["key"].(string)
 
 	tests := []struct {
 		name               string
@@ -48,6 +49,12 @@ func TestManagementIsolation(t *testing.T) {
 		{"wildcard beyond her own", alice, "POST", "/key/generate", `{"models":["*"]}`, 403, `model "*"`, "models", nil},
 		{"provider wildcard beyond her own", alice, "POST", "/key/generate", `{"models":["bedrock/*"]}`, 403, `"bedrock/*"`, "models", nil},
 		{"raise own key's budget by update", alice, "POST", "/key/update", `{"key":"` + aliceKey2 + `","max_budget":50}`, 403, "max_budget", "max_budget", nil},
+		{"take her team key out of its team", alice, "POST", "/key/update", `{"key":"` + aliceRedKey + `","team_id":""}`, 403,
+			`out of team "red"`, "team_id", nil},
+		{"move her team key to a team she is not in", alice, "POST", "/key/update", `{"key":"` + aliceRedKey + `","team_id":"blue"}`, 403,
+			`not a member of team "blue"`, "team_id", nil},
+		{"move her personal key into a team she is not in", alice, "POST", "/key/update", `{"key":"` + aliceKey2 + `","team_id":"blue"}`, 403,
+			`not a member of team "blue"`, "team_id", nil},
 		{"unblock by update", alice, "POST", "/key/update", `{"key":"` + aliceKey2 + `","blocked":true}`, 403, "proxy admin", "blocked", nil},
 		{"team she is not in", alice, "POST", "/key/generate", `{"team_id":"blue"}`, 403, `not a member of team "blue"`, "team_id", nil},
 		{"team key beyond the team's models", alice, "POST", "/key/generate", `{"team_id":"red","models":["gpt-4o"]}`, 403, `team "red"'s models`, "models", nil},
@@ -86,6 +93,18 @@ func TestManagementIsolation(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("her team key is still in its team", func(t *testing.T) {
+		m.t = t
+		out := m.must(mgmtMaster, "GET", "/key/info?key="+aliceRedKey, "")
+		if team := out["info"].(map[string]any)["team_id"]; team != "red" {
+			t.Errorf("team_id %v after refused updates, want red", team)
+		}
+	})
+	t.Run("an admin may take a key out of its team", func(t *testing.T) {
+		m.t = t
+		m.must(mgmtMaster, "POST", "/key/update", `{"key":"`+aliceRedKey+`","team_id":""}`)
+	})
 
 	t.Run("her own listing shows only her keys", func(t *testing.T) {
 		m.t = t

@@ -224,16 +224,21 @@ func keyLabel(ref string) string {
 	return store.KeyNameOfHash(ref)
 }
 
+// keyName names k in messages: its name, else the short form of its hash.
+func keyName(k *store.Key) string {
+	if k.KeyName != "" {
+		return k.KeyName
+	}
+	return store.KeyNameOfHash(k.Hash)
+}
+
 // ownKey refuses a key that is not the caller's when they may act only on
 // their own.
 func ownKey(p *auth.Principal, a Access, k *store.Key, verb string) error {
 	if a == All || (k.UserID != "" && k.UserID == p.UserID) {
 		return nil
 	}
-	name := k.KeyName
-	if name == "" {
-		name = store.KeyNameOfHash(k.Hash)
-	}
+	name := keyName(k)
 	if k.UserID == "" {
 		return forbidden("key", "you may not %s key %s: it is a service key and belongs to no user", verb, name)
 	}
@@ -260,6 +265,12 @@ func (s *Service) UpdateKey(ctx context.Context, p *auth.Principal, req *KeyRequ
 		k.UserID = *req.UserID
 	}
 	if req.TeamID != nil {
+		// A team key lives under its team's budget and limits; a
+		// non-admin who could clear team_id would free it from them.
+		if a != All && k.TeamID != "" && *req.TeamID == "" {
+			return nil, forbidden("team_id", "you may not take key %s out of team %s: its limits and spend belong to the team; ask an admin",
+				keyName(k), quote(k.TeamID))
+		}
 		k.TeamID = *req.TeamID
 	}
 	if err := s.fillKey(k, req, a); err != nil {

@@ -149,13 +149,15 @@ func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMu
 	if err != nil {
 		return err
 	}
-	authn := auth.NewAuthenticator(auth.NewMasterKey(masterKey), jwt, id.keys)
+	defaults := tenancy.DefaultsFromConfig(cfg)
+	authn := auth.NewAuthenticator(auth.NewMasterKey(masterKey), jwt, id.keys,
+		&auth.UserDefaults{Role: auth.Role(defaults.Role), Limits: defaults.Limits})
 	models := tenancy.NewModels(cfg.ModelList)
 	dp.Auth, dp.Access = authn, models
 	if err := id.wireSpend(cfg, dp); err != nil {
 		return err
 	}
-	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: tenancy.DefaultsFromConfig(cfg)})
+	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: defaults})
 	mgmt := &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes}
 	switch {
 	case groups&GroupManagement != 0:

@@ -249,6 +249,8 @@ func testJWTAuthFromConfig(t *testing.T, newStoreEnv func(*testing.T) map[string
   litellm_jwtauth:
     user_id_jwt_field: sub
     admin_jwt_scope: gateway_admin
+litellm_settings:
+  max_internal_user_budget: 10
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}

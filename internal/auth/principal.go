@@ -37,8 +37,11 @@ type Scope struct {
 	// Level is "key", "user" or "team".
 	Level string
 	// Models are names, access groups and wildcards; never empty (an empty
-	// list restricts nothing and is not a scope).
+	// list restricts nothing and is not a scope) unless Refused is set.
 	Models []string
+	// Refused, when set, means this level admits no model at all, and
+	// says why and what to do.
+	Refused string
 }
 
 // IsAdmin reports whether p may manage everything.

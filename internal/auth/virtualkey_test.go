@@ -87,8 +87,8 @@ func TestKeyCacheBound(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	here := auth.NewKeys(ms, &auth.KeysOptions{Now: c.now})
 	there := auth.NewKeys(ms, &auth.KeysOptions{Now: c.now})
-	authHere := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, here)
-	authThere := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, there)
+	authHere := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, here, nil)
+	authThere := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, there, nil)
 
 	for _, a := range []*auth.Authenticator{authHere, authThere} {
 		p, err := a.Authenticate(context.Background(), req(key))
@@ -128,7 +128,7 @@ func TestAuthenticatorRefusals(t *testing.T) {
 		rec.Hash, rec.KeyName = store.HashKey(k), store.KeyName(k)
 		ms.keys[rec.Hash] = &rec
 	}
-	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, &auth.KeysOptions{TTL: -1}))
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, &auth.KeysOptions{TTL: -1}), nil)
 	tests := []struct {
 		name, key string
 		is        error

@@ -31,7 +31,10 @@ type LiteLLMSettings struct {
 	BudgetDuration             *Period  `yaml:"budget_duration"`
 	MaxInternalUserBudget      *float64 `yaml:"max_internal_user_budget"`
 	InternalUserBudgetDuration *Period  `yaml:"internal_user_budget_duration"`
-	MaxEndUserBudget           *float64 `yaml:"max_end_user_budget"`
+	// DefaultInternalUserParams are what a new internal user gets, and what
+	// a JWT caller without a user record is held to.
+	DefaultInternalUserParams *DefaultUserParams `yaml:"default_internal_user_params"`
+	MaxEndUserBudget          *float64           `yaml:"max_end_user_budget"`
 
 	SuccessCallback  []string         `yaml:"success_callback"`
 	FailureCallback  []string         `yaml:"failure_callback"`
@@ -43,6 +46,20 @@ type LiteLLMSettings struct {
 	TurnOffMessageLogging *bool `yaml:"turn_off_message_logging"`
 	SetVerbose            *bool `yaml:"set_verbose"`
 	JSONLogs              *bool `yaml:"json_logs"`
+}
+
+// DefaultUserParams is litellm_settings.default_internal_user_params, the
+// parts Tollgate honours: the model list, budget and rate limits of a new
+// internal user. Unset fields fall back to max_internal_user_budget and
+// internal_user_budget_duration (budget) or to no limit.
+type DefaultUserParams struct {
+	UserRole            string   `yaml:"user_role"`
+	Models              []string `yaml:"models"`
+	MaxBudget           *float64 `yaml:"max_budget"`
+	BudgetDuration      *Period  `yaml:"budget_duration"`
+	TPMLimit            *int     `yaml:"tpm_limit"`
+	RPMLimit            *int     `yaml:"rpm_limit"`
+	MaxParallelRequests *int     `yaml:"max_parallel_requests"`
 }
 
 // CacheParams is litellm_settings.cache_params.

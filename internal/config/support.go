@@ -247,7 +247,11 @@ var supportTable = []rule{
 	{at: "litellm_settings.s3_callback_params", keys: "s3_bucket_name s3_region_name s3_api_version s3_use_ssl " +
 		"s3_verify s3_endpoint_url s3_aws_access_key_id s3_aws_secret_access_key s3_aws_session_token s3_config " +
 		"s3_path s3_use_team_prefix s3_strip_base64_files s3_flush_interval s3_batch_size s3_use_key_prefix"},
-	{at: "litellm_settings", keys: "default_internal_user_params default_team_settings default_team_params " +
+	{at: "litellm_settings", keys: "default_internal_user_params", status: Honoured},
+	{at: "litellm_settings.default_internal_user_params", keys: "user_role models max_budget budget_duration " +
+		"tpm_limit rpm_limit max_parallel_requests", status: Honoured},
+	{at: "litellm_settings.default_internal_user_params", keys: "teams", status: NotYet, why: whyTenancy},
+	{at: "litellm_settings", keys: "default_team_settings default_team_params " +
 		"default_key_generate_params upperbound_key_generate_params key_generation_settings " +
 		"enable_key_alias_format_validation public_teams", status: NotYet, why: whyTenancy},
 	{at: "litellm_settings", keys: "guardrails", status: NotYet, why: whyGuard},

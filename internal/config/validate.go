@@ -228,6 +228,18 @@ func (v *validator) settings() {
 	v.nonNegativeFloat(plain("litellm_settings.max_budget"), l.MaxBudget)
 	v.nonNegativeFloat(plain("litellm_settings.max_internal_user_budget"), l.MaxInternalUserBudget)
 	v.nonNegativeFloat(plain("litellm_settings.max_end_user_budget"), l.MaxEndUserBudget)
+	if d := l.DefaultInternalUserParams; d != nil {
+		const at = "litellm_settings.default_internal_user_params"
+		v.nonNegativeFloat(plain(at+".max_budget"), d.MaxBudget)
+		v.nonNegativeInt(plain(at+".tpm_limit"), d.TPMLimit)
+		v.nonNegativeInt(plain(at+".rpm_limit"), d.RPMLimit)
+		v.nonNegativeInt(plain(at+".max_parallel_requests"), d.MaxParallelRequests)
+		switch d.UserRole {
+		case "", "internal_user", "internal_user_viewer":
+		default:
+			v.fail(plain(at+".user_role"), ErrInvalid, "must be internal_user or internal_user_viewer, got %q", d.UserRole)
+		}
+	}
 	v.positiveDuration(plain("router_settings.timeout"), r.Timeout)
 	v.positiveDuration(plain("router_settings.stream_timeout"), r.StreamTimeout)
 	v.nonNegativeDuration(plain("router_settings.retry_after"), r.RetryAfter)

@@ -125,7 +125,7 @@ func newHistGateway(t *testing.T, withHistory bool) *histGateway {
 		deps = append(deps, &router.Deployment{ID: "dep-" + name, Group: name, Provider: "openai", ModelID: name, Model: m})
 	}
 	dp := &httpapi.DataPlane{Router: router.New(deps, nil),
-		Auth: auth.NewAuthenticator(auth.NewMasterKey(histMaster), nil, auth.NewKeys(st, nil))}
+		Auth: auth.NewAuthenticator(auth.NewMasterKey(histMaster), nil, auth.NewKeys(st, nil), nil)}
 	if withHistory {
 		dp.History = &httpapi.History{Service: history.New(st, nil), Owner: histOwner}
 	}

@@ -60,10 +60,10 @@ func newMgmt(t *testing.T) *mgmt {
 		t.Fatal(err)
 	}
 	keys := auth.NewKeys(st, nil)
-	authn := auth.NewAuthenticator(auth.NewMasterKey(mgmtMaster), v, keys)
 	max := 100.0
-	svc := tenancy.New(st, tenancy.NewModels(mgmtDeployments),
-		&tenancy.Options{Invalidate: keys, Defaults: tenancy.Defaults{MaxBudget: &max, BudgetDuration: "1mo"}})
+	defaults := tenancy.Defaults{Limits: store.Limits{MaxBudget: &max, BudgetDuration: "1mo"}}
+	authn := auth.NewAuthenticator(auth.NewMasterKey(mgmtMaster), v, keys, &auth.UserDefaults{Limits: defaults.Limits})
+	svc := tenancy.New(st, tenancy.NewModels(mgmtDeployments), &tenancy.Options{Invalidate: keys, Defaults: defaults})
 	mux := http.NewServeMux()
 	(&httpapi.Management{Service: svc, Auth: authn}).Register(mux)
 	(&httpapi.SpendRoutes{Service: svc, Auth: authn}).Register(mux)

@@ -93,9 +93,15 @@ type ModelError struct {
 	Model string
 	// Level is the scope that refused: "key", "user" or "team".
 	Level string
+	// Why replaces the usual explanation when the level admits no model
+	// at all (auth.Scope.Refused).
+	Why string
 }
 
 func (e *ModelError) Error() string {
+	if e.Why != "" {
+		return "model " + quote(e.Model) + " is not allowed: " + e.Why
+	}
 	return "model " + quote(e.Model) + " is not allowed for this " + e.Level + "; GET /v1/models lists the models you can use"
 }
 
@@ -108,6 +114,9 @@ func (m *Models) CheckModel(p *auth.Principal, model string) error {
 		return nil
 	}
 	for _, s := range p.Scopes {
+		if s.Refused != "" {
+			return &ModelError{Model: model, Level: s.Level, Why: s.Refused}
+		}
 		if !m.listAllows(s.Models, model) {
 			return &ModelError{Model: model, Level: s.Level}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
@@ -43,14 +44,21 @@ type Invalidator interface {
 	InvalidateTeam(id string)
 }
 
-// Defaults are the admin-configured defaults for new internal users
-// (litellm_settings.max_internal_user_budget and
-// internal_user_budget_duration). They also bound what a user may give
-// themselves through self sign-up.
+// Defaults are the admin-configured defaults for new internal users:
+// litellm_settings.default_internal_user_params, with
+// max_internal_user_budget and internal_user_budget_duration for the budget
+// those params leave unset. They also bound what a user may give themselves
+// through self sign-up, and hold a JWT caller who has no user record yet
+// (auth.UserDefaults).
 type Defaults struct {
-	MaxBudget      *float64
-	BudgetDuration string
+	// Role is the default role; "" means internal_user.
+	Role   string
+	Limits store.Limits
 }
+
+// Budgeted reports whether the defaults bound spend: only then may a JWT
+// caller without a user record call models.
+func (d Defaults) Budgeted() bool { return d.Limits.MaxBudget != nil }
 
 // DefaultsFromConfig reads the defaults from litellm_settings.
 func DefaultsFromConfig(cfg *config.Config) Defaults {
@@ -58,11 +66,33 @@ func DefaultsFromConfig(cfg *config.Config) Defaults {
 	if cfg == nil {
 		return d
 	}
-	d.MaxBudget = cfg.LiteLLM.MaxInternalUserBudget
-	if p := cfg.LiteLLM.InternalUserBudgetDuration; p != nil {
-		d.BudgetDuration = p.String()
+	l := &cfg.LiteLLM
+	if p := l.DefaultInternalUserParams; p != nil {
+		d.Role = p.UserRole
+		d.Limits.Models = slices.Clone(p.Models)
+		d.Limits.MaxBudget = p.MaxBudget
+		if p.BudgetDuration != nil {
+			d.Limits.BudgetDuration = p.BudgetDuration.String()
+		}
+		d.Limits.TPMLimit = int64Ptr(p.TPMLimit)
+		d.Limits.RPMLimit = int64Ptr(p.RPMLimit)
+		d.Limits.MaxParallelRequests = int64Ptr(p.MaxParallelRequests)
+	}
+	if d.Limits.MaxBudget == nil {
+		d.Limits.MaxBudget = l.MaxInternalUserBudget
+	}
+	if p := l.InternalUserBudgetDuration; p != nil && d.Limits.BudgetDuration == "" {
+		d.Limits.BudgetDuration = p.String()
 	}
 	return d
+}
+
+func int64Ptr(n *int) *int64 {
+	if n == nil {
+		return nil
+	}
+	v := int64(*n)
+	return &v
 }
 
 // Options are the service's optional settings.

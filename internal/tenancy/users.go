@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/store"
@@ -13,8 +14,11 @@ import (
 // newUser is a user record with the admin's defaults for internal users.
 func (s *Service) newUser(id string) *store.User {
 	u := &store.User{UserID: id, Role: string(auth.RoleInternalUser)}
-	u.MaxBudget = s.defaults.MaxBudget
-	u.BudgetDuration = s.defaults.BudgetDuration
+	if s.defaults.Role != "" {
+		u.Role = s.defaults.Role
+	}
+	u.Limits = s.defaults.Limits
+	u.Models = slices.Clone(u.Models)
 	return u
 }
 
@@ -51,7 +55,7 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 		return nil, err
 	}
 	if a == Own {
-		def := store.Limits{MaxBudget: s.defaults.MaxBudget}
+		def := s.defaults.Limits
 		if err := s.checkBounds(&u.Limits, bound{who: "the admin's default for new users'", l: def}); err != nil {
 			return nil, err
 		}
@@ -97,6 +101,9 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 		}
 		return nil, storeErr("creating user", err)
 	}
+	// A JWT caller's "no user record" lookup is cached: drop it, so the new
+	// record (and its limits) apply from the next request on.
+	s.inv.InvalidateUser(u.UserID)
 	undo := func() {
 		for _, t := range req.Teams {
 			_ = s.st.RemoveTeamMember(ctx, t.TeamID, u.UserID)
@@ -148,8 +155,8 @@ func (s *Service) checkSelfSignup(p *auth.Principal, req *UserRequest, u *store.
 	if len(req.Teams) > 0 {
 		return forbidden("teams", "you may not add yourself to teams; a team admin adds members with /team/member_add")
 	}
-	if req.BudgetDuration != nil && *req.BudgetDuration != s.defaults.BudgetDuration {
-		return forbidden("budget_duration", "budget_duration is set by the admin (%s) for new users", quote(s.defaults.BudgetDuration))
+	if req.BudgetDuration != nil && *req.BudgetDuration != s.defaults.Limits.BudgetDuration {
+		return forbidden("budget_duration", "budget_duration is set by the admin (%s) for new users", quote(s.defaults.Limits.BudgetDuration))
 	}
 	if req.Blocked != nil {
 		return forbidden("blocked", "only a proxy admin may block users")

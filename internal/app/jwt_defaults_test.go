@@ -1,8 +1,6 @@
 package app
 
 import (
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,23 +32,6 @@ general_settings:
 	return startLocalApp(t, env, Options{ConfigPaths: []string{localConfig, extra}}), idp
 }
 
-func postAs(t *testing.T, base, key, path, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-func chatBody(model string) string {
-	return `{"model":"` + model + `","messages":[{"role":"user","content":"hi"}]}`
-}
-
 // TestJWTCallerWithoutUserRecordIsBudgeted: a JWT caller with no user record
 // is held to default_internal_user_params and max_internal_user_budget:
 // only the default models, and refused once the budget is spent. (It used to
@@ -63,12 +44,12 @@ func TestJWTCallerWithoutUserRecordIsBudgeted(t *testing.T) {
     models: ["priced-echo"]
 `)
 		tok := idp.token(t, map[string]any{"sub": "newcomer", "aud": "tollgate-test"})
-		if st, body := postAs(t, a.gw.URL, tok, "/v1/chat/completions", chatBody("gpt-4o-mini")); st != 403 || !strings.Contains(body, "not allowed for this user") {
+		if st, body := chat(t, a.gw.URL, tok, "gpt-4o-mini"); st != 403 || !strings.Contains(body, "not allowed for this user") {
 			t.Errorf("a model beyond the default models: %d %s", st, body)
 		}
 		served := 0
 		for range 20 {
-			st, body := postAs(t, a.gw.URL, tok, "/v1/chat/completions", chatBody("priced-echo"))
+			st, body := chat(t, a.gw.URL, tok, "priced-echo")
 			if st == 200 {
 				served++
 				continue
@@ -93,14 +74,14 @@ func TestJWTCallerWithoutDefaultsMayOnlySignUp(t *testing.T) {
 	a, idp := jwtDefaultsApp(t, map[string]string{"TOLLGATE_STORE": "embedded", "TOLLGATE_DATA_DIR": t.TempDir(),
 		"TOLLGATE_KEY_CACHE_TTL": "1h"}, "")
 	tok := idp.token(t, map[string]any{"sub": "walk-in", "aud": "tollgate-test"})
-	st, body := postAs(t, a.gw.URL, tok, "/v1/chat/completions", chatBody("fake-echo"))
+	st, body := chat(t, a.gw.URL, tok, "fake-echo")
 	if st != 403 || !strings.Contains(body, "no user record") || !strings.Contains(body, "/user/new") {
 		t.Fatalf("chat without a user record or defaults: %d %s", st, body)
 	}
-	if st, body := postAs(t, a.gw.URL, tok, "/user/new", `{"max_budget":1}`); st != 200 {
+	if st, body := call(t, a.gw.URL, "POST", "/user/new", tok, `{"max_budget":1}`); st != 200 {
 		t.Fatalf("self sign-up: %d %s", st, body)
 	}
-	if st, body := postAs(t, a.gw.URL, tok, "/v1/chat/completions", chatBody("fake-echo")); st != 200 {
+	if st, body := chat(t, a.gw.URL, tok, "fake-echo"); st != 200 {
 		t.Fatalf("chat right after sign-up: %d %s", st, body)
 	}
 }

@@ -55,6 +55,9 @@ type keyCache struct {
 	failedAt time.Time
 	lastErr  error
 	inFlight bool // a fetch is running (read under mu, for stale answers)
+	// generation counts finished fetches, so a caller that decided to
+	// fetch before another fetch finished does not fetch again.
+	generation uint64
 }
 
 // keysFor returns the keys that may verify a token with kid and alg,
@@ -103,9 +106,10 @@ func (c *keyCache) keysFor(ctx context.Context, kid, alg string) ([]*jwk, *Error
 		if !fresh {
 			uri = ""
 		}
+		seen := c.generation
 		c.mu.Unlock()
 
-		ch := c.flight.DoChan("", func() (any, error) { return nil, c.refresh(uri) })
+		ch := c.flight.DoChan("", func() (any, error) { return nil, c.refresh(uri, seen) })
 		select {
 		case <-ch:
 			// Loop once more: the cache now answers, from the new set,
@@ -117,9 +121,15 @@ func (c *keyCache) keysFor(ctx context.Context, kid, alg string) ([]*jwk, *Error
 }
 
 // refresh runs one fetch and records its outcome; it runs inside the
-// singleflight group.
-func (c *keyCache) refresh(uri string) error {
+// singleflight group. seen is the generation the caller decided on: if a
+// fetch has finished since (the caller lost the race to join it), the
+// decision is stale and the caller re-examines the cache instead.
+func (c *keyCache) refresh(uri string, seen uint64) error {
 	c.mu.Lock()
+	if c.generation != seen {
+		c.mu.Unlock()
+		return nil
+	}
 	c.inFlight = true
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), c.fetchTimeout)
@@ -128,6 +138,7 @@ func (c *keyCache) refresh(uri string) error {
 
 	c.mu.Lock()
 	c.inFlight = false
+	c.generation++
 	if err == nil {
 		c.set, c.fetched, c.jwksURI = set, c.now(), newURI
 		c.failedAt, c.lastErr = time.Time{}, nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
@@ -62,7 +63,7 @@ func (b *builder) resolver(ctx context.Context) (*awscred.Resolver, error) {
 }
 
 // bedrock builds a Bedrock adapter with the deployment's own credentials.
-func (b *builder) bedrock(ctx context.Context, d *config.Deployment, drop bool) (provider.ChatModel, error) {
+func (b *builder) bedrock(ctx context.Context, d *config.Deployment, drop bool, timeout, streamTimeout time.Duration) (provider.ChatModel, error) {
 	res, err := b.resolver(ctx)
 	if err != nil {
 		return nil, err
@@ -90,7 +91,8 @@ func (b *builder) bedrock(ctx context.Context, d *config.Deployment, drop bool) 
 		baseModel = p.BaseModel
 	}
 	client := bedrock.NewClient(awsCfg, &bedrock.ClientOptions{Endpoint: p.AWSBedrockRuntimeEndpoint})
-	return bedrock.New(client, &bedrock.Options{ModelID: d.ModelID, Route: route, BaseModel: baseModel, DropParams: drop})
+	return bedrock.New(client, &bedrock.Options{ModelID: d.ModelID, Route: route, BaseModel: baseModel, DropParams: drop,
+		Timeout: timeout, StreamTimeout: streamTimeout})
 }
 
 // deployments builds every model_list entry. An entry that cannot be built
@@ -224,7 +226,7 @@ func (b *builder) model(ctx context.Context, d *config.Deployment) (provider.Cha
 			Timeout: timeout, StreamTimeout: streamTimeout, DropParams: drop, ExtraHeaders: headers,
 		})
 	case catalog.FamilyBedrock:
-		return b.bedrock(ctx, d, drop)
+		return b.bedrock(ctx, d, drop, timeout, streamTimeout)
 	case catalog.FamilyPending:
 		return pending{name: d.Provider}, nil
 	}

@@ -47,9 +47,9 @@ func TestFaultyUpstreams(t *testing.T) {
 		kind    provider.Kind
 		message string
 	}{
-		{"HTML page, chat", faulttest.HTML(), chat, short, provider.KindUnavailable, "malformed response"},
-		{"HTML page, stream", faulttest.HTML(), stream, short, provider.KindUnavailable, "text/html"},
-		{"empty stream", faulttest.Typed("text/event-stream", ""), stream, short, provider.KindUnavailable, "without sending any event"},
+		{"HTML page, chat", faulttest.HTML(), chat, time.Minute, provider.KindUnavailable, "malformed response"},
+		{"HTML page, stream", faulttest.HTML(), stream, time.Minute, provider.KindUnavailable, "text/html"},
+		{"empty stream", faulttest.Typed("text/event-stream", ""), stream, time.Minute, provider.KindUnavailable, "without sending any event"},
 		{"stall", faulttest.Stall("", "", nil), chat, short, provider.KindTimeout, "did not answer within 100ms"},
 		{"stream stalls", faulttest.Stall("text/event-stream", ": hello\n\n", nil), stream, short, provider.KindTimeout, "sent no data for 100ms"},
 		{"drip", faulttest.Drip("application/json", "{", 5*time.Millisecond), embed, short, provider.KindTimeout, "did not answer within 100ms"},

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 // anthropicVersion is the Messages API version Bedrock's InvokeModel takes.
@@ -128,7 +129,7 @@ func (a *Adapter) invokeChat(ctx context.Context, req *llm.Request) (*llm.Respon
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.invoke(ctx, body, guard)
+	res, err := a.invoke(ctx, body, guard, upstream.MaxChatBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"strings"
 	"time"
 
@@ -13,10 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/schemas"
 	"github.com/aws/smithy-go/auth/bearer"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/aws/smithy-go/transport/http/protocol/restjson1"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 const providerName = "bedrock"
@@ -58,6 +61,12 @@ type Options struct {
 	// the request (litellm_params or litellm_settings drop_params). A
 	// request's own drop_params overrides it either way.
 	DropParams bool
+	// Timeout bounds each non-streaming call (Converse, InvokeModel) and a
+	// ConverseStream call until its response headers; StreamTimeout bounds
+	// each wait for a streamed event. Zero means the defaults of package
+	// upstream, whose doc gives the exact semantics.
+	Timeout       time.Duration
+	StreamTimeout time.Duration
 	// Now is the clock for the created timestamps; nil means time.Now.
 	Now func() time.Time
 }
@@ -66,6 +75,7 @@ type Options struct {
 type Adapter struct {
 	client Client
 	opts   Options
+	limits upstream.Limits
 	family string // e.g. "anthropic.claude-sonnet-4", "amazon.titan-embed-text-v2:0"
 }
 
@@ -92,11 +102,15 @@ func New(client Client, opts *Options) (*Adapter, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	limits, err := upstream.NewLimits(o.Timeout, o.StreamTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("bedrock: %w", err)
+	}
 	fam := baseModelName(o.ModelID)
 	if isARN(o.ModelID) && !strings.Contains(o.ModelID, ":foundation-model/") && !strings.Contains(o.ModelID, ":inference-profile/") {
 		fam = baseModelName(o.BaseModel)
 	}
-	return &Adapter{client: client, opts: o, family: fam}, nil
+	return &Adapter{client: client, opts: o, limits: limits, family: fam}, nil
 }
 
 // ClientOptions configure NewClient.
@@ -200,9 +214,9 @@ func (a *Adapter) Chat(ctx context.Context, req *llm.Request) (*llm.Response, er
 	if err != nil {
 		return nil, err
 	}
-	out, err := a.client.Converse(ctx, cr.input(a.opts.ModelID))
+	out, err := converse(ctx, a.client, a.limits, cr.input(a.opts.ModelID))
 	if err != nil {
-		return nil, mapError(ctx, err)
+		return nil, err
 	}
 	return converseResponse(out, a.opts.ModelID, responseID(out.ResultMetadata), a.opts.Now().Unix())
 }
@@ -221,16 +235,68 @@ func (a *Adapter) ChatStream(ctx context.Context, req *llm.Request) (llm.Stream,
 	if err != nil {
 		return nil, err
 	}
-	out, err := a.client.ConverseStream(ctx, cr.streamInput(a.opts.ModelID), ownDecoder)
+	return converseStream(ctx, a.client, a.limits, cr.streamInput(a.opts.ModelID), a.opts.Now)
+}
+
+// converse makes one Converse call under the deployment's limits.
+func converse(ctx context.Context, c Client, l upstream.Limits, in *bedrockruntime.ConverseInput) (*bedrockruntime.ConverseOutput, error) {
+	ctx, cancel := l.Call(ctx)
+	defer cancel()
+	out, err := c.Converse(ctx, in, capBody(upstream.MaxChatBytes))
 	if err != nil {
-		return nil, mapError(ctx, err)
+		return nil, callError(ctx, err, "did not answer within "+l.Timeout.String(), upstream.MaxChatBytes)
+	}
+	return out, nil
+}
+
+// converseStream starts one ConverseStream call under the deployment's
+// limits: until the response headers, and then between events (see stream).
+// An answer that is not an event stream (an HTML page from a proxy) is
+// refused here, while the router can still retry.
+func converseStream(ctx context.Context, c Client, l upstream.Limits, in *bedrockruntime.ConverseStreamInput, now func() time.Time) (llm.Stream, error) {
+	ctx, dog := l.Stream(ctx)
+	out, err := c.ConverseStream(ctx, in, ownDecoder)
+	if err != nil {
+		err = callError(ctx, err, "sent no response headers within "+l.Headers.String(), 0) // before Release cancels ctx
+		dog.Release()
+		return nil, err
 	}
 	es := out.GetStream()
 	if es == nil {
-		return nil, &provider.Error{Kind: provider.KindUnavailable, Provider: providerName,
-			Status: provider.StatusFor(provider.KindUnavailable), Message: "ConverseStream returned no event stream"}
+		dog.Release()
+		return nil, upstreamError("ConverseStream returned no event stream")
 	}
-	return newStream(ctx, es, a.opts.ModelID, responseID(out.ResultMetadata), a.opts.Now().Unix()), nil
+	if resp, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok && resp != nil {
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != eventStreamType {
+			_ = es.Close()
+			dog.Release()
+			return nil, upstreamError("ConverseStream answered with %s instead of an event stream", mt)
+		}
+	}
+	return newStream(ctx, dog, l.StreamTimeout, es, aws.ToString(in.ModelId), responseID(out.ResultMetadata), now().Unix()), nil
+}
+
+// eventStreamType is the Content-Type of an AWS event stream.
+const eventStreamType = "application/vnd.amazon.eventstream"
+
+// capBody makes the SDK refuse a response body over limit bytes instead of
+// reading (and decoding) whatever an upstream sends. The middleware sits
+// innermost in the deserialize step, so it wraps the body before the
+// operation's deserializer reads it.
+func capBody(limit int64) func(*bedrockruntime.Options) {
+	return func(o *bedrockruntime.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Deserialize.Add(middleware.DeserializeMiddlewareFunc("tollgate.CapResponseBody",
+				func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+					middleware.DeserializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleDeserialize(ctx, in)
+					if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil {
+						resp.Body = upstream.CapReader(resp.Body, limit)
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	}
 }
 
 // ownDecoder gives one ConverseStream call an event-stream decoder of its

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 // cohereBatch is the most texts Cohere embed takes in one call.
@@ -116,7 +117,7 @@ func (a *Adapter) embedTitan(ctx context.Context, req *llm.EmbeddingRequest, ext
 	for _, text := range req.Input {
 		body := tmpl
 		body.InputText = text
-		res, err := a.invoke(ctx, body, nil)
+		res, err := a.invoke(ctx, body, nil, upstream.MaxEmbeddingBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +156,7 @@ func (a *Adapter) embedTitanMultimodal(ctx context.Context, req *llm.EmbeddingRe
 	}
 	out := &llm.EmbeddingResponse{Usage: &llm.Usage{}}
 	for _, text := range req.Input {
-		res, err := a.invoke(ctx, request{InputText: text, EmbeddingConfig: cfg}, nil)
+		res, err := a.invoke(ctx, request{InputText: text, EmbeddingConfig: cfg}, nil, upstream.MaxEmbeddingBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +208,7 @@ func (a *Adapter) embedCohere(ctx context.Context, req *llm.EmbeddingRequest, ex
 		end := min(start+cohereBatch, len(req.Input))
 		body := tmpl
 		body.Texts = req.Input[start:end]
-		res, err := a.invoke(ctx, body, nil)
+		res, err := a.invoke(ctx, body, nil, upstream.MaxEmbeddingBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -295,7 +296,7 @@ func (a *Adapter) embedNova(ctx context.Context, req *llm.EmbeddingRequest, extr
 	for _, text := range req.Input {
 		body := novaEmbedRequest{SchemaVersion: "nova-multimodal-embed-v1", TaskType: "SINGLE_EMBEDDING", Params: prm}
 		body.Params.Text.Value = text
-		res, err := a.invoke(ctx, body, nil)
+		res, err := a.invoke(ctx, body, nil, upstream.MaxEmbeddingBytes)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/awscred"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 // exceptionKinds is the one table from AWS error codes to provider kinds.
@@ -55,6 +56,23 @@ var exceptionKinds = map[string]provider.Kind{
 var contextWindowPhrases = []string{
 	"input is too long", "too many input tokens", "too many tokens", "context length", "context window",
 	"prompt is too long", "maximum context", "exceeds the maximum number of tokens", "input too long",
+}
+
+// callError maps the error of a call made under one of the deployment's
+// limits (ctx is the call's own context): a limit that ran out is a
+// timeout whose message, within, says which; an answer over limit bytes
+// (when limit is not zero) is an upstream fault; anything else is
+// mapError's.
+func callError(ctx context.Context, err error, within string, limit int64) error {
+	if upstream.Expired(ctx) {
+		return upstream.Timeout(providerName, within, err)
+	}
+	if limit > 0 && errors.Is(err, upstream.ErrTooLarge) {
+		e := upstream.TooLarge(providerName, limit)
+		e.Err = err
+		return e
+	}
+	return mapError(ctx, err)
 }
 
 // mapError classifies an SDK error. Context cancellation by the caller is

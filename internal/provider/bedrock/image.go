@@ -9,6 +9,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 // GenerateImage generates images with the deployment's image model.
@@ -141,7 +142,7 @@ func (a *Adapter) imageTitan(ctx context.Context, req *llm.ImageRequest, n int, 
 		}
 	}
 	body.Config.Seed = got["seed"]
-	res, err := a.invoke(ctx, body, nil)
+	res, err := a.invoke(ctx, body, nil, upstream.MaxImageBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +223,7 @@ func (a *Adapter) imageStability(ctx context.Context, req *llm.ImageRequest, n i
 	}
 	var images []string
 	for range n {
-		res, err := a.invoke(ctx, body, nil)
+		res, err := a.invoke(ctx, body, nil, upstream.MaxImageBytes)
 		if err != nil {
 			return nil, err
 		}

@@ -25,8 +25,9 @@ type invokeResult struct {
 	requestID                 string
 }
 
-// invoke sends one JSON body through InvokeModel.
-func (a *Adapter) invoke(ctx context.Context, body any, guard *guardrailConfig) (*invokeResult, error) {
+// invoke sends one JSON body through InvokeModel, under the deployment's
+// Timeout, and refuses an answer over limit bytes.
+func (a *Adapter) invoke(ctx context.Context, body any, guard *guardrailConfig, limit int64) (*invokeResult, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("bedrock: encoding InvokeModel body: %w", err)
@@ -41,9 +42,11 @@ func (a *Adapter) invoke(ctx context.Context, body any, guard *guardrailConfig) 
 		in.GuardrailIdentifier = aws.String(guard.Identifier)
 		in.GuardrailVersion = aws.String(guard.Version)
 	}
-	out, err := a.client.InvokeModel(ctx, in)
+	ctx, cancel := a.limits.Call(ctx)
+	defer cancel()
+	out, err := a.client.InvokeModel(ctx, in, capBody(limit))
 	if err != nil {
-		return nil, mapError(ctx, err)
+		return nil, callError(ctx, err, "did not answer within "+a.limits.Timeout.String(), limit)
 	}
 	res := &invokeResult{body: out.Body, inputTokens: -1, outputTokens: -1}
 	if resp, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok && resp != nil {

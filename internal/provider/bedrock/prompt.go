@@ -15,6 +15,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 // PromptARN is the parsed ARN of a Prompt management prompt,
@@ -133,7 +134,7 @@ func (a *Adapter) Region() string {
 // variables, the error lists the ones sent and, when Bedrock's message
 // names them, the ones the prompt expects.
 func (a *Adapter) Prompt(p PromptARN) provider.ChatModel {
-	return &promptModel{client: a.client, arn: p, drop: a.opts.DropParams, now: a.opts.Now}
+	return &promptModel{client: a.client, arn: p, drop: a.opts.DropParams, now: a.opts.Now, limits: a.limits}
 }
 
 // promptModel runs one managed prompt.
@@ -142,6 +143,7 @@ type promptModel struct {
 	arn    PromptARN
 	drop   bool
 	now    func() time.Time
+	limits upstream.Limits
 }
 
 var _ provider.ChatModel = (*promptModel)(nil)
@@ -159,7 +161,7 @@ func (m *promptModel) Chat(ctx context.Context, req *llm.Request) (*llm.Response
 	if err != nil {
 		return nil, err
 	}
-	out, err := m.client.Converse(ctx, cr.input(m.arn.ARN))
+	out, err := converse(ctx, m.client, m.limits, cr.input(m.arn.ARN))
 	if err != nil {
 		return nil, m.mapError(ctx, err, cr)
 	}
@@ -172,16 +174,11 @@ func (m *promptModel) ChatStream(ctx context.Context, req *llm.Request) (llm.Str
 	if err != nil {
 		return nil, err
 	}
-	out, err := m.client.ConverseStream(ctx, cr.streamInput(m.arn.ARN), ownDecoder)
+	s, err := converseStream(ctx, m.client, m.limits, cr.streamInput(m.arn.ARN), m.now)
 	if err != nil {
 		return nil, m.mapError(ctx, err, cr)
 	}
-	es := out.GetStream()
-	if es == nil {
-		return nil, &provider.Error{Kind: provider.KindUnavailable, Provider: providerName,
-			Status: provider.StatusFor(provider.KindUnavailable), Message: "ConverseStream returned no event stream"}
-	}
-	return newStream(ctx, es, m.arn.ARN, responseID(out.ResultMetadata), m.now().Unix()), nil
+	return s, nil
 }
 
 // promptDefines refuses a parameter the prompt defines itself.

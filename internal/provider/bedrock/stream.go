@@ -4,12 +4,14 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 )
 
 // eventSource is what stream reads: the SDK's ConverseStreamEventStream.
@@ -22,9 +24,13 @@ type eventSource interface {
 }
 
 // stream maps ConverseStream events to OpenAI-style chunks. It has no
-// goroutine: Recv pulls the next event on the caller's goroutine.
+// goroutine: Recv pulls the next event on the caller's goroutine. Its
+// watchdog fails the stream when Bedrock sends no event for the
+// deployment's StreamTimeout.
 type stream struct {
 	ctx     context.Context
+	dog     *upstream.Watchdog
+	idle    string
 	src     eventSource
 	events  <-chan types.ConverseStreamOutput
 	mapper  chunkMapper
@@ -33,8 +39,8 @@ type stream struct {
 	closed  bool
 }
 
-func newStream(ctx context.Context, src eventSource, model, id string, created int64) *stream {
-	return &stream{ctx: ctx, src: src, events: src.Events(), mapper: chunkMapper{
+func newStream(ctx context.Context, dog *upstream.Watchdog, idle time.Duration, src eventSource, model, id string, created int64) *stream {
+	return &stream{ctx: ctx, dog: dog, idle: "sent no event for " + idle.String(), src: src, events: src.Events(), mapper: chunkMapper{
 		id: id, model: model, created: created, toolIndex: map[int32]int{},
 	}}
 }
@@ -48,18 +54,20 @@ func (s *stream) Recv() (*llm.Chunk, error) {
 	for {
 		var ev types.ConverseStreamOutput
 		var ok bool
+		s.dog.Arm()
 		select {
 		case ev, ok = <-s.events:
+			s.dog.Stop() // the caller's pace between Recvs is not the upstream's
 		case <-s.ctx.Done():
 			s.done = true
-			return nil, mapError(s.ctx, s.ctx.Err())
+			return nil, callError(s.ctx, s.ctx.Err(), s.idle, 0)
 		}
 		if !ok {
 			s.done = true
 			// Events closes on both a clean end and a failure; only Err
 			// tells them apart.
 			if err := s.src.Err(); err != nil {
-				return nil, mapError(s.ctx, err)
+				return nil, callError(s.ctx, err, s.idle, 0)
 			}
 			if !s.stopped {
 				return nil, &provider.Error{Kind: provider.KindUnavailable, Provider: providerName,
@@ -82,7 +90,9 @@ func (s *stream) Close() error {
 		return nil
 	}
 	s.closed, s.done = true, true
-	return s.src.Close()
+	err := s.src.Close()
+	s.dog.Release()
+	return err
 }
 
 // chunkMapper holds the per-stream state of the event → chunk mapping.

@@ -4,8 +4,9 @@
 // format of their own, so the same faults serve every provider family
 // (OpenAI, Azure, Bedrock) behind a loopback httptest server.
 //
-// Every handler returns when the client goes away, so a test server can
-// close without waiting on it.
+// Every handler reads the request body first, as a real upstream does (and
+// as net/http needs to notice a client that goes away), and returns when
+// the client goes away, so a test server can close without waiting on it.
 package faulttest
 
 import (
@@ -17,7 +18,8 @@ import (
 // HTML answers 200 with an HTML page, as a proxy, a captive portal or a
 // maintenance screen in front of the upstream does.
 func HTML() http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		readBody(r)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Down for maintenance</title></head>\n"+
@@ -27,7 +29,8 @@ func HTML() http.HandlerFunc {
 
 // Typed answers 200 with body labelled as contentType.
 func Typed(contentType, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		readBody(r)
 		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, body)
@@ -39,6 +42,7 @@ func Typed(contentType, body string) http.HandlerFunc {
 // gone is not nil. An empty contentType stalls before the headers.
 func Stall(contentType, prefix string, gone chan<- struct{}) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		readBody(r)
 		if contentType != "" {
 			w.Header().Set("Content-Type", contentType)
 			w.WriteHeader(http.StatusOK)
@@ -57,6 +61,7 @@ func Stall(contentType, prefix string, gone chan<- struct{}) http.HandlerFunc {
 // silent for long but never finishes either.
 func Drip(contentType, prefix string, interval time.Duration) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		readBody(r)
 		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(http.StatusOK)
 		rc := http.NewResponseController(w)
@@ -86,6 +91,7 @@ func Drip(contentType, prefix string, interval time.Duration) http.HandlerFunc {
 // client goes away.
 func Oversized(contentType, prefix string, size int64) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		readBody(r)
 		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(http.StatusOK)
 		if _, err := io.WriteString(w, prefix); err != nil {
@@ -103,4 +109,9 @@ func Oversized(contentType, prefix string, size int64) http.HandlerFunc {
 			left -= n
 		}
 	}
+}
+
+func readBody(r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	_ = r.Body.Close()
 }

@@ -1,12 +1,18 @@
 // Package serve runs a handler tree as an ordinary HTTP server, which is how
 // every function binary runs outside Lambda (local mode, containers,
 // benchmarks). It speaks HTTP/1.1 and unencrypted HTTP/2 (h2c, with prior
-// knowledge) on one port, limits only the time to read request headers, and
-// shuts down gracefully when its context ends.
+// knowledge) on one port and shuts down gracefully when its context ends.
 //
-// There is deliberately no server-wide WriteTimeout or ReadTimeout: either
-// would cut a long model stream or a slow upload. Handlers that need a bound
-// set one per request with http.ResponseController.
+// A client cannot hold a connection for free: the server bounds the time to
+// send request headers (ReadHeaderTimeout), to send the whole request, body
+// included (ReadTimeout), and to send the next request on a kept-alive
+// connection (IdleTimeout). What it never bounds is the response: a model
+// stream may run for many minutes. net/http lifts the read deadline once
+// the body has been read (HTTP/1.1 clears it before its background read;
+// HTTP/2 applies it to the request body only), so ReadTimeout does not cut a
+// stream; WriteTimeout would, and is deliberately not set. A handler that
+// needs a bound on its response sets one per request with
+// http.ResponseController.
 package serve
 
 import (
@@ -22,6 +28,14 @@ import (
 // Defaults for the zero Options fields.
 const (
 	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout leaves a minute for a request body: requests are
+	// JSON of at most a few MiB (images and audio included), which even a
+	// slow client sends in seconds.
+	DefaultReadTimeout = time.Minute
+	// DefaultIdleTimeout closes a kept-alive connection that sends no new
+	// request for a minute, less than the 350 s after which an AWS NAT
+	// gateway or load balancer drops it silently.
+	DefaultIdleTimeout = time.Minute
 	// DefaultShutdownTimeout leaves streams in flight time to finish while
 	// staying under the 30 s that container platforms (ECS, Kubernetes)
 	// allow between SIGTERM and SIGKILL.
@@ -38,6 +52,13 @@ type Options struct {
 	// ReadHeaderTimeout bounds how long a client may take to send request
 	// headers; zero means DefaultReadHeaderTimeout.
 	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds how long a client may take to send a whole
+	// request, body included; zero means DefaultReadTimeout. The response,
+	// however long, is not bounded.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection with no request for this
+	// long; zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// ShutdownTimeout bounds how long a shutdown waits for requests in
 	// flight before it closes their connections; zero means
 	// DefaultShutdownTimeout.
@@ -63,14 +84,10 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) e
 	if logger == nil {
 		logger = slog.Default()
 	}
-	readHeader := opts.ReadHeaderTimeout
-	if readHeader == 0 {
-		readHeader = DefaultReadHeaderTimeout
-	}
-	shutdownAfter := opts.ShutdownTimeout
-	if shutdownAfter == 0 {
-		shutdownAfter = DefaultShutdownTimeout
-	}
+	readHeader := orDefault(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	readBody := orDefault(opts.ReadTimeout, DefaultReadTimeout)
+	idle := orDefault(opts.IdleTimeout, DefaultIdleTimeout)
+	shutdownAfter := orDefault(opts.ShutdownTimeout, DefaultShutdownTimeout)
 
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
@@ -79,6 +96,8 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) e
 		Handler:           h,
 		Protocols:         &protocols,
 		ReadHeaderTimeout: readHeader,
+		ReadTimeout:       readBody,
+		IdleTimeout:       idle,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		// Requests inherit ctx's values (but not its end: the shutdown, not
 		// the signal, decides when they stop).
@@ -113,4 +132,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) e
 	}
 	logger.InfoContext(ctx, "stopped", slog.String("addr", addr))
 	return nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
 }

@@ -213,3 +213,116 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("Serve on a closed listener returned %v, want net.ErrClosed", err)
 	}
 }
+
+// guard fails a test that would otherwise hang: the server must act long
+// before it. It is a bound on failure, not a wait for success.
+const guard = 10 * time.Second
+
+// readToClose reads conn until the server closes it and returns what came.
+func readToClose(t *testing.T, conn net.Conn) string {
+	t.Helper()
+	if err := conn.SetReadDeadline(time.Now().Add(guard)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server kept the connection open; read %q", b)
+	}
+	return string(b)
+}
+
+// TestSlowClientsAreDisconnected: a client that sends its body too slowly,
+// or keeps a connection open without a new request, is disconnected.
+func TestSlowClientsAreDisconnected(t *testing.T) {
+	const limit = 100 * time.Millisecond
+	var bodyErrs atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			bodyErrs.Add(1)
+			http.Error(w, "reading request body", http.StatusBadRequest)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	addr, _, _, _ := start(t, h, serve.Options{ReadTimeout: limit, IdleTimeout: limit})
+	t.Run("slow body", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789"); err != nil {
+			t.Fatal(err)
+		}
+		if got := readToClose(t, conn); !strings.Contains(got, "400 Bad Request") {
+			t.Errorf("answer %q, want a 400", got)
+		}
+		if bodyErrs.Load() != 1 {
+			t.Errorf("the handler saw %d body errors, want 1", bodyErrs.Load())
+		}
+	})
+	t.Run("idle keep-alive connection", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Close {
+			t.Fatalf("status %d, close %v: want a kept-alive 200", resp.StatusCode, resp.Close)
+		}
+		readToClose(t, conn) // no second request: the server hangs up
+	})
+}
+
+// TestLongResponseOutlivesTheReadTimeout: the read deadline ends with the
+// request body. A response that streams for longer than ReadTimeout (a model
+// stream) is neither cut nor cancelled, on both protocols; a WriteTimeout
+// would fail this test.
+func TestLongResponseOutlivesTheReadTimeout(t *testing.T) {
+	const limit = 50 * time.Millisecond
+	for _, proto := range protos {
+		t.Run(proto, func(t *testing.T) {
+			cancelled := make(chan bool, 1)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, err := io.ReadAll(r.Body); err != nil {
+					t.Errorf("reading the body: %v", err)
+				}
+				_, _ = io.WriteString(w, "first\n")
+				_ = http.NewResponseController(w).Flush()
+				// The stream goes on for several times the read timeout.
+				select {
+				case <-r.Context().Done():
+					cancelled <- true
+					return
+				case <-time.After(6 * limit):
+				}
+				cancelled <- false
+				_, _ = io.WriteString(w, "last\n")
+			})
+			addr, _, _, _ := start(t, h, serve.Options{ReadTimeout: limit, IdleTimeout: limit})
+			client := clientFor(proto)
+			defer client.CloseIdleConnections()
+			resp, err := client.Post("http://"+addr+"/", "application/json", strings.NewReader(`{"stream":true}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil || string(b) != "first\nlast\n" || resp.Proto != proto {
+				t.Fatalf("read %q, %v over %s", b, err, resp.Proto)
+			}
+			if <-cancelled {
+				t.Fatal("the request's context was cancelled while the response streamed")
+			}
+		})
+	}
+}

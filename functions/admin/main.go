@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/tollgate-gw/tollgate/internal/app"
+	"github.com/tollgate-gw/tollgate/internal/env"
 	"github.com/tollgate-gw/tollgate/internal/gctune"
 	"github.com/tollgate-gw/tollgate/internal/lambdafront"
 	"github.com/tollgate-gw/tollgate/internal/serve"
@@ -26,6 +28,16 @@ import (
 const defaultAddr = "127.0.0.1:4002"
 
 func main() {
+	routes := flag.Bool("routes", false, "print the routes served and exit")
+	vars := flag.Bool("env", false, "print the environment variables read and exit")
+	flag.Parse()
+	if *routes || *vars {
+		if err := app.Describe(os.Stdout, env.Admin, app.GroupManagement, *routes); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(logger, os.Getenv); err != nil {
 		logger.Error("admin stopped", slog.String("error", err.Error()))
@@ -35,20 +47,26 @@ func main() {
 
 func run(logger *slog.Logger, getenv func(string) string) error {
 	ctx := context.Background()
+	e := env.Read(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
+	if e.InLambda {
+		if err := env.CheckLambda(env.Admin, e.Has); err != nil {
+			return err
+		}
+	}
 	if _, err := gctune.Apply(getenv); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, app.Options{Logger: logger, Groups: app.GroupManagement})
+	a, err := app.New(ctx, app.Options{Logger: logger, Groups: app.GroupManagement, Env: &e})
 	if err != nil {
 		return fmt.Errorf("assembling the admin API: %w", err)
 	}
 	defer a.Close()
-	if lambdafront.InLambda(getenv) {
+	if e.InLambda {
 		lambdafront.StartBuffered(a.Handler, lambdafront.WithLogger(logger)) // never returns
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	addr := getenv("TOLLGATE_ADDR")
+	addr := e.Addr
 	if addr == "" {
 		addr = defaultAddr
 	}

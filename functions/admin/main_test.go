@@ -21,7 +21,7 @@ const (
 	deadline    = 2 * time.Minute
 )
 
-func env(t *testing.T) []string {
+func testEnv(t *testing.T) []string {
 	t.Helper()
 	cfg, err := filepath.Abs(localConfig)
 	if err != nil {
@@ -39,7 +39,7 @@ func TestLambda(t *testing.T) {
 	bin := runtimeapitest.BuildBootstrap(t, pkg)
 	api := runtimeapitest.NewServer()
 	t.Cleanup(api.Close)
-	runtimeapitest.StartBootstrap(t, api, bin, "tollgate-admin", env(t)...)
+	runtimeapitest.StartBootstrap(t, api, bin, "tollgate-admin", testEnv(t)...)
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 
@@ -82,7 +82,7 @@ func TestLocalServer(t *testing.T) {
 		t.Skip("builds and runs the admin binary")
 	}
 	bin := runtimeapitest.BuildBootstrap(t, pkg)
-	proc := runtimeapitest.StartProcess(t, bin, "admin", append(env(t), "TOLLGATE_ADDR=127.0.0.1:0")...)
+	proc := runtimeapitest.StartProcess(t, bin, "admin", append(testEnv(t), "TOLLGATE_ADDR=127.0.0.1:0")...)
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	listening, err := proc.WaitLog(ctx, "listening")

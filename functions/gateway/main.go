@@ -11,14 +11,18 @@
 // Usage:
 //
 //	gateway                 serve
+//	gateway -routes         print the routes this function serves in Lambda
+//	                        (METHOD PATTERN, one a line) and exit
+//	gateway -env            print the environment variables it reads (JSON:
+//	                        name and the Lambda requirement it meets) and exit
 //	gateway -check FILE     load the config FILE (repeat the flag, or separate
 //	                        files with commas, to merge several), print the
 //	                        deployments it defines and exit; exit status 1 and
 //	                        every problem on stderr if it does not load
 //
-// The rest of the configuration comes from the environment: TOLLGATE_CONFIG,
-// TOLLGATE_MASTER_KEY, TOLLGATE_DATA_DIR and the AWS SDK's own variables (see
-// docs and internal/app).
+// The rest of the configuration comes from the environment, read once at
+// start (internal/env lists every variable), and the AWS SDK's own
+// variables.
 package main
 
 import (
@@ -36,6 +40,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/app"
 	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/env"
 	"github.com/tollgate-gw/tollgate/internal/gctune"
 	"github.com/tollgate-gw/tollgate/internal/lambdafront"
 	"github.com/tollgate-gw/tollgate/internal/obs"
@@ -58,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	fs.SetOutput(stderr)
 	var check fileList
 	fs.Var(&check, "check", "load config `FILE` (repeatable, or comma-separated), print its deployments and exit")
+	routes := fs.Bool("routes", false, "print the routes served in Lambda and exit")
+	vars := fs.Bool("env", false, "print the environment variables read and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -72,8 +79,16 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	if len(check) > 0 {
 		return checkConfig(check, stdout, stderr)
 	}
+	if *routes || *vars {
+		if err := app.Describe(stdout, env.Gateway, app.GroupDataPlane, *routes); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		return 0
+	}
 
-	inLambda := lambdafront.InLambda(getenv)
+	e := env.Read(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
+	inLambda := e.InLambda
 	logOut := stderr
 	if !inLambda {
 		// A long-lived server writes a line per request; writing them in
@@ -84,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		logOut = lines
 	}
 	logger := slog.New(slog.NewJSONHandler(logOut, nil))
-	if err := serveGateway(logger, inLambda, getenv); err != nil {
+	if err := serveGateway(logger, e, getenv); err != nil {
 		logger.Error("gateway stopped", slog.String("error", err.Error()))
 		return 1
 	}
@@ -107,14 +122,22 @@ func checkConfig(files []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func serveGateway(logger *slog.Logger, inLambda bool, getenv func(string) string) error {
+func serveGateway(logger *slog.Logger, e env.Env, getenv func(string) string) error {
 	ctx := context.Background()
+	inLambda := e.InLambda
+	if inLambda {
+		if err := env.CheckLambda(env.Gateway, e.Has); err != nil {
+			return err
+		}
+	}
 	gc, err := gctune.Apply(getenv)
 	if err != nil {
 		return err
 	}
 	logger.Info("garbage collector", slog.Int("gc_percent", gc.GCPercent), slog.Int64("memory_limit", gc.MemoryLimit), slog.Any("from_env", gc.FromEnv))
-	a, err := app.New(ctx, appOptions(logger, inLambda))
+	opts := appOptions(logger, inLambda)
+	opts.Env = &e
+	a, err := app.New(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("assembling the gateway: %w", err)
 	}
@@ -124,7 +147,7 @@ func serveGateway(logger *slog.Logger, inLambda bool, getenv func(string) string
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	addr := getenv("TOLLGATE_ADDR")
+	addr := e.Addr
 	if addr == "" {
 		addr = defaultAddr
 	}

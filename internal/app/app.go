@@ -20,9 +20,11 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/env"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/httpclient"
 	"github.com/tollgate-gw/tollgate/internal/router"
+	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
 
 // Version is reported by /health/readiness; set at build time with
@@ -39,7 +41,11 @@ type Options struct {
 	// TOLLGATE_CONFIG variable (comma-separated), else ./config.yaml, else
 	// DefaultLocalConfig.
 	ConfigPaths []string
-	// LookupEnv reads the environment; nil means os.LookupEnv.
+	// Env is the functions' own environment (internal/env); nil means
+	// env.Read(LookupEnv).
+	Env *env.Env
+	// LookupEnv resolves the config's os.environ/NAME references (after
+	// the provider-keys secret); nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 	// Logger receives start-up messages and the request log; nil means
 	// JSON to stderr.
@@ -91,8 +97,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 // assemble builds one handler tree from a loaded config. start builds the
 // first at cold start, and the runtime another for each change of the config
 // or the secrets (runtime.go).
-func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generation, error) {
-	lookup, logger, groups := env.lookup, env.logger, env.groups
+func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generation, error) {
+	lookup, logger, groups := asm.lookup, asm.logger, asm.groups
 	for _, n := range cfg.Notices {
 		logger.Warn("config option not honoured as written",
 			slog.String("path", n.Path), slog.String("file", n.File), slog.Int("line", n.Line),
@@ -102,7 +108,7 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 	transport := httpclient.NewTransport(nil)
 	b := &builder{cfg: cfg, http: &http.Client{Transport: transport}, lookup: lookup, logger: logger}
 	deps := b.deployments(ctx)
-	rt := router.New(deps, routerOptions(ctx, cfg, b, env.identity, logger)) // routing.go
+	rt := router.New(deps, routerOptions(ctx, cfg, b, asm.identity, logger)) // routing.go
 	ready := httpapi.Readiness{Version: Version, Store: "embedded", Models: len(rt.Models())}
 	for _, n := range cfg.Notices {
 		ready.Notices = append(ready.Notices, httpapi.Notice{Path: n.Path, File: n.File, Line: n.Line, Kind: n.Kind.String(), Message: n.Message})
@@ -115,7 +121,7 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 		}
 	}
 
-	masterKey, err := resolveMasterKey(cfg, env.masterKey, lookup, logger)
+	masterKey, err := resolveMasterKey(cfg, asm.masterKey, asm.env, logger)
 	if err != nil {
 		closeAll(transport, b.aws) // nothing was served through them
 		return nil, err
@@ -125,31 +131,68 @@ func assemble(ctx context.Context, cfg *config.Config, env assembly) (*generatio
 		maxBody = int64(*mb * (1 << 20))
 	}
 
-	mux := http.NewServeMux()
-	httpapi.Health(mux, ready)
-	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey), MaxBodyBytes: maxBody, Created: time.Now(),
+	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey, asm.previousMasterKey), MaxBodyBytes: maxBody, Created: time.Now(),
 		Prompts: NewPromptResolver(cfg, rt)}
-	if env.identity != nil {
-		if err := env.identity.wire(cfg, masterKey, mux, groups, dp); err != nil {
+	var mgmt *management
+	if asm.identity != nil {
+		if mgmt, err = asm.identity.wire(cfg, auth.NewMasterKey(masterKey, asm.previousMasterKey), dp); err != nil {
 			closeAll(transport, b.aws)
 			return nil, err
 		}
 	}
-	dp.Cache = responseCache(cfg, env.identity, logger) // routing.go
-	if dp.History, err = newHistory(env.identity, lookup); err != nil {
+	dp.Cache = responseCache(cfg, asm.identity, logger) // routing.go
+	if dp.History, err = newHistory(asm.identity); err != nil {
 		closeAll(transport, b.aws)
 		return nil, err
+	}
+	mux := http.NewServeMux()
+	mount(mux, groups, ready, dp, mgmt)
+	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
+		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))
+	return newGeneration(httpapi.Wrap(mux, logger), cfg, rt, transport, b.aws), nil
+}
+
+// management is the management route group of one generation.
+type management struct {
+	api   *httpapi.Management
+	spend *httpapi.SpendRoutes
+}
+
+// mount registers the route groups on mux: health always; the management
+// API when asked for and there is a store (mgmt set), else the management
+// reads the data plane's front serves (/v1/model/info); the data plane, or
+// for the management function only the model list, which the admin UI
+// needs. Routes mounts the same on a RouteList.
+func mount(mux httpapi.Mux, groups Groups, ready httpapi.Readiness, dp *httpapi.DataPlane, mgmt *management) {
+	httpapi.Health(mux, ready)
+	if mgmt != nil {
+		switch {
+		case groups&GroupManagement != 0:
+			mgmt.api.Register(mux)
+			mgmt.spend.Register(mux)
+		case groups&GroupDataPlane != 0:
+			mgmt.api.RegisterDataPlaneReads(mux)
+		}
 	}
 	switch {
 	case groups&GroupDataPlane != 0:
 		dp.Register(mux)
 	case groups&GroupManagement != 0:
-		// The admin function lists models too (the admin UI needs them).
 		dp.RegisterModels(mux)
 	}
-	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
-		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))
-	return newGeneration(httpapi.Wrap(mux, logger), cfg, rt, transport, b.aws), nil
+}
+
+// Routes returns the method and path patterns a process mounting groups
+// serves, as `gateway -routes` and `admin -routes` print them (the CDK
+// app's tests route each one to the function serving it). Nothing is
+// called: the handlers are only registered.
+func Routes(groups Groups) []string {
+	var l httpapi.RouteList
+	mount(&l, groups, httpapi.Readiness{}, &httpapi.DataPlane{}, &management{
+		api:   &httpapi.Management{Service: (*tenancy.Service)(nil)},
+		spend: &httpapi.SpendRoutes{Service: (*tenancy.Service)(nil)},
+	})
+	return l.Patterns
 }
 
 // Close releases what New acquired, once the requests in flight end.
@@ -158,11 +201,11 @@ func (a *App) Close() error {
 	return a.rt.identity.close()
 }
 
-func configPaths(given []string, lookup func(string) (string, bool)) ([]string, error) {
+func configPaths(given []string, v string) ([]string, error) {
 	if len(given) > 0 {
 		return given, nil
 	}
-	if v, ok := lookup("TOLLGATE_CONFIG"); ok && v != "" {
+	if v != "" {
 		var paths []string
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p != "" {
@@ -183,21 +226,21 @@ func configPaths(given []string, lookup func(string) (string, bool)) ([]string, 
 // when TOLLGATE_MASTER_KEY_SECRET_ARN is), else TOLLGATE_MASTER_KEY, else
 // general_settings.master_key, else (local mode) a key generated once and
 // kept under TOLLGATE_DATA_DIR, printed at start so the developer can use it.
-func resolveMasterKey(cfg *config.Config, fromSecret string, lookup func(string) (string, bool), logger *slog.Logger) (string, error) {
+func resolveMasterKey(cfg *config.Config, fromSecret string, e env.Env, logger *slog.Logger) (string, error) {
 	if fromSecret != "" {
 		return fromSecret, nil
 	}
-	if v, ok := lookup("TOLLGATE_MASTER_KEY"); ok && v != "" {
-		return v, nil
+	if e.MasterKey != "" {
+		return e.MasterKey, nil
 	}
 	if k := cfg.General.MasterKey.Reveal(); k != "" {
 		return k, nil
 	}
-	if _, inLambda := lookup("AWS_LAMBDA_RUNTIME_API"); inLambda {
+	if e.InLambda {
 		return "", errors.New("no master key: set TOLLGATE_MASTER_KEY_SECRET_ARN, TOLLGATE_MASTER_KEY or general_settings.master_key")
 	}
-	dir, ok := lookup("TOLLGATE_DATA_DIR")
-	if !ok || dir == "" {
+	dir := e.DataDir
+	if dir == "" {
 		dir = ".tollgate"
 	}
 	path := filepath.Join(dir, "master_key")

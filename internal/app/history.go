@@ -30,7 +30,8 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-// Environment variables chat history reads.
+// Environment variables chat history reads (through internal/env), named
+// in its errors.
 const (
 	envHistoryTTL          = "TOLLGATE_HISTORY_TTL"
 	envHistoryUserSessions = "TOLLGATE_HISTORY_USER_SESSIONS"
@@ -38,17 +39,16 @@ const (
 
 // newHistory builds the chat-history wiring over the identity's store;
 // nil when there is no store (history requests then answer 501).
-func newHistory(id *identity, lookup func(string) (string, bool)) (*httpapi.History, error) {
+func newHistory(id *identity) (*httpapi.History, error) {
 	if id == nil {
 		return nil, nil
 	}
-	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
-	ttl, err := historyTTL(get(envHistoryTTL))
+	ttl, err := historyTTL(id.env.HistoryTTL)
 	if err != nil {
 		return nil, err
 	}
 	share := false
-	if v := get(envHistoryUserSessions); v != "" {
+	if v := id.env.HistoryUserSessions; v != "" {
 		if share, err = strconv.ParseBool(v); err != nil {
 			return nil, fmt.Errorf("%s=%q: want true or false", envHistoryUserSessions, v)
 		}

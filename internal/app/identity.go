@@ -35,7 +35,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"reflect"
 	"strings"
 	"sync"
@@ -48,6 +47,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/auth/oidc"
 	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/env"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/store/dynamo"
@@ -55,10 +55,10 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
 
-// Environment variables identity reads.
+// Environment variables identity reads (through internal/env), named in
+// its errors.
 const (
 	envStore         = "TOLLGATE_STORE"
-	envDataDir       = "TOLLGATE_DATA_DIR"
 	envKeyCacheTTL   = "TOLLGATE_KEY_CACHE_TTL"
 	defaultLocalData = ".tollgate"
 )
@@ -68,7 +68,7 @@ type identity struct {
 	store  *lazyStore
 	keys   *auth.Keys
 	jwt    *oidc.Verifier // from the environment alone; nil: JWTs are refused
-	lookup func(string) (string, bool)
+	env    env.Env
 	logger *slog.Logger
 	// later settles calls past their handlers in a long-lived server;
 	// nil under Lambda (Options.LongLived).
@@ -82,11 +82,10 @@ type identity struct {
 	fileJWT    *oidc.Verifier
 }
 
-// newIdentity reads the environment; it does no I/O.
-func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*identity, error) {
-	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
+// newIdentity builds the identity e describes; it does no I/O.
+func newIdentity(e env.Env, logger *slog.Logger) (*identity, error) {
 	ttl := auth.DefaultKeyCacheTTL
-	switch v := get(envKeyCacheTTL); v {
+	switch v := e.KeyCacheTTL; v {
 	case "":
 	case "off", "0":
 		ttl = -1
@@ -101,9 +100,9 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 		}
 	}
 	ls := &lazyStore{}
-	switch kind := get(envStore); kind {
+	switch kind := e.Store; kind {
 	case "", "embedded":
-		dir := get(envDataDir)
+		dir := e.DataDir
 		if dir == "" {
 			dir = defaultLocalData
 		}
@@ -112,8 +111,8 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 		}
 		ls.desc = "embedded store in " + dir
 	case "dynamodb":
-		tables, err := dynamo.TablesFromEnv(get)
-		if err != nil {
+		tables := dynamo.Tables{State: e.StateTable, Spend: e.SpendTable, Cache: e.CacheTable}
+		if err := tables.Check(); err != nil {
 			return nil, err
 		}
 		ls.open = func(ctx context.Context) (*store.Store, error) {
@@ -127,8 +126,8 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 	default:
 		return nil, fmt.Errorf("%s=%q: want embedded or dynamodb", envStore, kind)
 	}
-	id := &identity{store: ls, keys: auth.NewKeys(ls, &auth.KeysOptions{TTL: ttl}), lookup: lookup, logger: logger}
-	if cfg, ok := oidc.ConfigFromEnv(lookup); ok {
+	id := &identity{store: ls, keys: auth.NewKeys(ls, &auth.KeysOptions{TTL: ttl}), env: e, logger: logger}
+	if cfg, ok := oidc.EnvConfig(e.OktaIssuer, e.OktaAudience); ok {
 		v, err := oidc.New(cfg, &oidc.Options{Logger: logger})
 		if errors.Is(err, oidc.ErrNoAudience) {
 			return nil, fmt.Errorf("OKTA_ISSUER is set but OKTA_AUDIENCE is empty: %w", err)
@@ -144,29 +143,24 @@ func newIdentity(lookup func(string) (string, bool), logger *slog.Logger) (*iden
 
 // wire builds one generation's authenticator, model access and management
 // routes from the process-wide identity.
-func (id *identity) wire(cfg *config.Config, masterKey string, mux *http.ServeMux, groups Groups, dp *httpapi.DataPlane) error {
+func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, dp *httpapi.DataPlane) (*management, error) {
 	jwt, err := id.verifier(cfg.General)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defaults := tenancy.DefaultsFromConfig(cfg)
-	authn := auth.NewAuthenticator(auth.NewMasterKey(masterKey), jwt, id.keys,
+	authn := auth.NewAuthenticator(master, jwt, id.keys,
 		&auth.UserDefaults{Role: auth.Role(defaults.Role), Limits: defaults.Limits})
 	models := tenancy.NewModels(cfg.ModelList)
 	dp.Auth, dp.Access = authn, models
 	if err := id.wireSpend(cfg, dp); err != nil {
-		return err
+		return nil, err
 	}
 	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: defaults})
-	mgmt := &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes}
-	switch {
-	case groups&GroupManagement != 0:
-		mgmt.Register(mux)
-		(&httpapi.SpendRoutes{Service: svc, Auth: authn}).Register(mux)
-	case groups&GroupDataPlane != 0:
-		mgmt.RegisterDataPlaneReads(mux)
-	}
-	return nil
+	return &management{
+		api:   &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes},
+		spend: &httpapi.SpendRoutes{Service: svc, Auth: authn},
+	}, nil
 }
 
 // verifier returns the JWT verifier for a generation: the environment's,
@@ -180,7 +174,7 @@ func (id *identity) verifier(g config.GeneralSettings) (auth.TokenVerifier, erro
 		}
 		return id.jwt, nil
 	}
-	c, err := jwtConfig(g, id.lookup)
+	c, err := jwtConfig(g, id.env)
 	if err != nil {
 		return nil, fmt.Errorf("general_settings.enable_jwt_auth: %w", err)
 	}
@@ -204,16 +198,16 @@ func (id *identity) verifier(g config.GeneralSettings) (auth.TokenVerifier, erro
 // litellm_jwtauth. As in LiteLLM, a token whose scope claim holds
 // admin_jwt_scope (default litellm_proxy_admin) is a proxy_admin, unless
 // roles_jwt_field and role_mappings map roles instead.
-func jwtConfig(g config.GeneralSettings, lookup func(string) (string, bool)) (oidc.Config, error) {
-	c, ok := oidc.ConfigFromEnv(lookup)
+func jwtConfig(g config.GeneralSettings, e env.Env) (oidc.Config, error) {
+	c, ok := oidc.EnvConfig(e.OktaIssuer, e.OktaAudience)
 	if !ok {
 		msg := "general_settings.enable_jwt_auth: set OKTA_ISSUER to the tokens' issuer"
-		if v, _ := lookup("JWT_PUBLIC_KEY_URL"); strings.TrimSpace(v) != "" {
+		if e.JWTPublicKeyURL != "" {
 			msg += " (JWT_PUBLIC_KEY_URL names a key set, not an issuer, and is not read)"
 		}
 		return oidc.Config{}, fmt.Errorf("%s", msg)
 	}
-	if v, _ := lookup("JWT_AUDIENCE"); strings.TrimSpace(v) != "" {
+	if v := e.JWTAudience; v != "" {
 		c.Audiences = nil
 		for a := range strings.SplitSeq(v, ",") {
 			if a = strings.TrimSpace(a); a != "" {

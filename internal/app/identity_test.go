@@ -27,6 +27,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/auth/oidc"
 	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/env"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
@@ -311,8 +312,8 @@ litellm_settings:
 // TestIssuerWithoutAudience: OKTA_ISSUER without OKTA_AUDIENCE refuses the
 // start, naming both; there is no api://default fallback.
 func TestIssuerWithoutAudience(t *testing.T) {
-	env := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com", "OKTA_AUDIENCE": " , "}
-	_, err := newIdentity(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, slog.New(slog.DiscardHandler))
+	vars := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com", "OKTA_AUDIENCE": " , "}
+	_, err := newIdentity(env.Read(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }), slog.New(slog.DiscardHandler))
 	if !errors.Is(err, oidc.ErrNoAudience) || !strings.Contains(err.Error(), "OKTA_ISSUER is set but OKTA_AUDIENCE is empty") {
 		t.Fatalf("newIdentity = %v, want a refusal naming OKTA_AUDIENCE", err)
 	}
@@ -355,7 +356,7 @@ func TestJWTConfig(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := jwtConfig(config.GeneralSettings{EnableJWTAuth: &on, JWTAuth: c.jwt},
-				func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
+				env.Read(func(k string) (string, bool) { v, ok := c.env[k]; return v, ok }))
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("error %v, want one mentioning %q", err, c.wantErr)
@@ -428,8 +429,8 @@ func TestJWTAuthSettingsDecode(t *testing.T) {
 func TestJWTVerifierPerGeneration(t *testing.T) {
 	on, off := true, false
 	logger := slog.New(slog.DiscardHandler)
-	env := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com", "OKTA_AUDIENCE": "api://tollgate"}
-	id, err := newIdentity(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, logger)
+	vars := map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "OKTA_ISSUER": "https://idp.example.com", "OKTA_AUDIENCE": "api://tollgate"}
+	id, err := newIdentity(env.Read(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }), logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +458,7 @@ func TestJWTVerifierPerGeneration(t *testing.T) {
 	if _, err := id.verifier(g); err == nil || !strings.Contains(err.Error(), "not both") {
 		t.Errorf("unusable settings: %v, want a config error saying what to fix", err)
 	}
-	bare, err := newIdentity(func(k string) (string, bool) { return "", false }, logger)
+	bare, err := newIdentity(env.Env{}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/router"
 )
 
-// envCacheScope selects the response cache's scope: "tenant" (default)
-// or "global".
-const envCacheScope = "TOLLGATE_CACHE_SCOPE"
-
 // routerOptions builds the router's options for one config generation.
 // With a store (id set), cooldowns and usage are shared; without one they
 // stay in this process.
@@ -138,7 +134,7 @@ func responseCache(cfg *config.Config, id *identity, logger *slog.Logger) *cache
 	cc := cache.Config{TTL: cp.TTL, Namespace: cp.Namespace, DefaultOff: cp.Mode == "default_off"}
 	// Entries are scoped per tenant (team, else user, else key) unless
 	// TOLLGATE_CACHE_SCOPE=global.
-	if v, _ := id.lookup(envCacheScope); strings.TrimSpace(v) == "global" {
+	if id.env.CacheScope == "global" {
 		cc.Shared = true
 	}
 	for _, t := range cp.SupportedCallTypes {

@@ -58,6 +58,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/awscred"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
+	"github.com/tollgate-gw/tollgate/internal/env"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/lambdafront"
 	"github.com/tollgate-gw/tollgate/internal/router"
@@ -65,13 +66,12 @@ import (
 	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
-// Environment variables the runtime reads (TOLLGATE_CONFIG is configPaths').
+// Environment variables the runtime reads (through internal/env), named in
+// its errors.
 const (
-	envConfigTTL       = "TOLLGATE_CONFIG_TTL"
-	envMasterKeyARN    = "TOLLGATE_MASTER_KEY_SECRET_ARN"
-	envProviderKeysARN = "TOLLGATE_PROVIDER_KEYS_SECRET_ARN"
-	envOriginHeader    = "TOLLGATE_ORIGIN_HEADER"
-	envOriginARN       = "TOLLGATE_ORIGIN_SECRET_ARN"
+	envConfigTTL    = "TOLLGATE_CONFIG_TTL"
+	envOriginHeader = "TOLLGATE_ORIGIN_HEADER"
+	envOriginARN    = "TOLLGATE_ORIGIN_SECRET_ARN"
 )
 
 // checkTimeout bounds one check for changes on the request path.
@@ -83,11 +83,16 @@ type assembly struct {
 	// lookup is the environment for the config and the adapters: the
 	// provider keys secret, then the process environment.
 	lookup func(string) (string, bool)
+	// env is the functions' own environment, read once at start.
+	env    env.Env
 	logger *slog.Logger
 	groups Groups
 	// masterKey is the master key from Secrets Manager; empty when
 	// TOLLGATE_MASTER_KEY_SECRET_ARN is not set.
 	masterKey string
+	// previousMasterKey is accepted as well during a master-key rotation
+	// (secrets.PreviousMasterKey).
+	previousMasterKey string
 	// identity is the process-wide key store, key cache and JWT verifier
 	// (identity.go); every generation shares it.
 	identity *identity
@@ -151,7 +156,8 @@ type inputs struct {
 // runtime serves the current generation and replaces it when its inputs
 // change. It is App.Handler's core.
 type runtime struct {
-	env     func(string) (string, bool) // the process environment
+	lookup  func(string) (string, bool) // the process environment, for the config's references
+	env     env.Env
 	logger  *slog.Logger
 	groups  Groups
 	source  *configsource.Source
@@ -182,7 +188,13 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 	if groups == 0 {
 		groups = GroupAll
 	}
-	paths, err := configPaths(opts.ConfigPaths, lookup)
+	var e env.Env
+	if opts.Env != nil {
+		e = *opts.Env
+	} else {
+		e = env.Read(lookup)
+	}
+	paths, err := configPaths(opts.ConfigPaths, e.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -200,13 +212,12 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 		// config.Load merges files it reads itself, and Parse takes one.
 		return nil, errors.New("TOLLGATE_CONFIG: a config read from S3 or SSM must be the only location; merge the files before uploading")
 	}
-	ttl, ttlSet, err := configTTL(lookup)
+	ttl, ttlSet, err := configTTL(e.ConfigTTL)
 	if err != nil {
 		return nil, err
 	}
-	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
-	masterARN, keysARN := get(envMasterKeyARN), get(envProviderKeysARN)
-	originHeader, originARN := get(envOriginHeader), get(envOriginARN)
+	masterARN, keysARN := e.MasterKeySecretARN, e.ProviderKeysSecretARN
+	originHeader, originARN := e.OriginHeader, e.OriginSecretARN
 	if (originHeader == "") != (originARN == "") {
 		// Half a CloudFront setup would leave the function URL open.
 		return nil, fmt.Errorf("set both %s and %s to require the CloudFront origin secret, or neither", envOriginHeader, envOriginARN)
@@ -244,7 +255,7 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 	if err != nil {
 		return nil, err
 	}
-	id, err := newIdentity(lookup, logger)
+	id, err := newIdentity(e, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +263,7 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 		id.later = newLater(logger)
 	}
 	rt := &runtime{
-		env: lookup, logger: logger, groups: groups, source: src, secrets: cache,
+		lookup: lookup, env: e, logger: logger, groups: groups, source: src, secrets: cache,
 		masterARN: masterARN, keysARN: keysARN, reload: srcTTL >= 0 || masterARN != "" || keysARN != "",
 		identity: id,
 	}
@@ -274,9 +285,12 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 		if _, err := cache.Get(ctx, originARN); err != nil {
 			return nil, err
 		}
-		secret := func(ctx context.Context) (string, error) {
+		secret := func(ctx context.Context) ([]string, error) {
 			v, err := cache.Get(ctx, originARN)
-			return v.Reveal(), err
+			if err != nil {
+				return nil, err
+			}
+			return secrets.OriginSecrets(v)
 		}
 		h = httpapi.RequireOrigin(rt, originHeader, secret, &httpapi.OriginOptions{Exempt: fromRESTAPI, Logger: logger})
 	}
@@ -405,17 +419,17 @@ func (rt *runtime) poll(ctx context.Context) (inputs, bool, error) {
 // build loads the config from in and assembles a generation with its
 // secrets.
 func (rt *runtime) build(ctx context.Context, in inputs) (*generation, error) {
-	env := assembly{lookup: rt.env, logger: rt.logger, groups: rt.groups, identity: rt.identity}
+	asm := assembly{lookup: rt.lookup, env: rt.env, logger: rt.logger, groups: rt.groups, identity: rt.identity}
 	if rt.keysARN != "" {
 		keys, err := secrets.Env(in.providerKeys)
 		if err != nil {
 			return nil, err
 		}
-		env.lookup = func(name string) (string, bool) {
+		asm.lookup = func(name string) (string, bool) {
 			if v, ok := keys(name); ok {
 				return v, true
 			}
-			return rt.env(name)
+			return rt.lookup(name)
 		}
 	}
 	if rt.masterARN != "" {
@@ -423,9 +437,12 @@ func (rt *runtime) build(ctx context.Context, in inputs) (*generation, error) {
 		if err != nil {
 			return nil, err
 		}
-		env.masterKey = mk.Reveal()
+		asm.masterKey = mk.Reveal()
+		if asm.previousMasterKey, err = secrets.PreviousMasterKey(in.masterKey); err != nil {
+			return nil, err
+		}
 	}
-	opts := &config.LoadOptions{LookupEnv: env.lookup}
+	opts := &config.LoadOptions{LookupEnv: asm.lookup}
 	var cfg *config.Config
 	var err error
 	if len(in.files) == 1 {
@@ -442,16 +459,14 @@ func (rt *runtime) build(ctx context.Context, in inputs) (*generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return assemble(ctx, cfg, env)
+	return assemble(ctx, cfg, asm)
 }
 
 // configTTL reads TOLLGATE_CONFIG_TTL: a Go duration ("30s", "5m") or whole
 // seconds ("30"); "off" or "0" turns config checks off, returned as a
 // negative TTL. set reports whether the variable was given.
-func configTTL(lookup func(string) (string, bool)) (ttl time.Duration, set bool, err error) {
-	v, ok := lookup(envConfigTTL)
-	v = strings.TrimSpace(v)
-	if !ok || v == "" {
+func configTTL(v string) (ttl time.Duration, set bool, err error) {
+	if v == "" {
 		return 0, false, nil
 	}
 	if strings.EqualFold(v, "off") || v == "0" {

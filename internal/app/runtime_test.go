@@ -381,6 +381,66 @@ func TestSecretRotation(t *testing.T) {
 	w.noSecretsLeaked(t)
 }
 
+// TestMasterKeyRotationWindow: while the secret holds previous_master_key
+// (make -C infra rotate-master-key), the old and the new key both work, on
+// the data plane and the management API; once the window ends
+// (end-master-key-rotation), only the new one does.
+func TestMasterKeyRotationWindow(t *testing.T) {
+	w := newWorld(t)
+	w.sm.PutSecretString(masterARN, secretMaster)
+	w.configFile(t, fakeModels("alpha"))
+	w.env["TOLLGATE_MASTER_KEY_SECRET_ARN"] = masterARN
+	_, url := w.start(t)
+
+	const master2 = secretMaster + "-new"
+	w.sm.PutSecretString(masterARN, `{"master_key":"`+master2+`","previous_master_key":"`+secretMaster+`"}`)
+	w.clock.Advance(secrets.DefaultTTL)
+	for key, want := range map[string]int{secretMaster: 200, master2: 200, secretMaster + "x": 401} {
+		for _, path := range []string{"/v1/models", "/key/list"} {
+			if status, body := call(t, url, "GET", path, key, ""); status != want {
+				t.Errorf("during the window, key %q on %s: %d %s", key, path, status, body)
+			}
+		}
+	}
+	w.sm.PutSecretString(masterARN, `{"master_key":"`+master2+`"}`)
+	w.clock.Advance(secrets.DefaultTTL)
+	for key, want := range map[string]int{secretMaster: 401, master2: 200} {
+		if status, body := call(t, url, "GET", "/key/list", key, ""); status != want {
+			t.Errorf("after the window, key %q: %d %s", key, status, body)
+		}
+	}
+	w.noSecretsLeaked(t)
+}
+
+// TestOriginSecretRotation: with the origin secret in its JSON shape, the
+// current and the previous value are both accepted (CloudFront may send
+// either while a rotation propagates); nothing else is.
+func TestOriginSecretRotation(t *testing.T) {
+	w := newWorld(t)
+	const next = secretOrigin + "-next"
+	w.sm.PutSecretString(originARN, `{"current":"`+next+`","previous":"`+secretOrigin+`"}`)
+	w.configFile(t, fakeModels("alpha"))
+	w.env["TOLLGATE_MASTER_KEY"] = envMaster
+	w.env["TOLLGATE_ORIGIN_HEADER"] = "X-Tollgate-Origin-Secret"
+	w.env["TOLLGATE_ORIGIN_SECRET_ARN"] = originARN
+	_, url := w.start(t)
+	for value, want := range map[string]int{next: 200, secretOrigin: 200, secretOrigin + "x": 403, "": 403} {
+		var hs []string
+		if value != "" {
+			hs = []string{"X-Tollgate-Origin-Secret", value}
+		}
+		if status, body := call(t, url, "GET", "/v1/models", envMaster, "", hs...); status != want {
+			t.Errorf("origin %q: %d %s", value, status, body)
+		}
+	}
+	w.sm.PutSecretString(originARN, `{"current":"`+next+`","previous":""}`)
+	w.clock.Advance(secrets.DefaultTTL)
+	if status, _ := call(t, url, "GET", "/v1/models", envMaster, "", "X-Tollgate-Origin-Secret", secretOrigin); status != 403 {
+		t.Errorf("after the rotation the previous value still works: %d", status)
+	}
+	w.noSecretsLeaked(t)
+}
+
 // reloadStep is one TTL window of a hot-reload scenario.
 type reloadStep struct {
 	name    string
@@ -763,7 +823,7 @@ func TestConfigTTL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			ttl, set, err := configTTL(func(string) (string, bool) { return tt.in, tt.in != "" })
+			ttl, set, err := configTTL(strings.TrimSpace(tt.in))
 			if (err != nil) != tt.err || ttl != tt.ttl || set != tt.set {
 				t.Fatalf("got %v %v %v", ttl, set, err)
 			}

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/config"
@@ -32,7 +31,8 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
 
-// Environment variables spend reads.
+// Environment variables spend reads (through internal/env), named in its
+// errors.
 const (
 	envPriceTable   = "TOLLGATE_PRICE_TABLE"
 	envBudgetMode   = "TOLLGATE_BUDGET_MODE"
@@ -42,9 +42,8 @@ const (
 
 // wireSpend gives the data plane its limiter for one config generation.
 func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
-	get := func(k string) string { v, _ := id.lookup(k); return strings.TrimSpace(v) }
 	table := spend.Shipped()
-	if path := get(envPriceTable); path != "" {
+	if path := id.env.PriceTable; path != "" {
 		t, err := table.RefreshedFromFile(path)
 		if err != nil {
 			return fmt.Errorf("%s: %w", envPriceTable, err)
@@ -60,21 +59,21 @@ func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
 	if p := cfg.LiteLLM.BudgetDuration; p != nil {
 		opts.ProxyBudgetDuration = p.String()
 	}
-	switch v := get(envBudgetMode); v {
+	switch v := id.env.BudgetMode; v {
 	case "", "default":
 	case "strict":
 		opts.Strict = true
 	default:
 		return fmt.Errorf("%s=%q: want strict or default", envBudgetMode, v)
 	}
-	switch v := get(envStoreFailure); v {
+	switch v := id.env.LimitsOnStoreFailure; v {
 	case "", "fail_closed":
 	case "fail_open":
 		opts.FailOpen = true
 	default:
 		return fmt.Errorf("%s=%q: want fail_closed or fail_open", envStoreFailure, v)
 	}
-	if v := get(envHeadroom); v != "" {
+	if v := id.env.PriorityHeadroom; v != "" {
 		h, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(h >= 0 && h <= 1) {
 			return fmt.Errorf("%s=%q: want a fraction from 0 to 1", envHeadroom, v)

@@ -72,11 +72,11 @@ func dynamoEnv(t *testing.T) map[string]string {
 		t.Setenv(k, v)
 	}
 	return map[string]string{
-		"TOLLGATE_STORE":     "dynamodb",
-		dynamo.EnvStateTable: tables.State,
-		dynamo.EnvSpendTable: tables.Spend,
-		dynamo.EnvCacheTable: tables.Cache,
-		"TOLLGATE_DATA_DIR":  t.TempDir(), // resolveMasterKey may look here
+		"TOLLGATE_STORE":       "dynamodb",
+		"TOLLGATE_STATE_TABLE": tables.State,
+		"TOLLGATE_SPEND_TABLE": tables.Spend,
+		"TOLLGATE_CACHE_TABLE": tables.Cache,
+		"TOLLGATE_DATA_DIR":    t.TempDir(), // resolveMasterKey may look here
 	}
 }
 

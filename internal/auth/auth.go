@@ -10,7 +10,6 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"strings"
@@ -86,17 +85,20 @@ var (
 
 // MasterKey authenticates the master key.
 type MasterKey struct {
-	digest [sha256.Size]byte
-	set    bool
+	digests [][sha256.Size]byte
 }
 
-// NewMasterKey returns an authenticator for key. An empty key authenticates
-// nobody.
-func NewMasterKey(key string) *MasterKey {
-	if key == "" {
-		return &MasterKey{}
+// NewMasterKey returns an authenticator for key and, during a master-key
+// rotation, the previous keys, which are accepted as well until the
+// rotation ends. Empty keys authenticate nobody.
+func NewMasterKey(key string, previous ...string) *MasterKey {
+	m := &MasterKey{}
+	for _, k := range append([]string{key}, previous...) {
+		if k != "" {
+			m.digests = append(m.digests, sha256.Sum256([]byte(k)))
+		}
 	}
-	return &MasterKey{digest: sha256.Sum256([]byte(key)), set: true}
+	return m
 }
 
 // Authenticate checks the request's key.
@@ -105,8 +107,7 @@ func (m *MasterKey) Authenticate(_ context.Context, r *http.Request) (*Principal
 	if key == "" {
 		return nil, ErrMissingKey
 	}
-	d := sha256.Sum256([]byte(key))
-	if !m.set || subtle.ConstantTimeCompare(d[:], m.digest[:]) != 1 {
+	if !m.matches(key) {
 		return nil, ErrInvalidKey
 	}
 	return &Principal{ID: "master", Role: RoleProxyAdmin, Kind: KindMaster}, nil

@@ -116,8 +116,13 @@ func (a *Authenticator) token(ctx context.Context, token string) (*Principal, er
 	return p, nil
 }
 
-// matches compares key with the master key in constant time.
+// matches compares key with the master key (and, during a rotation, the
+// previous one) in constant time: every digest is compared, no early exit.
 func (m *MasterKey) matches(key string) bool {
 	d := sha256.Sum256([]byte(key))
-	return m.set && subtle.ConstantTimeCompare(d[:], m.digest[:]) == 1
+	match := 0
+	for _, want := range m.digests {
+		match |= subtle.ConstantTimeCompare(d[:], want[:])
+	}
+	return match == 1
 }

@@ -43,7 +43,7 @@ type PromptResolver interface {
 const bedrockRoute = "/bedrock/model/{modelPath...}"
 
 // registerBedrock mounts the Bedrock-format interface.
-func (d *DataPlane) registerBedrock(mux *http.ServeMux) {
+func (d *DataPlane) registerBedrock(mux Mux) {
 	handle(mux, "POST", bedrockRoute, d.authedWith(writeBedrockError, d.converse))
 }
 

@@ -38,7 +38,7 @@ type UnavailableDeployment struct {
 
 // Health mounts the unauthenticated health routes (load balancers and
 // Kubernetes probes call them without a key, as with LiteLLM).
-func Health(mux *http.ServeMux, ready Readiness) {
+func Health(mux Mux, ready Readiness) {
 	if ready.Status == "" {
 		ready.Status = "healthy"
 	}

@@ -39,7 +39,7 @@ const sessionHeader = "X-Session-Id"
 
 // registerHistory mounts the chat-history endpoints (the genai-gateway
 // middleware's paths and shapes).
-func (d *DataPlane) registerHistory(mux *http.ServeMux) {
+func (d *DataPlane) registerHistory(mux Mux) {
 	handle(mux, "POST", "/chat-history", d.authed(d.chatHistory))
 	handle(mux, "POST", "/session-ids", d.authed(d.sessionIDs))
 	handle(mux, "POST", "/bedrock/chat-history", d.authedWith(writeBedrockError, d.bedrockChatHistory))

@@ -11,6 +11,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
@@ -78,8 +79,25 @@ type ModelAccess interface {
 	FilterModels(p *auth.Principal, names []string) []string
 }
 
+// Mux is what route groups register on: an *http.ServeMux, or a
+// RouteList that only records the patterns.
+type Mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// RouteList records the method-qualified patterns registered on it (the
+// method-less ones handle's 405 answers use are left out).
+type RouteList struct{ Patterns []string }
+
+// HandleFunc records pattern when it names a method.
+func (l *RouteList) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
+	if strings.Contains(pattern, " ") {
+		l.Patterns = append(l.Patterns, pattern)
+	}
+}
+
 // Register mounts the data-plane routes on mux.
-func (d *DataPlane) Register(mux *http.ServeMux) {
+func (d *DataPlane) Register(mux Mux) {
 	handle(mux, "POST", "/v1/chat/completions", d.authed(d.chat))
 	handle(mux, "POST", "/chat/completions", d.authed(d.chat))
 	handle(mux, "POST", "/v1/embeddings", d.authed(d.embeddings))
@@ -93,7 +111,7 @@ func (d *DataPlane) Register(mux *http.ServeMux) {
 
 // RegisterModels mounts only the model-listing routes (the admin function
 // serves them beside the management API).
-func (d *DataPlane) RegisterModels(mux *http.ServeMux) {
+func (d *DataPlane) RegisterModels(mux Mux) {
 	handle(mux, "GET", "/v1/models", d.authed(d.listModels))
 	handle(mux, "GET", "/models", d.authed(d.listModels))
 	handle(mux, "GET", "/v1/models/{id...}", d.authed(d.getModel))
@@ -103,7 +121,7 @@ func (d *DataPlane) RegisterModels(mux *http.ServeMux) {
 // handle registers h for method+path and, for every other method on the
 // same path, a JSON 405 with an Allow header (the mux's own 405 is plain
 // text, which OpenAI SDKs cannot parse).
-func handle(mux *http.ServeMux, method, path string, h http.HandlerFunc) {
+func handle(mux Mux, method, path string, h http.HandlerFunc) {
 	mux.HandleFunc(method+" "+path, h)
 	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", method)

@@ -57,7 +57,7 @@ type Management struct {
 }
 
 // Register mounts the management routes on mux.
-func (m *Management) Register(mux *http.ServeMux) {
+func (m *Management) Register(mux Mux) {
 	post := func(path string, h func(*http.Request, *auth.Principal) (any, error)) {
 		handle(mux, "POST", path, m.serve(h))
 	}
@@ -123,7 +123,7 @@ func (m *Management) Register(mux *http.ServeMux) {
 // plane's front serves (/v1/model/info is under /v1/, which the REST API
 // sends to the gateway function), for a front that does not mount the
 // whole management group.
-func (m *Management) RegisterDataPlaneReads(mux *http.ServeMux) {
+func (m *Management) RegisterDataPlaneReads(mux Mux) {
 	handle(mux, "GET", tenancy.EpModelInfoV1, m.serve(m.modelInfo(tenancy.EpModelInfoV1)))
 }
 

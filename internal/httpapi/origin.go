@@ -23,7 +23,8 @@ type OriginOptions struct {
 }
 
 // RequireOrigin lets a request through to next only when it carries header
-// with the value secret returns: the origin secret CloudFront adds, which
+// with one of the values secret returns (the current origin secret and,
+// during a rotation, the previous one): the origin secret CloudFront adds, which
 // proves the request came through the distribution (and its WAF) rather than
 // straight to the function URL. Health routes are no exception, since
 // CloudFront fronts them too.
@@ -35,7 +36,7 @@ type OriginOptions struct {
 // next sees the request, so no handler can log it or send it upstream.
 // secret is called per request; it should be cheap (a cache) and fails only
 // when no value can be had, which is answered 503.
-func RequireOrigin(next http.Handler, header string, secret func(context.Context) (string, error), opts *OriginOptions) http.Handler {
+func RequireOrigin(next http.Handler, header string, secret func(context.Context) ([]string, error), opts *OriginOptions) http.Handler {
 	var o OriginOptions
 	if opts != nil {
 		o = *opts
@@ -49,7 +50,7 @@ func RequireOrigin(next http.Handler, header string, secret func(context.Context
 type originGuard struct {
 	next   http.Handler
 	header string
-	secret func(context.Context) (string, error)
+	secret func(context.Context) ([]string, error)
 	exempt func(*http.Request) bool
 	logger *slog.Logger
 }
@@ -65,7 +66,7 @@ func (g *originGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	want, err := g.secret(r.Context())
-	if err != nil || want == "" {
+	if err != nil || len(want) == 0 || want[0] == "" {
 		reason := "no origin secret"
 		if err != nil {
 			reason = err.Error()
@@ -76,8 +77,14 @@ func (g *originGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"", "the gateway cannot verify where this request came from right now; retry shortly")
 		return
 	}
-	gotSum, wantSum := sha256.Sum256([]byte(values[0])), sha256.Sum256([]byte(want))
-	if len(values) != 1 || subtle.ConstantTimeCompare(gotSum[:], wantSum[:]) != 1 {
+	gotSum, match := sha256.Sum256([]byte(values[0])), 0
+	for _, w := range want { // every value is compared: no early exit
+		if w != "" {
+			wantSum := sha256.Sum256([]byte(w))
+			match |= subtle.ConstantTimeCompare(gotSum[:], wantSum[:])
+		}
+	}
+	if len(values) != 1 || match != 1 {
 		g.refuse(w, r, "mismatch")
 		return
 	}

@@ -56,7 +56,7 @@ func TestRequireOrigin(t *testing.T) {
 				inner.ServeHTTP(w, r)
 			})
 			var logs bytes.Buffer
-			h := RequireOrigin(spy, "x-tollgate-origin-secret", func(context.Context) (string, error) { return originSecret, nil }, &OriginOptions{
+			h := RequireOrigin(spy, "x-tollgate-origin-secret", func(context.Context) ([]string, error) { return []string{originSecret}, nil }, &OriginOptions{
 				Exempt: func(r *http.Request) bool { return r.Header.Get("X-Test-Front") == "rest" },
 				Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 			})
@@ -107,9 +107,9 @@ func TestRequireOrigin(t *testing.T) {
 // TestRequireOriginUnavailable: without a value to compare against, the
 // guard fails closed with 503.
 func TestRequireOriginUnavailable(t *testing.T) {
-	for name, secret := range map[string]func(context.Context) (string, error){
-		"error": func(context.Context) (string, error) { return "", errors.New("reading secret arn:x: throttled") },
-		"empty": func(context.Context) (string, error) { return "", nil },
+	for name, secret := range map[string]func(context.Context) ([]string, error){
+		"error": func(context.Context) ([]string, error) { return nil, errors.New("reading secret arn:x: throttled") },
+		"empty": func(context.Context) ([]string, error) { return []string{""}, nil },
 	} {
 		t.Run(name, func(t *testing.T) {
 			reached := false

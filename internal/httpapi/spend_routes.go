@@ -24,7 +24,7 @@ type SpendRoutes struct {
 }
 
 // Register mounts the spend routes on mux.
-func (s *SpendRoutes) Register(mux *http.ServeMux) {
+func (s *SpendRoutes) Register(mux Mux) {
 	m := &Management{Auth: s.Auth}
 	handle(mux, "GET", tenancy.EpSpendLogs, m.serve(s.logs))
 	handle(mux, "GET", tenancy.EpSpendReport, m.serve(s.report))

@@ -34,6 +34,62 @@ func MasterKey(v Value) (Value, error) {
 	return Value{arn: v.arn, version: v.version, s: s}, nil
 }
 
+// PreviousMasterKey returns the key a master-key rotation keeps accepting:
+// the "previous_master_key" member of a JSON-shaped master key secret
+// (`make -C infra rotate-master-key` writes it, `end-master-key-rotation`
+// removes it). Empty when there is none; a plain-string secret has none.
+func PreviousMasterKey(v Value) (string, error) {
+	return member(v, "master key", "previous_master_key")
+}
+
+// OriginSecrets interprets v as the CloudFront origin secret: a JSON object
+// whose "current" member CloudFront sends and whose "previous" member, during
+// a rotation, is accepted too; or a plain string (the current value alone).
+// It returns the values to accept, current first.
+func OriginSecrets(v Value) ([]string, error) {
+	s := strings.TrimSpace(v.s)
+	if !strings.HasPrefix(s, "{") {
+		if s == "" {
+			return nil, fmt.Errorf("secret %s: origin secret is empty", v.arn)
+		}
+		return []string{s}, nil
+	}
+	cur, err := member(v, "origin secret", "current")
+	if err != nil {
+		return nil, err
+	}
+	if cur == "" {
+		return nil, fmt.Errorf(`secret %s: origin secret: "current" is empty`, v.arn)
+	}
+	prev, err := member(v, "origin secret", "previous")
+	if err != nil || prev == "" {
+		return []string{cur}, err
+	}
+	return []string{cur, prev}, nil
+}
+
+// member returns the string member name of v's JSON object ("" when v is
+// not an object or has no such member).
+func member(v Value, what, name string) (string, error) {
+	s := strings.TrimSpace(v.s)
+	if !strings.HasPrefix(s, "{") {
+		return "", nil
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &doc); err != nil {
+		return "", fmt.Errorf("secret %s: %s: %w", v.arn, what, jsonProblem(err))
+	}
+	raw, ok := doc[name]
+	if !ok {
+		return "", nil
+	}
+	var out string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return "", fmt.Errorf("secret %s: %s: %q is not a string", v.arn, what, name)
+	}
+	return strings.TrimSpace(out), nil
+}
+
 // Env interprets v as provider keys: a JSON object of environment variable
 // name to string value, such as {"OPENAI_API_KEY": "sk-...",
 // "AZURE_API_KEY": "..."}. It returns a lookup with os.LookupEnv's shape;

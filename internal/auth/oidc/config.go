@@ -58,7 +58,7 @@ const (
 )
 
 // Config is what an operator sets: from general_settings, or from the
-// environment through ConfigFromEnv.
+// environment through EnvConfig.
 type Config struct {
 	// Issuer is the issuer identifier, e.g.
 	// https://dev-12345.okta.com/oauth2/default. Tokens' iss and the
@@ -138,17 +138,17 @@ type Options struct {
 	FetchTimeout time.Duration
 }
 
-// ConfigFromEnv reads OKTA_ISSUER and OKTA_AUDIENCE (a comma-separated list,
-// required with OKTA_ISSUER: New refuses a Config without audiences), the
-// variables the genai-gateway deployment uses. ok is false when OKTA_ISSUER is unset or empty: JWT
-// authentication is then off. The result is checked by New, not here.
-func ConfigFromEnv(lookup func(string) (string, bool)) (cfg Config, ok bool) {
-	issuer, _ := lookup("OKTA_ISSUER")
+// EnvConfig builds the configuration from the values of OKTA_ISSUER and
+// OKTA_AUDIENCE (a comma-separated list, required with OKTA_ISSUER: New
+// refuses a Config without audiences), the variables the genai-gateway
+// deployment uses (internal/env reads them). ok is false when the issuer is
+// empty: JWT authentication is then off. The result is checked by New, not
+// here.
+func EnvConfig(issuer, aud string) (cfg Config, ok bool) {
 	issuer = strings.TrimSpace(issuer)
 	if issuer == "" {
 		return Config{}, false
 	}
-	aud, _ := lookup("OKTA_AUDIENCE")
 	var auds []string
 	for a := range strings.SplitSeq(aud, ",") {
 		if a = strings.TrimSpace(a); a != "" {

@@ -2,7 +2,7 @@
 // access tokens of an Okta authorization server, and says who they name.
 //
 // A Verifier is configured with one issuer and its audiences (Config, from
-// general_settings or, through ConfigFromEnv, from OKTA_ISSUER and
+// general_settings or, through EnvConfig, from OKTA_ISSUER and
 // OKTA_AUDIENCE). It finds the issuer's keys through the discovery document
 // ({issuer}/.well-known/openid-configuration, whose issuer must equal the
 // configured one exactly) and its jwks_uri, and caches the key set on

@@ -417,9 +417,9 @@ func TestIsJWT(t *testing.T) {
 	}
 }
 
-// TestConfigFromEnv: OKTA_ISSUER switches JWT auth on; OKTA_AUDIENCE is a
+// TestEnvConfig: OKTA_ISSUER switches JWT auth on; OKTA_AUDIENCE is a
 // comma-separated list with no default (New then refuses the Config).
-func TestConfigFromEnv(t *testing.T) {
+func TestEnvConfig(t *testing.T) {
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -439,9 +439,9 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := oidc.ConfigFromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			got, ok := oidc.EnvConfig(tc.env["OKTA_ISSUER"], tc.env["OKTA_AUDIENCE"])
 			if ok != tc.wantOK || got.Issuer != tc.want.Issuer || strings.Join(got.Audiences, "|") != strings.Join(tc.want.Audiences, "|") {
-				t.Errorf("ConfigFromEnv = %+v, %v; want %+v, %v", got, ok, tc.want, tc.wantOK)
+				t.Errorf("EnvConfig = %+v, %v; want %+v, %v", got, ok, tc.want, tc.wantOK)
 			}
 		})
 	}

@@ -17,23 +17,18 @@ type Tables struct {
 	State, Spend, Cache string
 }
 
-// Environment variables naming the tables (set by the CDK app).
-const (
-	EnvStateTable = "TOLLGATE_STATE_TABLE"
-	EnvSpendTable = "TOLLGATE_SPEND_TABLE"
-	EnvCacheTable = "TOLLGATE_CACHE_TABLE"
-)
-
-// TablesFromEnv reads the table names; every one is required.
-func TablesFromEnv(getenv func(string) string) (Tables, error) {
-	t := Tables{State: getenv(EnvStateTable), Spend: getenv(EnvSpendTable), Cache: getenv(EnvCacheTable)}
-	for env, v := range map[string]string{EnvStateTable: t.State, EnvSpendTable: t.Spend, EnvCacheTable: t.Cache} {
-		if v == "" {
-			return Tables{}, fmt.Errorf("%s is not set: the DynamoDB store needs all of %s, %s and %s",
-				env, EnvStateTable, EnvSpendTable, EnvCacheTable)
+// Check reports a table without a name; every one is required. The names
+// come from TOLLGATE_STATE_TABLE, TOLLGATE_SPEND_TABLE and
+// TOLLGATE_CACHE_TABLE (internal/env), which the errors name.
+func (t Tables) Check() error {
+	for _, n := range []struct{ env, v string }{
+		{"TOLLGATE_STATE_TABLE", t.State}, {"TOLLGATE_SPEND_TABLE", t.Spend}, {"TOLLGATE_CACHE_TABLE", t.Cache},
+	} {
+		if n.v == "" {
+			return fmt.Errorf("%s is not set: the DynamoDB store needs TOLLGATE_STATE_TABLE, TOLLGATE_SPEND_TABLE and TOLLGATE_CACHE_TABLE", n.env)
 		}
 	}
-	return t, nil
+	return nil
 }
 
 func (t Tables) name(tb store.Table) *string {

@@ -83,7 +83,7 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 	}
 	req, dep, err := decodeAndPick(d, w, r,
 		func(body []byte) (*llm.Request, error) { return decode(modelID, body) },
-		func(q *llm.Request) (*string, bool) { return &q.Model, stream })
+		func(q *llm.Request) (*string, *llm.GatewayOptions, bool) { return &q.Model, &q.Gateway, stream })
 	if err != nil {
 		writeBedrockError(w, r, err)
 		return
@@ -99,32 +99,35 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 		writeBedrockError(w, r, err)
 		return
 	}
+	up := d.newUpstream(r)
+	defer up.stop()
 	if stream {
-		d.converseStream(w, r, adm, dep, req, turn)
+		d.converseStream(w, r, adm, up, dep, req, turn)
 		return
 	}
-	resp, dep, err := d.routeChat(w, r, dep, req)
+	resp, src, err := d.routeChat(w, r, up, dep, req)
 	if err != nil {
+		adm.failed(req, up)
 		writeBedrockError(w, r, err)
 		return
 	}
-	if resp.Usage != nil {
-		rec.PromptTokens, rec.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
-	}
+	u, est := chatUsage(req, resp)
+	o := src.outcome(u, 0, finished(r))
+	o.UsageEstimated = est
+	adm.served(w.Header(), o)
 	for i := range resp.Choices {
 		preferNative(&resp.Choices[i].FinishReason, resp.Choices[i].NativeFinishReason)
 	}
-	adm.priced(w.Header(), resp.Usage, 0)
 	out, err := brwire.EncodeConverseResponse(resp, rec.Upstream)
 	if err != nil {
-		writeBedrockError(w, r, fmt.Errorf("answering %s in Converse's format: %w", dep.Label(), err))
+		writeBedrockError(w, r, fmt.Errorf("answering %s in Converse's format: %w", src.dep.Label(), err))
 		return
 	}
 	if turn != nil {
 		d.recordHistory(r, turn, replyOf(resp), false)
 		w.Header().Set(sessionHeader, turn.SessionID)
 	}
-	writeJSON(w, adm, dep, rec, out)
+	writeJSON(w, r, writeBedrockError, adm, src.dep, out)
 }
 
 // converseStream relays a streamed completion as ConverseStream events,
@@ -133,16 +136,17 @@ func (d *DataPlane) converse(w http.ResponseWriter, r *http.Request) {
 // exception event ends the stream, which the SDKs raise from the stream's
 // error. With a history turn, the x-session-id header names the session
 // and the reply is recorded before the stream ends (marked incomplete if
-// it did not finish).
-func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, adm *admission, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
+// it did not finish). A client that leaves is billed as in chatStream.
+func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, adm *admission, up *upstream, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
 	// Open the stream and read its first chunk before committing to a 200,
 	// so that an upstream failing at once is retried or falls back, or
 	// still gets a proper status (route.go).
-	stream, first, dep, err := d.openChatStream(w, r, dep, req)
+	stream, first, err := d.openChatStream(w, r, up, dep, req)
 	rec.Upstream = time.Since(upStart)
 	if err != nil {
+		adm.failed(req, up)
 		writeBedrockError(w, r, err)
 		return
 	}
@@ -151,7 +155,7 @@ func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, adm *
 	h.Set("Content-Type", brwire.ContentType)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	setServedHeaders(h, dep, rec)
+	setServedHeaders(h, stream.src.dep, rec)
 	var col *history.Collector
 	if turn != nil {
 		col = &history.Collector{}
@@ -168,59 +172,61 @@ func (d *DataPlane) converseStream(w http.ResponseWriter, r *http.Request, adm *
 	rc := http.NewResponseController(w)
 	out := &trackedWriter{w: w}
 	enc := brwire.NewStreamEncoder(out)
-	var usage llm.Usage
+	gone := false
 	for chunk := first; chunk != nil; chunk, err = stream.Recv() {
-		if chunk.Usage != nil {
-			usage = *chunk.Usage
+		if r.Context().Err() != nil {
+			gone = true // the client left; a write may not say so yet
+			break
 		}
 		for i := range chunk.Choices {
 			preferNative(&chunk.Choices[i].FinishReason, chunk.Choices[i].NativeFinishReason)
 		}
 		if werr := enc.WriteChunk(chunk); werr != nil {
 			if out.err != nil {
-				clientGone(rec, upStart, usage, werr)
-				record(false)
-				return // the deferred Close releases the upstream
+				gone = true
+				break
 			}
 			// The upstream's chunks cannot be told as Converse events (a
 			// tool call continued after its block was closed).
-			err = &provider.Error{Kind: provider.KindUnavailable, Provider: dep.Provider,
+			err = &provider.Error{Kind: provider.KindUnavailable, Provider: stream.src.dep.Provider,
 				Code: "ModelStreamErrorException", Message: "the model's stream cannot be relayed: " + werr.Error(), Err: werr}
 			break
 		}
 		if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
-			clientGone(rec, upStart, usage, ferr)
-			record(false)
-			return
+			gone = true
+			break
 		}
 		if col != nil {
 			col.Add(chunk) // history keeps what the client got
 		}
 	}
+	// A client that left while the gateway waited on the upstream is gone
+	// too, whatever ended the wait.
+	if gone = gone || r.Context().Err() != nil; gone {
+		err = stream.drain()
+	}
 	rec.Upstream = time.Since(upStart)
-	rec.PromptTokens, rec.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
+	adm.served(nil, stream.outcome(streamStatus(gone, err)))
+	if gone {
+		rec.Error = "client went away mid-stream"
+		record(false)
+		return // the deferred Close releases the upstream
+	}
 	if err != nil && err != io.EOF {
 		berr := recordBedrockError(rec, err)
 		record(false)
-		adm.settleFirst()
-		if r.Context().Err() == nil {
-			_ = brwire.WriteStreamError(out, berr)
-			_ = rc.Flush()
-		}
+		_ = adm.settleFirst()
+		_ = brwire.WriteStreamError(out, berr)
+		_ = rc.Flush()
 		return
 	}
 	record(true)
-	adm.settleFirst()
-	_ = enc.Finish(nil, rec.Upstream)
+	if serr := adm.settleFirst(); serr != nil {
+		_ = brwire.WriteStreamError(out, recordBedrockError(rec, serr))
+	} else {
+		_ = enc.Finish(nil, rec.Upstream)
+	}
 	_ = rc.Flush()
-}
-
-// clientGone records a stream the client stopped reading: what was relayed
-// and why it ended, with no error type, since nothing was answered wrong.
-func clientGone(rec *obs.Record, upStart time.Time, usage llm.Usage, err error) {
-	rec.Upstream = time.Since(upStart)
-	rec.PromptTokens, rec.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
-	rec.Error = "client went away mid-stream: " + err.Error()
 }
 
 // trackedWriter remembers the first write error, which tells a client that

@@ -102,7 +102,7 @@ func (p *promptStub) ResolvePrompt(model string) (*router.Deployment, bool, erro
 	return &router.Deployment{ID: "host-1", Group: model, Provider: "bedrock", ModelID: model, Model: p.model}, true, nil
 }
 
-func newBedrockServer(t *testing.T, models map[string]provider.ChatModel, prompts PromptResolver) (http.Handler, *bytes.Buffer) {
+func newBedrockServer(t *testing.T, models map[string]provider.ChatModel, prompts PromptResolver, opts ...func(*DataPlane)) (http.Handler, *bytes.Buffer) {
 	t.Helper()
 	var deps []*router.Deployment
 	for name, m := range models {
@@ -110,6 +110,9 @@ func newBedrockServer(t *testing.T, models map[string]provider.ChatModel, prompt
 	}
 	mux := http.NewServeMux()
 	dp := &DataPlane{Router: router.New(deps, nil), Auth: auth.NewMasterKey(key), Prompts: prompts}
+	for _, o := range opts {
+		o(dp)
+	}
 	dp.Register(mux)
 	logs := &bytes.Buffer{}
 	return Wrap(mux, slog.New(slog.NewJSONHandler(logs, nil))), logs
@@ -460,12 +463,13 @@ func TestConverseRequestReachesTheModel(t *testing.T) {
 }
 
 // TestConverseStreamClientGone: when the SDK client goes away mid-stream,
-// the upstream stream is cancelled and closed.
+// the gateway reads on for the usage; a stalled upstream is cut at the
+// drain limit and closed, and the call is recorded as client_disconnected.
 func TestConverseStreamClientGone(t *testing.T) {
 	bs := &blockingStream{cancelled: make(chan struct{}), closed: make(chan struct{})}
-	h, _ := newBedrockServer(t, map[string]provider.ChatModel{"slow": &blockingModel{stream: bs}}, nil)
+	h, logs := newBedrockServer(t, map[string]provider.ChatModel{"slow": &blockingModel{stream: bs}}, nil,
+		func(d *DataPlane) { d.DrainLimit = time.Nanosecond })
 	srv := httptest.NewServer(h)
-	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/bedrock/model/slow/converse-stream", strings.NewReader(converseBody))
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -488,4 +492,8 @@ func TestConverseStreamClientGone(t *testing.T) {
 	resp.Body.Close()
 	<-bs.cancelled
 	<-bs.closed
+	srv.Close() // waits for the handler, and so for its log line
+	if line := logs.String(); !strings.Contains(line, `"outcome":"client_disconnected"`) || !strings.Contains(line, `"usage_estimated":true`) {
+		t.Errorf("log line: %s", line)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/cache"
 	"github.com/tollgate-gw/tollgate/internal/history"
 	"github.com/tollgate-gw/tollgate/internal/llm"
-	"github.com/tollgate-gw/tollgate/internal/obs"
 )
 
 // cacheLookup is one request's entry in the response cache; a nil
@@ -106,10 +105,9 @@ func (l *cacheLookup) putChat(ctx context.Context, resp *llm.Response) {
 	l.put(ctx, resp)
 }
 
-// markHit marks a response served from the cache: LiteLLM's headers, and
-// the record's CacheHit, which spend tracking reads (a hit costs nothing).
-func markHit(w http.ResponseWriter, rec *obs.Record, l *cacheLookup) {
-	rec.CacheHit = true
+// markHit marks a response served from the cache with LiteLLM's headers
+// (the call's source says so to billing: a hit costs nothing).
+func markHit(w http.ResponseWriter, l *cacheLookup) {
 	h := w.Header()
 	h.Set("X-Litellm-Cache-Hit", "True")
 	h.Set("X-Litellm-Cache-Key", l.Key)

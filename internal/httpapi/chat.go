@@ -10,14 +10,16 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/history"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/obs"
+	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/router"
 	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
 // chat serves POST /v1/chat/completions.
 func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
-	rec := obs.RecordFrom(r.Context())
-	req, dep, err := decodeAndPick(d, w, r, oai.DecodeChatRequest, func(q *llm.Request) (*string, bool) { return &q.Model, q.Stream })
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeChatRequest, func(q *llm.Request) (*string, *llm.GatewayOptions, bool) {
+		return &q.Model, &q.Gateway, q.Stream
+	})
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -33,28 +35,42 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	up := d.newUpstream(r)
+	defer up.stop()
 	if req.Stream {
-		d.chatStream(w, r, adm, dep, req, turn)
+		d.chatStream(w, r, adm, up, dep, req, turn)
 		return
 	}
-	resp, dep, err := d.routeChat(w, r, dep, req)
+	resp, src, err := d.routeChat(w, r, up, dep, req)
 	if err != nil {
+		adm.failed(req, up)
 		writeError(w, r, err)
 		return
 	}
 	if resp.Model == "" {
 		resp.Model = req.Model
 	}
-	if resp.Usage != nil {
-		rec.PromptTokens, rec.CompletionTokens = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
-	}
-	adm.priced(w.Header(), resp.Usage, 0)
+	u, est := chatUsage(req, resp)
+	o := src.outcome(u, 0, finished(r))
+	o.UsageEstimated = est
+	adm.served(w.Header(), o)
 	var extra []llm.Field
 	if turn != nil {
 		d.recordHistory(r, turn, replyOf(resp), false)
 		extra = sessionField(turn)
 	}
-	writeJSON(w, adm, dep, rec, oai.AppendChatResponse(make([]byte, 0, 1024), resp, extra))
+	writeJSON(w, r, writeError, adm, src.dep, oai.AppendChatResponse(make([]byte, 0, 1024), resp, extra))
+}
+
+// failed settles a chat call that served nothing: free, unless the client
+// left and the gateway cut the upstream call at the drain limit, which the
+// provider has likely billed for the prompt (the estimate is billed).
+func (a *admission) failed(req *llm.Request, up *upstream) {
+	if up.cut() {
+		o := source{}.outcome(estimate(router.EstimateTokens(req), 0), 0, ratelimit.StatusClientDisconnected)
+		o.UsageEstimated = true
+		a.served(nil, o)
+	}
 }
 
 // pick resolves the requested model to a deployment and records it: a
@@ -92,16 +108,19 @@ func setServedHeaders(h http.Header, dep *router.Deployment, rec *obs.Record) {
 // each chunk as it arrives. Errors before the first chunk are ordinary HTTP
 // errors; after it, an error event ends the stream. With a history turn,
 // the first chunk carries session_id and the reply is recorded before the
-// stream ends (marked incomplete if it did not finish).
-func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, adm *admission, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
+// stream ends (marked incomplete if it did not finish). A client that
+// leaves is billed for what the provider bills: the upstream is read on to
+// its usage (meter.drain).
+func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, adm *admission, up *upstream, dep *router.Deployment, req *llm.Request, turn *history.Turn) {
 	rec := obs.RecordFrom(r.Context())
 	upStart := time.Now()
 	// Open the stream and read its first chunk before committing to a 200,
 	// so that an upstream failing at once is retried or falls back, or
 	// still gets a proper status (route.go).
-	stream, first, dep, err := d.openChatStream(w, r, dep, req)
+	stream, first, err := d.openChatStream(w, r, up, dep, req)
 	rec.Upstream = time.Since(upStart)
 	if err != nil {
+		adm.failed(req, up)
 		writeError(w, r, err)
 		return
 	}
@@ -110,12 +129,11 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, adm *admi
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	setServedHeaders(h, dep, rec)
+	setServedHeaders(h, stream.src.dep, rec)
 	w.WriteHeader(http.StatusOK)
 
 	rc := http.NewResponseController(w)
 	buf := make([]byte, 0, 1024)
-	var usage llm.Usage
 	var col *history.Collector
 	var extra []llm.Field
 	if turn != nil {
@@ -124,19 +142,20 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, adm *admi
 	gone := false
 	chunk := first
 	for chunk != nil {
+		if r.Context().Err() != nil {
+			gone = true // the client left; a write may not say so yet
+			break
+		}
 		if chunk.Model == "" {
 			chunk.Model = req.Model
 		}
-		if chunk.Usage != nil {
-			usage = *chunk.Usage
+		if chunk.Usage != nil && !req.IncludeUsage {
 			// Adapters always ask upstream for usage (the gateway accounts
-			// for every call); the client sees it only if it asked.
-			if !req.IncludeUsage {
-				if len(chunk.Choices) == 0 {
-					chunk = nil
-				} else {
-					chunk.Usage = nil
-				}
+			// for every call, meter); the client sees it only if it asked.
+			if len(chunk.Choices) == 0 {
+				chunk = nil
+			} else {
+				chunk.Usage = nil
 			}
 		}
 		if chunk != nil {
@@ -144,7 +163,7 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, adm *admi
 			extra = nil
 			if _, werr := w.Write(buf); werr != nil {
 				gone = true
-				break // client gone; the deferred Close cancels the upstream
+				break
 			}
 			if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
 				gone = true
@@ -156,27 +175,44 @@ func (d *DataPlane) chatStream(w http.ResponseWriter, r *http.Request, adm *admi
 		}
 		chunk, err = stream.Recv()
 	}
+	// A client that left while the gateway waited on the upstream is gone
+	// too, whatever ended the wait.
+	if gone = gone || r.Context().Err() != nil; gone {
+		err = stream.drain()
+	}
 	rec.Upstream = time.Since(upStart)
-	rec.PromptTokens, rec.CompletionTokens = usage.PromptTokens, usage.CompletionTokens
+	adm.served(nil, stream.outcome(streamStatus(gone, err)))
+	if gone {
+		rec.Error = "client went away mid-stream"
+		if col != nil {
+			d.recordHistory(r, turn, col.Message(false), true)
+		}
+		return // the deferred Close releases the upstream
+	}
 	if err != nil && err != io.EOF {
 		ae := toAPIError(err)
 		rec.ErrorType, rec.Error = ae.Type, err.Error()
 		if col != nil {
 			d.recordHistory(r, turn, col.Message(false), true)
 		}
-		adm.settleFirst()
-		if r.Context().Err() == nil {
-			_, _ = w.Write(oai.AppendErrorEvent(buf[:0], oai.ErrorBody{Message: ae.Message, Type: ae.Type, Code: ae.Code, Param: ae.Param}))
-			_ = rc.Flush()
-		}
+		_ = adm.settleFirst()
+		_, _ = w.Write(oai.AppendErrorEvent(buf[:0], oai.ErrorBody{Message: ae.Message, Type: ae.Type, Code: ae.Code, Param: ae.Param}))
+		_ = rc.Flush()
 		return
 	}
 	if col != nil {
 		// Before [DONE], so a client can continue the session once its
 		// stream has ended.
-		d.recordHistory(r, turn, col.Message(!gone), gone)
+		d.recordHistory(r, turn, col.Message(true), false)
 	}
-	adm.settleFirst() // a gating settle lands before the client sees the end
-	_ = oai.WriteDone(w)
+	// A gating settle lands before the client sees the end; if it cannot
+	// (limits fail closed), the end is an error event instead of [DONE].
+	if serr := adm.settleFirst(); serr != nil {
+		ae := toAPIError(serr)
+		rec.ErrorType, rec.Error = ae.Type, serr.Error()
+		_, _ = w.Write(oai.AppendErrorEvent(buf[:0], oai.ErrorBody{Message: ae.Message, Type: ae.Type, Code: ae.Code}))
+	} else {
+		_ = oai.WriteDone(w)
+	}
 	_ = rc.Flush()
 }

@@ -15,8 +15,9 @@ import (
 
 // embeddings serves POST /v1/embeddings.
 func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
-	rec := obs.RecordFrom(r.Context())
-	req, dep, err := decodeAndPick(d, w, r, oai.DecodeEmbeddingRequest, func(q *llm.EmbeddingRequest) (*string, bool) { return &q.Model, false })
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeEmbeddingRequest, func(q *llm.EmbeddingRequest) (*string, *llm.GatewayOptions, bool) {
+		return &q.Model, &q.Gateway, false
+	})
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -35,7 +36,9 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer adm.settle()
-	resp, dep, err := d.routeEmbed(w, r, dep, req)
+	up := d.newUpstream(r)
+	defer up.stop()
+	resp, src, err := d.routeEmbed(w, r, up, dep, req)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -43,17 +46,22 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 	if resp.Model == "" {
 		resp.Model = req.Model
 	}
-	if resp.Usage != nil {
-		rec.PromptTokens = resp.Usage.PromptTokens
+	u, est := resp.Usage, false
+	if u == nil {
+		// Never free for lack of a usage report.
+		u, est = estimate(router.EstimateTextTokens(req.Input), 0), true
 	}
-	adm.priced(w.Header(), resp.Usage, 0)
-	writeJSON(w, adm, dep, rec, oai.EncodeEmbeddingResponse(resp, req))
+	o := src.outcome(u, 0, finished(r))
+	o.UsageEstimated = est
+	adm.served(w.Header(), o)
+	writeJSON(w, r, writeError, adm, src.dep, oai.EncodeEmbeddingResponse(resp, req))
 }
 
 // images serves POST /v1/images/generations.
 func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
-	rec := obs.RecordFrom(r.Context())
-	req, dep, err := decodeAndPick(d, w, r, oai.DecodeImageRequest, func(q *llm.ImageRequest) (*string, bool) { return &q.Model, false })
+	req, dep, err := decodeAndPick(d, w, r, oai.DecodeImageRequest, func(q *llm.ImageRequest) (*string, *llm.GatewayOptions, bool) {
+		return &q.Model, &q.Gateway, false
+	})
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -74,7 +82,9 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer adm.settle()
-	resp, dep, err := d.routeImage(w, r, dep, req)
+	up := d.newUpstream(r)
+	defer up.stop()
+	resp, src, err := d.routeImage(w, r, up, dep, req)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -82,19 +92,24 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 	if resp.Created == 0 {
 		resp.Created = time.Now().Unix()
 	}
-	adm.priced(w.Header(), nil, len(resp.Images))
-	writeJSON(w, adm, dep, rec, oai.EncodeImageResponse(resp))
+	adm.served(w.Header(), src.outcome(nil, len(resp.Images), finished(r)))
+	writeJSON(w, r, writeError, adm, src.dep, oai.EncodeImageResponse(resp))
 }
 
 // writeJSON sends a successful JSON response from dep and flushes it, so
 // that the client has it while the handler's deferred settle still runs;
-// adm settles first when its settle gates later admissions.
-func writeJSON(w http.ResponseWriter, adm *admission, dep *router.Deployment, rec *obs.Record, body []byte) {
-	adm.settleFirst()
+// adm settles first when its settle gates later admissions, and when that
+// settle cannot be written (limits fail closed) the answer is withheld and
+// fail renders the 503 instead.
+func writeJSON(w http.ResponseWriter, r *http.Request, fail func(http.ResponseWriter, *http.Request, error), adm *admission, dep *router.Deployment, body []byte) {
+	if err := adm.settleFirst(); err != nil {
+		fail(w, r, err)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	setServedHeaders(h, dep, rec)
+	setServedHeaders(h, dep, obs.RecordFrom(r.Context()))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 	_ = http.NewResponseController(w).Flush()

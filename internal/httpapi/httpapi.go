@@ -61,6 +61,10 @@ type DataPlane struct {
 	// before exiting); nil, as under Lambda, which freezes an instance as
 	// soon as its handler returns, settles before the handler returns.
 	Later Deferrer
+	// DrainLimit bounds how long an upstream call goes on after its client
+	// has left, to reach the usage the provider bills (outcome.go); 0 means
+	// DefaultDrainLimit.
+	DrainLimit time.Duration
 }
 
 // Deferrer runs work after the handler that asked for it has returned.

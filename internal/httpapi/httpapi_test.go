@@ -59,7 +59,7 @@ func (m *blockingModel) ChatStream(ctx context.Context, _ *llm.Request) (llm.Str
 	return m.stream, nil
 }
 
-func newServer(t *testing.T, models map[string]provider.ChatModel) (http.Handler, *bytes.Buffer) {
+func newServer(t *testing.T, models map[string]provider.ChatModel, opts ...func(*DataPlane)) (http.Handler, *bytes.Buffer) {
 	t.Helper()
 	var deps []*router.Deployment
 	for name, m := range models {
@@ -67,6 +67,9 @@ func newServer(t *testing.T, models map[string]provider.ChatModel) (http.Handler
 	}
 	mux := http.NewServeMux()
 	dp := &DataPlane{Router: router.New(deps, nil), Auth: auth.NewMasterKey(key), Created: time.Unix(1, 0)}
+	for _, o := range opts {
+		o(dp)
+	}
 	dp.Register(mux)
 	Health(mux, Readiness{})
 	logs := &bytes.Buffer{}
@@ -104,19 +107,26 @@ func TestPanicIsRecovered(t *testing.T) {
 	}
 }
 
+// TestRequestID: an incoming X-Request-Id is ours only when it is safe as
+// a storage key (it names the spend record and the lease); any other is
+// replaced, and the log line keeps the client's.
 func TestRequestID(t *testing.T) {
-	h, _ := newServer(t, nil)
+	h, logs := newServer(t, nil)
 	tests := []struct {
 		in   string
 		keep bool
 	}{
 		{"abc-123", true},
+		{"01HZY3S7Q9:trace_1.2", true},
 		{"", false},
 		{"has space", false},
 		{"line\nbreak", false},
+		{"x#1", false}, // '#' separates key parts in the store
+		{"a/b", false},
 		{strings.Repeat("x", 129), false},
 	}
 	for _, tt := range tests {
+		logs.Reset()
 		r := httptest.NewRequest("GET", "/health/liveliness", nil)
 		if tt.in != "" {
 			r.Header["X-Request-Id"] = []string{tt.in}
@@ -130,16 +140,27 @@ func TestRequestID(t *testing.T) {
 		if !tt.keep && len(got) != 36 {
 			t.Errorf("generated id %q is not a UUID", got)
 		}
+		var line struct {
+			ClientRequestID string `json:"client_request_id"`
+		}
+		if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]string{true: "", false: tt.in}[tt.keep]; line.ClientRequestID != want {
+			t.Errorf("incoming %q: log line's client_request_id %q, want %q", tt.in, line.ClientRequestID, want)
+		}
 	}
 }
 
-// TestClientGoneCancelsUpstream proves the upstream stream is cancelled and
-// closed when the client disconnects mid-stream.
-func TestClientGoneCancelsUpstream(t *testing.T) {
+// TestClientGoneDrainsThenCutsUpstream: when the client disconnects
+// mid-stream, the gateway reads on for the usage the provider bills; an
+// upstream that stalls is cut at the drain limit and closed, and the call
+// is billed by estimate, recorded as client_disconnected.
+func TestClientGoneDrainsThenCutsUpstream(t *testing.T) {
 	bs := &blockingStream{cancelled: make(chan struct{}), closed: make(chan struct{})}
-	h, _ := newServer(t, map[string]provider.ChatModel{"slow": &blockingModel{stream: bs}})
+	h, logs := newServer(t, map[string]provider.ChatModel{"slow": &blockingModel{stream: bs}},
+		func(d *DataPlane) { d.DrainLimit = time.Nanosecond })
 	srv := httptest.NewServer(h)
-	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/v1/chat/completions",
 		strings.NewReader(`{"model":"slow","stream":true,"messages":[{"role":"user","content":"x"}]}`))
@@ -158,6 +179,13 @@ func TestClientGoneCancelsUpstream(t *testing.T) {
 	resp.Body.Close()
 	<-bs.cancelled
 	<-bs.closed
+	srv.Close() // waits for the handler, and so for its log line
+	line := logs.String()
+	for _, want := range []string{`"outcome":"client_disconnected"`, `"usage_estimated":true`, `"completion_tokens":2`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line lacks %s: %s", want, line)
+		}
+	}
 }
 
 func TestFakeModelThroughHandler(t *testing.T) {

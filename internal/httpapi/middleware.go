@@ -22,7 +22,8 @@ type middleware struct {
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &obs.Record{Start: time.Now(), Method: r.Method, RequestID: requestID(r)}
+	rec := &obs.Record{Start: time.Now(), Method: r.Method}
+	rec.RequestID, rec.ClientRequestID = requestID(r)
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Request-Id", rec.RequestID)
 	r = r.WithContext(obs.WithRecord(r.Context(), rec))
@@ -44,12 +45,25 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.next.ServeHTTP(sw, r)
 }
 
-// requestID honours a sane incoming X-Request-Id (so a caller can correlate
-// its logs with ours) and otherwise makes a random one.
-func requestID(r *http.Request) string {
-	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 128 && printable(id) {
-		return id
+// requestID honours an incoming X-Request-Id that is safe as ours (so a
+// caller can correlate its logs with ours) and otherwise makes a random
+// one, returning the client's as orig for the log line. Ours names the
+// spend record and the parallel-request lease, so a client's bytes must
+// never decide whether those writes succeed: only letters, digits and
+// "-_.:" are taken, up to 128 bytes (UUIDs, ULIDs, AWS and trace ids).
+func requestID(r *http.Request) (id, orig string) {
+	in := r.Header.Get("X-Request-Id")
+	if in != "" && len(in) <= 128 && safeID(in) {
+		return in, ""
 	}
+	if len(in) > 256 {
+		in = in[:256]
+	}
+	return newRequestID(), in
+}
+
+// newRequestID makes a random request id in LiteLLM's call-id layout.
+func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40 // UUID v4 layout, as LiteLLM's call ids
@@ -67,10 +81,12 @@ func requestID(r *http.Request) string {
 	return string(s[:])
 }
 
-// printable rejects ids that could forge log lines or headers.
-func printable(s string) bool {
+// safeID accepts letters, digits and "-_.:".
+func safeID(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == ':':
+		default:
 			return false
 		}
 	}

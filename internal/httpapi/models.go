@@ -25,7 +25,7 @@ func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
 // getModel serves GET /v1/models/{id}; ids may contain slashes.
 func (d *DataPlane) getModel(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("id")
-	if _, ok := d.Router.Group(name); !ok || d.checkModel(r, name) != nil {
+	if _, ok := d.Router.Group(name); !ok || d.checkModel(r, name, "model") != nil {
 		writeError(w, r, &Error{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found", Param: "model",
 			Message: "model " + strconv.Quote(name) + " not found: GET /v1/models lists the models you can use"})
 		return

@@ -20,14 +20,16 @@ import (
 const settleTimeout = 5 * time.Second
 
 // admission is a model call admitted by d.Limits: the hook before the
-// upstream call and after it. A nil *admission (no limiter) does nothing.
+// upstream call and after it. Without a limiter it has no ticket and only
+// records the outcome in the log record.
 type admission struct {
-	t     *ratelimit.Ticket
+	t     *ratelimit.Ticket // nil: no limits
 	r     *http.Request
 	later Deferrer
-	done  bool // settled (or handed to later)
-	usage *llm.Usage
-	imgs  int
+	// o is what the call served, as the serving path reported it (served);
+	// until then, a failure that served nothing.
+	o    ratelimit.Outcome
+	done bool // settled (or handed to later)
 }
 
 // admit runs admission for a model call: every limit and budget in one
@@ -41,8 +43,12 @@ type admission struct {
 // from the decoded request.
 func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string,
 	est int64, b ratelimit.Bound, priority *int) (*admission, error) {
+	adm := &admission{r: r, later: d.Later, o: ratelimit.Outcome{Status: ratelimit.StatusFailure}}
 	if d.Limits == nil {
-		return nil, nil
+		return adm, nil
+	}
+	if err := checkEndUser(endUser); err != nil {
+		return nil, err
 	}
 	rec := obs.RecordFrom(r.Context())
 	req := ratelimit.Request{RequestID: rec.RequestID, Principal: auth.FromContext(r.Context()), ModelGroup: model,
@@ -53,7 +59,8 @@ func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.De
 	switch {
 	case err == nil:
 		t.SetHeaders(w.Header())
-		return &admission{t: t, r: r, later: d.Later}, nil
+		adm.t = t
+		return adm, nil
 	case errors.As(err, &rf) && rf.Kind == ratelimit.KindUnbounded:
 		return nil, &Error{Status: rf.Status(), Type: "invalid_request_error", Code: "max_tokens_required", Param: "max_tokens",
 			Message: rf.Error(), Err: err}
@@ -67,49 +74,68 @@ func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.De
 		return nil, &Error{Status: rf.Status(), Type: "rate_limit_error", Code: "rate_limit_exceeded", Message: rf.Error(),
 			RetryAfter: rf.RetryAfter(), Err: err}
 	case errors.Is(err, ratelimit.ErrUnavailable):
-		return nil, &Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "limits_unavailable",
-			Message: "budgets and rate limits cannot be checked right now; retry shortly", RetryAfter: 1, Err: err}
+		return nil, limitsUnavailable("budgets and rate limits cannot be checked right now; retry shortly", err)
 	}
 	return nil, err
 }
 
-// priced records the call's usage and sets x-litellm-response-cost; call
-// it before the response's headers are written.
-func (a *admission) priced(h http.Header, u *llm.Usage, images int) {
-	if a == nil {
-		return
-	}
-	a.usage, a.imgs = u, images
-	h.Set("X-Litellm-Response-Cost", strconv.FormatFloat(a.t.Cost(a.outcome()), 'g', -1, 64))
+// limitsUnavailable is the answer when the store that holds budgets and
+// limits cannot be reached and limits fail closed.
+func limitsUnavailable(msg string, err error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "limits_unavailable",
+		Message: msg, RetryAfter: 1, Err: err}
 }
 
-func (a *admission) outcome() ratelimit.Outcome {
+// maxEndUser bounds the request's "user" field, which names the end user's
+// budget counter and goes into the spend record.
+const maxEndUser = 256
+
+// checkEndUser refuses a "user" field that could not be counted, so that no
+// client input can make a settle fail.
+func checkEndUser(u string) error {
+	if len(u) > maxEndUser {
+		return badRequest("user", "user is %d bytes; send an end-user id of at most %d bytes", len(u), maxEndUser)
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] < 0x20 || u[i] == 0x7f {
+			return badRequest("user", "user contains a control character; send a printable end-user id")
+		}
+	}
+	return nil
+}
+
+// served takes what the serving path served: the log record shows it, and
+// the settle prices and records exactly it. h, when not nil, gets
+// x-litellm-response-cost (pass it before the response's headers are
+// written).
+func (a *admission) served(h http.Header, o ratelimit.Outcome) {
+	a.o = o
 	rec := obs.RecordFrom(a.r.Context())
-	// Priced as the admitted deployment; a router that falls back sets the
-	// served one here.
-	o := ratelimit.Outcome{Images: a.imgs, Status: "success", End: time.Now()}
-	if a.usage != nil {
-		o.Usage = *a.usage
-	} else {
-		o.Usage = llm.Usage{PromptTokens: rec.PromptTokens, CompletionTokens: rec.CompletionTokens}
+	rec.PromptTokens, rec.CompletionTokens = o.Usage.PromptTokens, o.Usage.CompletionTokens
+	rec.CacheHit, rec.Outcome, rec.UsageEstimated = o.CacheHit, o.Status, o.UsageEstimated
+	if h != nil && a.t != nil {
+		h.Set("X-Litellm-Response-Cost", strconv.FormatFloat(a.t.Cost(o), 'g', -1, 64))
 	}
-	if rec.ErrorType != "" {
-		o.Status = "failure"
-	}
-	return o
 }
 
 // settle counts the call (tokens, cost, lease release, spend record) in one
 // store round trip; handlers defer it, so it runs before they return, as
 // Lambda requires, unless it gates nothing and a long-lived server defers
-// it past the handler (DataPlane.Later).
-func (a *admission) settle() {
-	if a == nil || a.done {
-		return
+// it past the handler (DataPlane.Later). Its error (the store failed) is
+// for settleFirst; every failure is logged in full by Settle.
+func (a *admission) settle() error {
+	if a.done {
+		return nil
 	}
 	a.done = true
-	o := a.outcome() // now: the request's record is the handler's
-	settle := func(deferred bool) {
+	if a.t == nil {
+		return nil
+	}
+	o := a.o
+	if o.End.IsZero() {
+		o.End = time.Now()
+	}
+	settle := func(deferred bool) error {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(a.r.Context()), settleTimeout)
 		defer cancel()
 		if deferred {
@@ -117,13 +143,14 @@ func (a *admission) settle() {
 			// to commit it with others.
 			ctx = store.WithDeferredCommit(ctx)
 		}
-		_, _ = a.t.Settle(ctx, o) // a failure is logged in full by Settle
+		_, err := a.t.Settle(ctx, o)
+		return err
 	}
 	if a.later != nil && !a.t.Gates() {
-		a.later.Go(func() { settle(true) })
-		return
+		a.later.Go(func() { _ = settle(true) })
+		return nil
 	}
-	settle(false)
+	return settle(false)
 }
 
 // settleFirst settles now when a later admission reads what the settle
@@ -131,18 +158,23 @@ func (a *admission) settle() {
 // complete on the wire. Other calls settle in the handler's deferred
 // settle, after the client has its response, which keeps the store write
 // out of the client's latency (and the handler still waits for it before
-// returning, as Lambda requires).
-func (a *admission) settleFirst() {
-	if a != nil && a.t.Gates() {
-		a.settle()
+// returning, as Lambda requires). An error means the call could not be
+// counted and limits fail closed: the caller withholds what it still can
+// of the response (the whole JSON answer; a stream's end).
+func (a *admission) settleFirst() error {
+	if a.t.Gates() {
+		if err := a.settle(); err != nil && a.t.FailsClosed() {
+			return limitsUnavailable("this call could not be counted against its budgets and limits, so its answer is withheld; retry shortly", err)
+		}
 	}
+	return nil
 }
 
 // admitChat is admit for a chat request, bounded by its decoded messages,
 // n and its output bound: max_completion_tokens, else max_tokens.
 func (d *DataPlane) admitChat(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) (*admission, error) {
 	if d.Limits == nil {
-		return nil, nil
+		return d.admit(w, r, dep, req.Model, req.User, 0, ratelimit.Bound{}, nil) // nothing to bound
 	}
 	b := ratelimit.Bound{PromptTokens: router.PromptTokenBound(req)}
 	maxTokens := req.MaxCompletionTokens

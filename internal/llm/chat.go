@@ -1,6 +1,9 @@
 package llm
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Role is the author of a message.
 type Role string
@@ -277,6 +280,26 @@ type Usage struct {
 	CacheReadTokens  int
 	CacheWriteTokens int
 	ReasoningTokens  int
+}
+
+// MaxUsageTokens bounds every count of a believable Usage: more tokens than
+// any model's context window holds (the largest are about 10 million).
+const MaxUsageTokens = 20_000_000
+
+// Check returns an error naming the first count of u that no real call can
+// have: a negative one, or one above MaxUsageTokens. Such usage is an
+// upstream fault: it is never priced or stored.
+func (u *Usage) Check() error {
+	for _, f := range [...]struct {
+		name string
+		n    int
+	}{{"prompt_tokens", u.PromptTokens}, {"completion_tokens", u.CompletionTokens}, {"total_tokens", u.TotalTokens},
+		{"cache_read_tokens", u.CacheReadTokens}, {"cache_write_tokens", u.CacheWriteTokens}, {"reasoning_tokens", u.ReasoningTokens}} {
+		if f.n < 0 || f.n > MaxUsageTokens {
+			return fmt.Errorf("the upstream reported %s %d, which no call can use (0 to %d)", f.name, f.n, MaxUsageTokens)
+		}
+	}
+	return nil
 }
 
 // Add accumulates u2 into u.

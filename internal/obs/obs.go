@@ -14,7 +14,11 @@ import (
 // Record describes one request.
 type Record struct {
 	RequestID string
-	Method    string
+	// ClientRequestID is the X-Request-Id the client sent when it was not
+	// usable as ours and was replaced (kept so the client's logs still
+	// correlate); at most 256 bytes of it.
+	ClientRequestID string
+	Method          string
 	// Route is the matched mux pattern (low cardinality), not the raw path.
 	Route     string
 	Principal string
@@ -40,6 +44,12 @@ type Record struct {
 	// CacheHit is set when the response came from the response cache: no
 	// upstream call was made, and the call costs nothing in spend.
 	CacheHit bool
+	// Outcome is how the model call ended, as billed: success, failure,
+	// client_disconnected or upstream_error (ratelimit.Status*).
+	Outcome string
+	// UsageEstimated: the upstream reported no usage, so the tokens are the
+	// gateway's estimate.
+	UsageEstimated bool
 	// Attempts lists every upstream call the router made (retries and
 	// fallbacks included), in order; Deployment is the one that served.
 	Attempts []Attempt
@@ -87,6 +97,9 @@ func (rec *Record) Log(ctx context.Context, logger *slog.Logger) {
 		slog.Int("status", rec.Status),
 		slog.Float64("latency_ms", ms(time.Since(rec.Start))),
 	)
+	if rec.ClientRequestID != "" {
+		attrs = append(attrs, slog.String("client_request_id", rec.ClientRequestID))
+	}
 	if rec.Principal != "" {
 		attrs = append(attrs, slog.String("principal", rec.Principal))
 	}
@@ -103,6 +116,12 @@ func (rec *Record) Log(ctx context.Context, logger *slog.Logger) {
 	}
 	if rec.ErrorType != "" {
 		attrs = append(attrs, slog.String("error_type", rec.ErrorType), slog.String("error", rec.Error))
+	}
+	if rec.Outcome != "" {
+		attrs = append(attrs, slog.String("outcome", rec.Outcome))
+	}
+	if rec.UsageEstimated {
+		attrs = append(attrs, slog.Bool("usage_estimated", true))
 	}
 	if rec.CacheHit {
 		attrs = append(attrs, slog.Bool("cache_hit", true))

@@ -37,6 +37,11 @@ type Ticket struct {
 // reports and running totals, and may settle after the response has gone.
 func (t *Ticket) Gates() bool { return t != nil && t.gates }
 
+// FailsClosed reports whether a call whose settle could not be written must
+// be withheld from its client where that is still possible (limits fail
+// closed, the default), rather than delivered uncounted (Options.FailOpen).
+func (t *Ticket) FailsClosed() bool { return t != nil && !t.l.o.FailOpen }
+
 // SoftBudgetHit is a soft budget the request's level had reached when it
 // was admitted (allowed, but flagged).
 type SoftBudgetHit struct {
@@ -189,22 +194,48 @@ func setRate(h http.Header, what string, limit, remaining int64, reset, now time
 	}
 }
 
-// Outcome is what happened to an admitted request.
+// Outcome is what happened to an admitted request, as the serving path
+// reports it: the deployment that served (after any retry or fallback),
+// its usage, whether the response cache answered, and how the call ended.
+// Settle prices and records exactly this.
 type Outcome struct {
 	Usage llm.Usage
+	// UsageEstimated: the upstream reported no usable usage (a stream cut
+	// short, or one without a usage chunk), so Usage is the gateway's
+	// estimate (docs/data-model.md, "Billing policy").
+	UsageEstimated bool
 	// Images is the number of images generated (priced per image).
 	Images int
 	// Deployment, Provider and Model are those that served (after any
-	// fallback); empty ones keep the admitted request's.
+	// fallback); empty ones keep the admitted request's (a call that
+	// failed before anything served).
 	Deployment, Provider, Model string
-	// Status is "success" or "failure".
-	Status   string
+	// Status is one of the Status* values ("" means StatusSuccess).
+	Status string
+	// CacheHit: the response cache answered. It costs nothing and uses no
+	// tokens of a tpm limit; the request still counts for rpm (at
+	// admission).
 	CacheHit bool
 	Tags     []string
 	// End is when the call ended, for the record's latency; zero means
 	// when Settle runs (a settle deferred past the response passes it).
 	End time.Time
 }
+
+// Statuses of a settled call, as its spend record states them.
+const (
+	// StatusSuccess: the whole response was served.
+	StatusSuccess = "success"
+	// StatusFailure: the call failed before anything was served.
+	StatusFailure = "failure"
+	// StatusClientDisconnected: the client left before the response was
+	// complete; the call is billed for what the provider bills.
+	StatusClientDisconnected = "client_disconnected"
+	// StatusUpstreamError: the upstream failed after the response had
+	// started (mid-stream), or reported impossible usage; the call is
+	// billed for the tokens produced.
+	StatusUpstreamError = "upstream_error"
+)
 
 // Cost returns the USD cost of the outcome.
 func (t *Ticket) Cost(o Outcome) float64 {
@@ -225,9 +256,11 @@ func (t *Ticket) fill(o *Outcome) {
 // Settle counts the outcome in one store round trip: the actual tokens in
 // each tpm window, the cost on every running total (key, user, team, end
 // user, proxy, per budget period), the release of each lease and the spend
-// record. A settle the store refuses is retried once; if it still fails the
-// record is logged in full, never dropped silently. Settling twice is a
-// no-op.
+// record. A settle the store cannot take is retried once; if it still fails
+// the record is logged in full, never dropped silently. A record the store
+// refuses as invalid or too large is logged and the counters are settled
+// without it, so only the store being unavailable can fail a settle; the
+// caller then follows FailsClosed. Settling twice is a no-op.
 func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 	if t == nil || t.settled {
 		return 0, nil
@@ -249,6 +282,9 @@ func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 	tok := int64(o.Usage.TotalTokens)
 	if tok == 0 {
 		tok = int64(o.Usage.PromptTokens + o.Usage.CompletionTokens)
+	}
+	if o.CacheHit {
+		tok = 0 // no upstream tokens were used
 	}
 	for _, tc := range t.tokens {
 		if d := tok - tc.estimate; d != 0 {
@@ -276,9 +312,22 @@ func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 	if err != nil && errors.Is(err, store.ErrConflict) {
 		err = nil // the record (and so the whole settle) was already applied
 	}
+	if err != nil && rec != nil && (errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrTooLarge)) {
+		// A record the store refuses must not cost the call its counting:
+		// the counters (whose keys admission already wrote) are applied
+		// without it, and the record goes to the log in full.
+		t.l.o.Logger.ErrorContext(ctx, "spend record refused by the store; counters settled without it",
+			slog.String("request_id", t.req.RequestID), slog.Any("spend_record", rec), slog.String("error", err.Error()))
+		ops, rec = ops[:len(ops)-1], nil
+		err = nil
+		if len(ops) > 0 {
+			err = t.l.st.Apply(ctx, ops...)
+		}
+	}
 	if err != nil {
 		t.l.o.Logger.ErrorContext(ctx, "spend not recorded: the settle write failed",
-			slog.String("request_id", t.req.RequestID), slog.Any("spend_record", rec), slog.String("error", err.Error()))
+			slog.String("request_id", t.req.RequestID), slog.Any("spend_record", rec), slog.String("error", err.Error()),
+			slog.Bool("fail_open", t.l.o.FailOpen))
 		return cost, fmt.Errorf("settling request %s: %w", t.req.RequestID, err)
 	}
 	return cost, nil
@@ -310,7 +359,7 @@ func (t *Ticket) record(o Outcome, cost float64, now time.Time) *store.SpendReco
 		r.ExpiresAt = t.start.Add(d)
 	}
 	if r.Status == "" {
-		r.Status = "success"
+		r.Status = StatusSuccess
 	}
 	if p := t.req.Principal; p != nil {
 		r.KeyHash, r.UserID, r.TeamID = p.KeyHash, p.UserID, p.TeamID

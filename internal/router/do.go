@@ -43,13 +43,24 @@ type Call func(ctx context.Context, dep *Deployment) error
 // down deployments that fail too often (for every instance, through the
 // State), and then moves to the fallback groups for the error's class:
 // context_window_fallbacks, content_policy_fallbacks, the request's
-// fallbacks, fallbacks, default_fallbacks. It returns the last error when
-// nothing served; the Result is never nil.
+// fallbacks, fallbacks, default_fallbacks, each only if req.Allow accepts
+// it. It returns the last error when nothing served; the Result is never
+// nil, and its Deployment is the one that served (after any retry or
+// fallback), which is the one to price.
 func (r *Router) Do(ctx context.Context, req *Request, call Call) (*Result, error) {
 	res := &Result{}
 	chain := []string{req.Model}
 	var lastErr error
 	for gi := 0; gi < len(chain) && gi <= r.set.MaxFallbacks; gi++ {
+		if gi > 0 && req.Allow != nil {
+			if err := req.Allow(chain[gi]); err != nil {
+				// Not this caller's to use: skipped, and the error the
+				// client sees stays that of the models it may use.
+				res.Attempts = append(res.Attempts, Attempt{Group: chain[gi], Fallback: true,
+					Kind: provider.KindPermission.String(), Error: err.Error()})
+				continue
+			}
+		}
 		group, deps, err := r.Resolve(chain[gi])
 		switch {
 		case err != nil && gi == 0 && req.First != nil:
@@ -62,7 +73,7 @@ func (r *Router) Do(ctx context.Context, req *Request, call Call) (*Result, erro
 			lastErr = err
 			continue
 		}
-		sub := &Request{Model: group, Tags: req.Tags, Tokens: req.Tokens, exclude: map[*Deployment]bool{}}
+		sub := &Request{Model: group, Tags: req.Tags, Tokens: req.Tokens, Allow: req.Allow, exclude: map[*Deployment]bool{}}
 		if gi == 0 {
 			sub.First = req.First
 		}

@@ -372,6 +372,63 @@ func TestFallbacks(t *testing.T) {
 	}
 }
 
+// TestFallbacksPassTheAccessCheck: every kind of fallback (the request's,
+// the configured ones, context-window, content-policy, defaults) is tried
+// only when the caller's access check accepts it; a refused one is skipped
+// (noted in the attempts), the next allowed one serves, and with none
+// allowed the client sees its own model's error.
+func TestFallbacksPassTheAccessCheck(t *testing.T) {
+	mk := func(group string) *Deployment { return &Deployment{ID: group + "-1", Group: group} }
+	main, pricey, cheap := mk("main"), mk("pricey"), mk("cheap")
+	all := []*Deployment{main, pricey, cheap}
+	allow := func(model string) error {
+		if model == "pricey" {
+			return errors.New("key may not use pricey")
+		}
+		return nil
+	}
+	tests := []struct {
+		name   string
+		set    Settings
+		err    error
+		perReq []string
+		want   *Deployment
+	}{
+		{"per request", Settings{}, perr(provider.KindUnavailable, 0), []string{"pricey"}, nil},
+		{"per request, then an allowed one", Settings{}, perr(provider.KindUnavailable, 0), []string{"pricey", "cheap"}, cheap},
+		{"configured", Settings{Fallbacks: map[string][]string{"main": {"pricey"}}}, perr(provider.KindUnavailable, 0), nil, nil},
+		{"context window", Settings{ContextWindowFallbacks: map[string][]string{"main": {"pricey"}}}, perr(provider.KindContextWindow, 0), nil, nil},
+		{"content policy", Settings{ContentPolicyFallbacks: map[string][]string{"main": {"pricey"}}}, perr(provider.KindContentPolicy, 0), nil, nil},
+		{"default", Settings{DefaultFallbacks: []string{"pricey", "cheap"}}, perr(provider.KindAuth, 0), nil, cheap},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			r := New(all, &Options{Now: clk.Now, Sleep: clk.Sleep, Settings: tt.set})
+			s := &script{errs: map[string][]error{"main-1": {tt.err}}}
+			res, err := r.Do(context.Background(), &Request{Model: "main", Fallbacks: tt.perReq, Allow: allow}, s.call)
+			if res.Deployment != tt.want {
+				t.Fatalf("served by %v after %+v (err %v); want %v", res.Deployment, res.Attempts, err, tt.want)
+			}
+			for _, c := range s.calls {
+				if c == "pricey-1" {
+					t.Fatalf("called a refused fallback: %v", s.calls)
+				}
+			}
+			if tt.want == nil && !errors.Is(err, tt.err) {
+				t.Fatalf("error %v, want the requested model's %v", err, tt.err)
+			}
+			skipped := false
+			for _, a := range res.Attempts {
+				skipped = skipped || a.Group == "pricey" && a.Kind == provider.KindPermission.String()
+			}
+			if !skipped {
+				t.Fatalf("the refused fallback is not in the attempts: %+v", res.Attempts)
+			}
+		})
+	}
+}
+
 // openStore opens an embedded store for shared router state, closed with
 // the test.
 func openStore(t *testing.T) func(context.Context) (Store, error) {

@@ -48,37 +48,68 @@ func EstimateTextTokens(texts []string) int {
 }
 
 func textTokens(s string) int {
-	n, run := 0, 0
-	flush := func() {
-		if run > 0 {
-			n += (run + 3) / 4
-			run = 0
-		}
-	}
+	var c TokenCounter
+	c.Add(s)
+	return c.Tokens()
+}
+
+// TokenCounter estimates the tokens of text that arrives in pieces, such
+// as a stream's deltas, as EstimateTextTokens would count the whole text:
+// a word split across two pieces counts once. Billing uses it for the
+// completion of a stream that ended without usage.
+type TokenCounter struct{ n, run int }
+
+// Add counts the next piece of text.
+func (c *TokenCounter) Add(s string) {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
+		b := s[i]
+		if b < utf8.RuneSelf {
 			i++
 			switch {
-			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-				run++
-			case c == ' ' || c == '\n' || c == '\t' || c == '\r':
-				flush()
+			case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
+				c.run++
+			case b == ' ' || b == '\n' || b == '\t' || b == '\r':
+				c.flush()
 			default:
-				flush()
-				n++
+				c.flush()
+				c.n++
 			}
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		flush()
+		c.flush()
 		if !unicode.IsSpace(r) {
-			n++
+			c.n++
 		}
 	}
-	flush()
-	return n
+}
+
+// AddChunk counts what a stream chunk carries: text, reasoning, refusal
+// and tool calls of every choice.
+func (c *TokenCounter) AddChunk(ch *llm.Chunk) {
+	for i := range ch.Choices {
+		d := &ch.Choices[i].Delta
+		c.Add(d.Content)
+		if d.Reasoning != nil {
+			c.Add(d.Reasoning.Text)
+		}
+		c.Add(d.Refusal)
+		for j := range d.ToolCalls {
+			c.Add(d.ToolCalls[j].Name)
+			c.Add(d.ToolCalls[j].Arguments)
+		}
+	}
+}
+
+// Tokens returns the estimate so far.
+func (c *TokenCounter) Tokens() int { return c.n + (c.run+3)/4 }
+
+func (c *TokenCounter) flush() {
+	if c.run > 0 {
+		c.n += (c.run + 3) / 4
+		c.run = 0
+	}
 }
 
 // ImageTokenBound is what the strict budget reserves for each image of a

@@ -27,6 +27,11 @@ type Request struct {
 	// First, when set, is the deployment already picked for this call
 	// (decodeAndPick); the first attempt uses it if it is still usable.
 	First *Deployment
+	// Allow, when set, is the caller's model access check: every fallback
+	// group Do moves to (the request's, the configured ones of every kind,
+	// the defaults) is tried only if Allow accepts its name. The requested
+	// model itself is checked by the caller before admission.
+	Allow func(model string) error
 
 	exclude map[*Deployment]bool // failed in this call
 }

@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
@@ -57,8 +61,9 @@ type KeyStore interface {
 // DefaultKeyCacheTTL is how long a warm container trusts a key lookup.
 const DefaultKeyCacheTTL = 5 * time.Second
 
-// defaultMaxEntries bounds the cache, so a flood of made-up keys cannot
-// grow it without limit.
+// defaultMaxEntries bounds the cache of lookups that found a key or user;
+// lookups that found nothing have their own, smaller cache, so a flood of
+// made-up keys can evict only other made-up keys.
 const defaultMaxEntries = 10000
 
 // KeysOptions tune Keys; nil or zero fields mean defaults.
@@ -68,26 +73,37 @@ type KeysOptions struct {
 	TTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// MaxEntries bounds the cache (default 10000).
+	// MaxEntries bounds the cache of found keys and users (default 10000);
+	// a quarter of it bounds the cache of lookups that found nothing.
 	MaxEntries int
 }
 
 // Keys authenticates virtual keys against the store, with a warm-container
-// cache of lookups (the key with its user and team).
+// cache of lookups (the key with its user and team): a bounded LRU whose
+// entries expire after the TTL, and one store read for concurrent misses of
+// the same key.
 //
 // Consistency: a change made through this container (update, delete,
-// block, user or team changes) invalidates the affected entries at once. A
-// change made in another container (another Lambda instance) is seen here
-// when the entry expires, so a revoked or blocked key is refused everywhere
-// within TTL (default 5 s) of the change.
+// block, user or team changes) invalidates the affected entries at once,
+// including a lookup in flight at that moment, whose (possibly stale)
+// result is then returned to its callers but not cached. A change made in
+// another container (another Lambda instance) is seen here when the entry
+// expires, so a revoked or blocked key is refused everywhere within TTL
+// (default 5 s) of the change.
 type Keys struct {
 	st  KeyStore
 	ttl time.Duration
 	now func() time.Time
-	max int
 
-	mu      sync.Mutex
-	entries map[string]*keyEntry // by key hash; "user:"+id for JWT users
+	found   *expirable.LRU[string, *keyEntry] // by key hash; "user:"+id for JWT users
+	missing *expirable.LRU[string, *keyEntry] // lookups that found nothing
+	flight  singleflight.Group
+
+	// mu orders invalidations against the storing of loaded entries:
+	// gen counts invalidations, and a load stores its entry only if none
+	// happened since it started.
+	mu  sync.Mutex
+	gen uint64
 }
 
 // keyEntry is a cached lookup. The records are shared and read-only.
@@ -107,7 +123,8 @@ type keyEntry struct {
 
 // NewKeys returns a key authenticator over st.
 func NewKeys(st KeyStore, opts *KeysOptions) *Keys {
-	k := &Keys{st: st, ttl: DefaultKeyCacheTTL, now: time.Now, max: defaultMaxEntries, entries: map[string]*keyEntry{}}
+	k := &Keys{st: st, ttl: DefaultKeyCacheTTL, now: time.Now}
+	size := defaultMaxEntries
 	if opts != nil {
 		if opts.TTL != 0 {
 			k.ttl = opts.TTL
@@ -116,8 +133,12 @@ func NewKeys(st KeyStore, opts *KeysOptions) *Keys {
 			k.now = opts.Now
 		}
 		if opts.MaxEntries > 0 {
-			k.max = opts.MaxEntries
+			size = opts.MaxEntries
 		}
+	}
+	if k.ttl > 0 {
+		k.found = expirable.NewLRU[string, *keyEntry](size, nil, k.ttl)
+		k.missing = expirable.NewLRU[string, *keyEntry](max(1, size/4), nil, k.ttl)
 	}
 	return k
 }
@@ -197,44 +218,53 @@ func appendScope(s []Scope, level string, models []string) []Scope {
 }
 
 // lookup returns the cached entry for id or loads it. Refusals are cached
-// too; store failures are not.
+// too (in the cache of misses when nothing was found); store failures are
+// not.
 func (k *Keys) lookup(ctx context.Context, id string, load func(context.Context) (*keyEntry, error)) (*keyEntry, error) {
-	now := k.now()
-	if k.ttl > 0 {
-		k.mu.Lock()
-		e := k.entries[id]
-		k.mu.Unlock()
-		if e != nil && now.Before(e.until) {
-			return e, e.err
+	if k.found == nil {
+		e, err := load(ctx)
+		if err != nil {
+			return nil, err
 		}
+		return e, e.err
 	}
-	e, err := load(ctx)
+	now := k.now()
+	if e := k.cached(id, now); e != nil {
+		return e, e.err
+	}
+	k.mu.Lock()
+	gen := k.gen
+	k.mu.Unlock()
+	// The generation is part of the flight's name: a caller that arrives
+	// after an invalidation starts a fresh read rather than joining one
+	// that may have read the old record.
+	v, err, _ := k.flight.Do(id+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
+		// A flight that has just finished may have cached it between
+		// the check above and this one.
+		if e := k.cached(id, now); e != nil {
+			return e, nil
+		}
+		e, err := load(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		e.until = now.Add(k.ttl)
+		k.mu.Lock()
+		if k.gen == gen {
+			if e.key == nil && e.user == nil {
+				k.missing.Add(id, e)
+			} else {
+				k.found.Add(id, e)
+			}
+		}
+		k.mu.Unlock()
+		return e, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if k.ttl > 0 {
-		e.until = now.Add(k.ttl)
-		k.mu.Lock()
-		if len(k.entries) >= k.max {
-			k.evictLocked(now)
-		}
-		k.entries[id] = e
-		k.mu.Unlock()
-	}
+	e := v.(*keyEntry)
 	return e, e.err
-}
-
-// evictLocked drops expired entries, and everything if none had expired:
-// a full cache only costs some reloads.
-func (k *Keys) evictLocked(now time.Time) {
-	for id, e := range k.entries {
-		if !now.Before(e.until) {
-			delete(k.entries, id)
-		}
-	}
-	if len(k.entries) >= k.max {
-		clear(k.entries)
-	}
 }
 
 func (k *Keys) loadKey(ctx context.Context, hash string) (*keyEntry, error) {
@@ -291,30 +321,45 @@ func unavailable(what string, err error) error {
 // InvalidateKey drops the cached lookup of a key (after an update, block
 // or delete in this container).
 func (k *Keys) InvalidateKey(hash string) {
-	k.mu.Lock()
-	delete(k.entries, hash)
-	k.mu.Unlock()
+	k.invalidate(func(id string, _ *keyEntry) bool { return id == hash })
 }
 
 // InvalidateUser drops every cached lookup that involves the user.
 func (k *Keys) InvalidateUser(id string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.entries, "user:"+id)
-	for h, e := range k.entries {
-		if e.key != nil && e.key.UserID == id {
-			delete(k.entries, h)
-		}
-	}
+	k.invalidate(func(cid string, e *keyEntry) bool {
+		return cid == "user:"+id || (e.key != nil && e.key.UserID == id)
+	})
 }
 
 // InvalidateTeam drops every cached lookup that involves the team.
 func (k *Keys) InvalidateTeam(id string) {
+	k.invalidate(func(_ string, e *keyEntry) bool { return e.key != nil && e.key.TeamID == id })
+}
+
+// cached returns the live cached entry for id, or nil.
+func (k *Keys) cached(id string, now time.Time) *keyEntry {
+	for _, c := range [...]*expirable.LRU[string, *keyEntry]{k.found, k.missing} {
+		if e, ok := c.Get(id); ok && now.Before(e.until) {
+			return e
+		}
+	}
+	return nil
+}
+
+// invalidate drops the entries drop selects and stops every lookup in
+// flight from caching what it read.
+func (k *Keys) invalidate(drop func(id string, e *keyEntry) bool) {
+	if k.found == nil {
+		return
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for h, e := range k.entries {
-		if e.key != nil && e.key.TeamID == id {
-			delete(k.entries, h)
+	k.gen++
+	for _, c := range [...]*expirable.LRU[string, *keyEntry]{k.found, k.missing} {
+		for _, id := range c.Keys() {
+			if e, ok := c.Peek(id); ok && drop(id, e) {
+				c.Remove(id)
+			}
 		}
 	}
 }

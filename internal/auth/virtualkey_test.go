@@ -20,21 +20,32 @@ type memStore struct {
 	users map[string]*store.User
 	reads int
 	down  bool
+	// afterRead, when set, runs after GetKey has read its record and
+	// before it returns it (outside the lock): tests hold a read there.
+	afterRead func()
 }
 
 func (m *memStore) GetKey(_ context.Context, hash string) (*store.Key, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.reads++
-	if m.down {
-		return nil, store.ErrUnavailable
+	hook := m.afterRead
+	var k *store.Key
+	err := store.ErrNotFound
+	switch rec, ok := m.keys[hash]; {
+	case m.down:
+		err = store.ErrUnavailable
+	case ok:
+		c := *rec
+		k, err = &c, nil
 	}
-	if k, ok := m.keys[hash]; ok {
-		c := *k
-		return &c, nil
+	m.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
-	return nil, store.ErrNotFound
+	return k, err
 }
+
+func (m *memStore) readCount() int { m.mu.Lock(); defer m.mu.Unlock(); return m.reads }
 
 func (m *memStore) GetUser(_ context.Context, id string) (*store.User, error) {
 	m.mu.Lock()
@@ -116,6 +127,96 @@ func TestKeyCacheBound(t *testing.T) {
 	c.t = c.t.Add(time.Millisecond)
 	if _, err := authThere.Authenticate(context.Background(), req(key)); err == nil || !strings.Contains(err.Error(), "is blocked") {
 		t.Errorf("at the TTL every container refuses: %v", err)
+	}
+}
+
+// TestKeyCacheConcurrentMisses: callers missing the same key at once cost
+// one store read.
+func TestKeyCacheConcurrentMisses(t *testing.T) {
+	key := auth.NewKey()
+	hash := store.HashKey(key)
+	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key)}}}
+	entered, release := make(chan struct{}), make(chan struct{})
+	ms.afterRead = func() { close(entered); <-release }
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, nil), nil)
+
+	const callers = 20
+	errs := make(chan error, callers)
+	go func() { _, err := a.Authenticate(context.Background(), req(key)); errs <- err }()
+	<-entered // the first caller's read is in the store
+	ms.set(func() { ms.afterRead = nil })
+	var joined sync.WaitGroup
+	for range callers - 1 {
+		joined.Go(func() { _, err := a.Authenticate(context.Background(), req(key)); errs <- err })
+	}
+	close(release)
+	joined.Wait()
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The others joined the first read, or found its cached entry.
+	if n := ms.readCount(); n != 1 {
+		t.Errorf("%d store reads for %d concurrent callers, want 1", n, callers)
+	}
+}
+
+// TestKeyCacheInvalidationDuringLookup: a key blocked (and invalidated)
+// while a lookup of it is in flight is refused by the next request: the
+// lookup, which read the key before the block, must not put it back in the
+// cache, and a caller arriving after the invalidation must not join it.
+func TestKeyCacheInvalidationDuringLookup(t *testing.T) {
+	key := auth.NewKey()
+	hash := store.HashKey(key)
+	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key)}}}
+	keys := auth.NewKeys(ms, &auth.KeysOptions{TTL: time.Hour})
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, keys, nil)
+	entered, release := make(chan struct{}), make(chan struct{})
+	ms.afterRead = func() { close(entered); <-release }
+
+	stale := make(chan error, 1)
+	go func() { _, err := a.Authenticate(context.Background(), req(key)); stale <- err }()
+	<-entered // the lookup has read the unblocked key
+	ms.set(func() {
+		ms.keys[hash].Blocked = true
+		ms.afterRead = nil
+	})
+	keys.InvalidateKey(hash)
+
+	if _, err := a.Authenticate(context.Background(), req(key)); err == nil || !strings.Contains(err.Error(), "is blocked") {
+		t.Errorf("a caller after the invalidation joined the stale lookup: %v", err)
+	}
+	close(release)
+	if err := <-stale; err != nil {
+		t.Fatalf("the lookup in flight: %v", err) // it read before the block
+	}
+	if _, err := a.Authenticate(context.Background(), req(key)); err == nil || !strings.Contains(err.Error(), "is blocked") {
+		t.Errorf("the stale lookup was cached: %v", err)
+	}
+}
+
+// TestKeyCacheJunkCannotFlush: a flood of well-formed but unknown keys
+// never evicts the keys that exist: misses live in a cache of their own.
+func TestKeyCacheJunkCannotFlush(t *testing.T) {
+	key := auth.NewKey()
+	hash := store.HashKey(key)
+	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key)}}}
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, &auth.KeysOptions{MaxEntries: 8}), nil)
+	if _, err := a.Authenticate(context.Background(), req(key)); err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		if _, err := a.Authenticate(context.Background(), req(auth.NewKey())); !errors.Is(err, auth.ErrInvalidKey) {
+			t.Fatalf("junk key: %v", err)
+		}
+	}
+	before := ms.readCount()
+	if _, err := a.Authenticate(context.Background(), req(key)); err != nil {
+		t.Fatal(err)
+	}
+	if ms.readCount() != before {
+		t.Error("100 junk keys flushed a real key from the cache")
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -73,17 +75,12 @@ type Source struct {
 	ttl     time.Duration
 	now     func() time.Time
 
+	first singleflight.Group // the first read, shared by the callers that wait for it
+
 	mu       sync.Mutex
 	files    []File    // nil until the first successful read
 	next     time.Time // no check before this
 	checking bool
-	first    *flight // the first read, while it runs
-}
-
-type flight struct {
-	done  chan struct{}
-	files []File
-	err   error
 }
 
 // New returns a Source over locs, read in order. It makes no call: the first
@@ -133,31 +130,37 @@ func (s *Source) Current(ctx context.Context) ([]File, bool, error) {
 	for {
 		s.mu.Lock()
 		if s.files == nil {
-			if f := s.first; f != nil {
+			s.mu.Unlock()
+			// read is set by the one caller whose function runs: it alone
+			// reports the files as new.
+			read := false
+			ch := s.first.DoChan("", func() (any, error) {
+				s.mu.Lock()
+				files := s.files
 				s.mu.Unlock()
-				select {
-				case <-f.done:
-				case <-ctx.Done():
-					return nil, false, fmt.Errorf("reading config: %w", ctx.Err())
+				if files != nil { // a read finished since this caller looked
+					return files, nil
 				}
-				if f.err != nil && isContextErr(f.err) && ctx.Err() == nil {
+				files, _, err := s.read(ctx, nil)
+				if err != nil {
+					return nil, err
+				}
+				read = true
+				s.mu.Lock()
+				s.files, s.next = files, s.now().Add(s.ttl)
+				s.mu.Unlock()
+				return files, nil
+			})
+			select {
+			case r := <-ch:
+				if r.Err != nil && isContextErr(r.Err) && ctx.Err() == nil {
 					continue // the caller that was reading gave up: read for ourselves
 				}
-				return f.files, false, f.err
+				files, _ := r.Val.([]File)
+				return files, read, r.Err
+			case <-ctx.Done():
+				return nil, false, fmt.Errorf("reading config: %w", ctx.Err())
 			}
-			f := &flight{done: make(chan struct{})}
-			s.first = f
-			s.mu.Unlock()
-			files, _, err := s.read(ctx, nil)
-			s.mu.Lock()
-			s.first = nil
-			if err == nil {
-				s.files, s.next = files, s.now().Add(s.ttl)
-			}
-			s.mu.Unlock()
-			f.files, f.err = files, err
-			close(f.done)
-			return files, err == nil, err
 		}
 		if s.ttl < 0 || s.checking || s.now().Before(s.next) {
 			files := s.files

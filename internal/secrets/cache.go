@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"golang.org/x/sync/singleflight"
 )
 
 // DefaultTTL is how long a fetched secret is served before the next Get
@@ -46,23 +47,19 @@ type Cache struct {
 	now    func() time.Time
 	logger *slog.Logger
 
+	flight singleflight.Group // one GetSecretValue per ARN at a time
+
 	mu      sync.Mutex
 	entries map[string]*entry
 }
 
-// entry is one secret's cached value and the fetch under way, if any.
+// entry is one secret's cached value.
 type entry struct {
-	val     Value
-	ok      bool // val holds a fetched value (possibly stale)
-	expires time.Time
-	flight  *flight
-}
-
-// flight is one GetSecretValue in progress; done closes when it ends.
-type flight struct {
-	done chan struct{}
-	val  Value
-	err  error
+	val      Value
+	ok       bool // val holds a fetched value (possibly stale)
+	expires  time.Time
+	inFlight bool   // a fetch of this ARN is running
+	gen      uint64 // counts finished fetches
 }
 
 // NewCache returns a cache over client. opts may be nil.
@@ -99,40 +96,45 @@ func (c *Cache) Get(ctx context.Context, arn string) (Value, error) {
 			e = &entry{}
 			c.entries[arn] = e
 		}
-		if e.ok && c.now().Before(e.expires) {
+		if e.ok && (c.now().Before(e.expires) || e.inFlight) {
+			// Fresh, or stale while another caller refreshes.
 			v := e.val
 			c.mu.Unlock()
 			return v, nil
 		}
-		if f := e.flight; f != nil {
-			if e.ok { // stale while another caller refreshes
-				v := e.val
-				c.mu.Unlock()
-				return v, nil
-			}
-			c.mu.Unlock()
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return Value{}, fmt.Errorf("reading secret %s: %w", arn, ctx.Err())
-			}
-			if f.err != nil && isContextErr(f.err) && ctx.Err() == nil {
+		seen := e.gen
+		c.mu.Unlock()
+		ch := c.flight.DoChan(arn, func() (any, error) { return c.refresh(ctx, arn, e, seen) })
+		select {
+		case r := <-ch:
+			if r.Err != nil && isContextErr(r.Err) && ctx.Err() == nil {
 				continue // the caller that fetched gave up, not Secrets Manager: fetch for ourselves
 			}
-			return f.val, f.err
+			return r.Val.(Value), r.Err
+		case <-ctx.Done():
+			return Value{}, fmt.Errorf("reading secret %s: %w", arn, ctx.Err())
 		}
-		f := &flight{done: make(chan struct{})}
-		e.flight = f
-		c.mu.Unlock()
-		return c.refresh(ctx, arn, e, f)
 	}
 }
 
-// refresh runs the fetch of flight f for entry e and publishes its outcome.
-func (c *Cache) refresh(ctx context.Context, arn string, e *entry, f *flight) (Value, error) {
+// refresh fetches arn for entry e and publishes the outcome; it runs inside
+// the singleflight group, on the leader's context. seen is the generation
+// the leader decided on: if a fetch has finished since, its value is used.
+func (c *Cache) refresh(ctx context.Context, arn string, e *entry, seen uint64) (Value, error) {
+	c.mu.Lock()
+	if e.gen != seen && e.ok && c.now().Before(e.expires) {
+		v := e.val
+		c.mu.Unlock()
+		return v, nil
+	}
+	e.inFlight = true
+	c.mu.Unlock()
+
 	v, err := c.fetch(ctx, arn)
 	c.mu.Lock()
-	e.flight = nil
+	defer c.mu.Unlock()
+	e.inFlight = false
+	e.gen++
 	switch {
 	case err == nil:
 		e.val, e.ok, e.expires = v, true, c.now().Add(c.ttl)
@@ -147,9 +149,6 @@ func (c *Cache) refresh(ctx context.Context, arn string, e *entry, f *flight) (V
 		}
 		v, err = e.val, nil
 	}
-	f.val, f.err = v, err
-	c.mu.Unlock()
-	close(f.done)
 	return v, err
 }
 

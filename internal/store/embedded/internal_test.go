@@ -202,3 +202,59 @@ func TestDeferredWritesRideAlong(t *testing.T) {
 		t.Errorf("a lone deferred write: %v", err)
 	}
 }
+
+// TestReleaseIsPacedByWritesNotGrowth: once expired records are swept, new
+// writes reuse freed pages and the file stops growing, while every page
+// they touch becomes resident. The release must still come due; paced by
+// the file's growth, as it was, it never did again.
+func TestReleaseIsPacedByWritesNotGrowth(t *testing.T) {
+	d, err := OpenDriver(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const n, size = 4000, 4 << 10 // 16 MiB of values, twice releaseWritten
+	val := bytes.Repeat([]byte("x"), size)
+	fill := func(put bool) {
+		t.Helper()
+		if err := d.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("spend"))
+			for i := range n {
+				k := []byte(fmt.Sprintf("k%06d", i))
+				if !put {
+					if err := b.Delete(k); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := b.Put(k, val); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used := func() (s int64) {
+		_ = d.db.View(func(tx *bolt.Tx) error { s = tx.Size(); return nil })
+		return s
+	}
+	var mark int64
+	fill(true)
+	if !d.releaseDue(&mark) {
+		t.Fatal("no release due after writing 16 MiB to a new file")
+	}
+	fill(false) // the sweep deletes the expired records
+	before := used()
+	fill(true) // new records take the freed pages
+	if grew := used() - before; grew >= releaseWritten {
+		t.Fatalf("the file grew by %d bytes: the test no longer reuses freed pages", grew)
+	}
+	if !d.releaseDue(&mark) {
+		t.Error("no release due after rewriting 16 MiB of freed pages")
+	}
+	if d.releaseDue(&mark) {
+		t.Error("a release came due again without any write")
+	}
+}

@@ -33,8 +33,8 @@ var errStreamClosed = errors.New("stream is closed")
 //
 // No goroutine is started. The deployment's limits are enforced by an
 // upstream.Watchdog, one timer that cancels the request's context: it runs
-// with the header limit until the response headers arrive, and is re-armed
-// with StreamTimeout before each read of the body. Close stops it.
+// with the header limit until the response headers arrive, and then with
+// StreamTimeout only while Recv waits for the next event. Close stops it.
 func (m *Model) ChatStream(ctx context.Context, req *llm.Request) (llm.Stream, error) {
 	body, err := m.chatBody(req, true)
 	if err != nil {
@@ -137,6 +137,7 @@ func (s *stream) Recv() (*llm.Chunk, error) {
 		if err != nil {
 			return nil, s.finish(s.readError(err))
 		}
+		s.dog.Stop() // the caller's pace between Recvs is not the upstream's
 		if s.events.Event() == "error" {
 			return nil, s.finish(s.m.classify(0, data))
 		}

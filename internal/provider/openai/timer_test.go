@@ -172,6 +172,41 @@ func TestStreamTimeoutSemantics(t *testing.T) {
 	}
 }
 
+// TestSlowCallerIsNotAnIdleUpstream: stream_timeout measures the
+// upstream's silence, not the caller's: a client that takes longer than it
+// to handle each chunk (a slow reader behind the gateway) while the upstream
+// has already sent everything does not fail the stream.
+func TestSlowCallerIsNotAnIdleUpstream(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		up := pipeUpstream{script: func(ctx context.Context, w io.Writer) {
+			for i := 1; i < len(openaitest.StreamText); i++ {
+				event(w, openaitest.StreamText[i])
+			}
+		}}
+		m, err := openai.New(&http.Client{Transport: up}, openai.Options{
+			BaseURL: "http://upstream.invalid/v1", APIKey: testKey, ModelID: "m", StreamTimeout: 10 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &llm.Request{Model: "g", Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Part{{Type: llm.PartText, Text: "hi"}}}}}
+		s, err := m.ChatStream(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for n := 0; ; n++ {
+			if _, err := s.Recv(); err != nil {
+				if err != io.EOF || n == 0 {
+					t.Fatalf("after %d chunks: %v, want io.EOF", n, err)
+				}
+				return
+			}
+			time.Sleep(time.Minute) // the caller's own pace, six times stream_timeout
+		}
+	})
+}
+
 func TestChatDefaultTimeoutOnFakeClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		up := pipeUpstream{headerDelay: time.Hour}

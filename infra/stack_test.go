@@ -112,16 +112,21 @@ func TestTables(t *testing.T) {
 		"DeletionProtectionEnabled":        true,
 	}
 	key := func(name, typ string) map[string]any { return map[string]any{"AttributeName": name, "KeyType": typ} }
-	gsi := func(name string) any {
+	// Each index projects what its queries read (the store's
+	// internal/store/dynamo/tables.go creates the same).
+	gsi := func(name string, project ...any) any {
 		return assertions.Match_ObjectLike(&map[string]any{
 			"IndexName":  name,
 			"KeySchema":  []any{key(name+"pk", "HASH"), key(name+"sk", "RANGE")},
-			"Projection": map[string]any{"ProjectionType": "ALL"},
+			"Projection": map[string]any{"ProjectionType": "INCLUDE", "NonKeyAttributes": project},
 		})
 	}
+	state := []any{"doc", "ttl", "v", "owner"}
+	spend := []any{"doc", "ttl"}
 	want := []map[string]any{
-		{"KeySchema": []any{key("pk", "HASH"), key("sk", "RANGE")}, "GlobalSecondaryIndexes": []any{gsi("gsi1")}},
-		{"KeySchema": []any{key("pk", "HASH"), key("sk", "RANGE")}, "GlobalSecondaryIndexes": []any{gsi("gsi1"), gsi("gsi2"), gsi("gsi3")}},
+		{"KeySchema": []any{key("pk", "HASH"), key("sk", "RANGE")}, "GlobalSecondaryIndexes": []any{gsi("gsi1", state...)}},
+		{"KeySchema": []any{key("pk", "HASH"), key("sk", "RANGE")},
+			"GlobalSecondaryIndexes": []any{gsi("gsi1", spend...), gsi("gsi2", spend...), gsi("gsi3", spend...)}},
 		{"KeySchema": []any{key("pk", "HASH")}, "GlobalSecondaryIndexes": assertions.Match_Absent()},
 	}
 	for _, w := range want {

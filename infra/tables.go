@@ -22,16 +22,25 @@ type tableSpec struct {
 	id      string   // construct id
 	env     string   // environment variable holding the table name
 	sortKey bool     // sk (S) besides pk (S)
-	indexes []string // GSI names; keys are <name>pk and <name>sk, both S, projection ALL
+	indexes []string // GSI names; keys are <name>pk and <name>sk, both S
+	// project are the non-key attributes the indexes project (INCLUDE):
+	// what their queries read, as internal/store/dynamo/tables.go creates
+	// them for DynamoDB Local. An index write costs a write unit per KB
+	// of what it projects.
+	project []string
 }
 
 // tableSpecs are Tollgate's tables.
 var tableSpecs = []tableSpec{
 	// Keys, users, teams, sessions, chat messages, rate and budget counters,
 	// parallel-request leases, cooldowns.
-	{id: "StateTable", env: "TOLLGATE_STATE_TABLE", sortKey: true, indexes: []string{"gsi1"}},
-	// Spend records by key (gsi1), user (gsi2) and team (gsi3) over time.
-	{id: "SpendTable", env: "TOLLGATE_SPEND_TABLE", sortKey: true, indexes: []string{"gsi1", "gsi2", "gsi3"}},
+	// Listings read the record, its expiry, version and (sessions) owner.
+	{id: "StateTable", env: "TOLLGATE_STATE_TABLE", sortKey: true, indexes: []string{"gsi1"},
+		project: []string{"doc", "ttl", "v", "owner"}},
+	// Spend records by key (gsi1), user (gsi2) and team (gsi3) over time;
+	// the queries read the record and its expiry.
+	{id: "SpendTable", env: "TOLLGATE_SPEND_TABLE", sortKey: true, indexes: []string{"gsi1", "gsi2", "gsi3"},
+		project: []string{"doc", "ttl"}},
 	// The response cache: one item per cache key.
 	{id: "CacheTable", env: "TOLLGATE_CACHE_TABLE"},
 }
@@ -93,10 +102,11 @@ func newTables(scope constructs.Construct, o Options) Tables {
 		t := awsdynamodb.NewTable(scope, jsii.String(s.id), props)
 		for _, gsi := range s.indexes {
 			t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-				IndexName:      jsii.String(gsi),
-				PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(gsi + "pk"), Type: awsdynamodb.AttributeType_STRING},
-				SortKey:        &awsdynamodb.Attribute{Name: jsii.String(gsi + "sk"), Type: awsdynamodb.AttributeType_STRING},
-				ProjectionType: awsdynamodb.ProjectionType_ALL,
+				IndexName:        jsii.String(gsi),
+				PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(gsi + "pk"), Type: awsdynamodb.AttributeType_STRING},
+				SortKey:          &awsdynamodb.Attribute{Name: jsii.String(gsi + "sk"), Type: awsdynamodb.AttributeType_STRING},
+				ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+				NonKeyAttributes: jsii.Strings(s.project...),
 			})
 		}
 		made[i] = t

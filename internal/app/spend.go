@@ -122,6 +122,20 @@ func (l *lazyStore) Apply(ctx context.Context, ops ...store.Op) error {
 	return s.Apply(ctx, ops...)
 }
 
+// ApplyEach opens the store if needed and applies each op on its own
+// (ratelimit.Store).
+func (l *lazyStore) ApplyEach(ctx context.Context, ops ...store.Op) []error {
+	s, err := l.get(ctx)
+	if err != nil {
+		errs := make([]error, len(ops))
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	return s.ApplyEach(ctx, ops...)
+}
+
 var _ ratelimit.ValuesStore = (*lazyStore)(nil)
 
 // ApplyValues opens the store if needed and applies ops, reporting the

@@ -41,7 +41,19 @@ type settleWatch struct {
 	settled     chan struct{} // closed at the settle write
 }
 
+func (s *settleWatch) ApplyEach(ctx context.Context, ops ...store.Op) []error {
+	defer s.watch(ctx, ops)()
+	return s.Store.ApplyEach(ctx, ops...)
+}
+
 func (s *settleWatch) Apply(ctx context.Context, ops ...store.Op) error {
+	defer s.watch(ctx, ops)()
+	return s.Store.Apply(ctx, ops...)
+}
+
+// watch notes what the client had at a settle write; the returned func,
+// called once the write is done, closes settled.
+func (s *settleWatch) watch(ctx context.Context, ops []store.Op) func() {
 	for _, op := range ops {
 		if _, ok := op.(store.PutSpend); !ok {
 			continue
@@ -57,9 +69,9 @@ func (s *settleWatch) Apply(ctx context.Context, ops ...store.Op) error {
 			s.sawReceived.Store(true)
 		default:
 		}
-		defer close(s.settled)
+		return func() { close(s.settled) }
 	}
-	return s.Store.Apply(ctx, ops...)
+	return func() {}
 }
 
 // TestSettleOrder: a call whose settle feeds later admissions (here a

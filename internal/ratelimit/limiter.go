@@ -13,9 +13,12 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-// Store is what the limiter needs from the store: one all-or-none Apply.
+// Store is what the limiter needs from the store: an all-or-none Apply
+// for admission, and ApplyEach for the settle, whose ops need no
+// transaction (see store.Store.ApplyEach).
 type Store interface {
 	Apply(ctx context.Context, ops ...store.Op) error
+	ApplyEach(ctx context.Context, ops ...store.Op) []error
 }
 
 // ValuesStore is a Store that also reports the values an admission left
@@ -73,10 +76,7 @@ type Options struct {
 	// NoSpendLogs is general_settings.disable_spend_logs: no spend record
 	// per call (so /spend/logs and the spend reports have nothing new),
 	// while budgets, limits and the key, user, team and end-user totals
-	// are kept as before. Without the record a settle's write is not
-	// idempotent, so one that fails as unavailable is logged, not retried:
-	// the first attempt may have landed, and a retry would count the call
-	// twice.
+	// are kept as before.
 	NoSpendLogs bool
 	// SpendRetention is general_settings.maximum_spend_logs_retention_period:
 	// each spend record expires this long after its call started (0: the

@@ -48,16 +48,22 @@ var backends = []backend{
 	}},
 	{name: "dynamodb", open: func(t *testing.T, clk *clocktest.Clock) func() *store.Store {
 		srv := dynamolocal.Require(t, dynamoServer)
-		n := tableSeq.Add(1)
-		tables := dynamo.Tables{State: fmt.Sprintf("rl-state-%d", n), Spend: fmt.Sprintf("rl-spend-%d", n), Cache: fmt.Sprintf("rl-cache-%d", n)}
-		if err := dynamo.CreateTables(context.Background(), srv.Client(), tables); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = dynamo.DeleteTables(context.Background(), srv.Client(), tables) })
+		tables := newDynamoTables(t, srv)
 		return func() *store.Store {
 			return dynamo.New(srv.Client(), tables, &dynamo.Options{Store: &store.Options{Now: clk.Now}})
 		}
 	}},
+}
+
+// newDynamoTables creates a fresh set of tables in srv for one test.
+func newDynamoTables(t *testing.T, srv *dynamolocal.Server) dynamo.Tables {
+	n := tableSeq.Add(1)
+	tables := dynamo.Tables{State: fmt.Sprintf("rl-state-%d", n), Spend: fmt.Sprintf("rl-spend-%d", n), Cache: fmt.Sprintf("rl-cache-%d", n)}
+	if err := dynamo.CreateTables(context.Background(), srv.Client(), tables); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dynamo.DeleteTables(context.Background(), srv.Client(), tables) })
+	return tables
 }
 
 func forEachBackend(t *testing.T, f func(t *testing.T, clk *clocktest.Clock, open func() *store.Store)) {
@@ -286,6 +292,11 @@ func (c *countingStore) Apply(ctx context.Context, ops ...store.Op) error {
 	return c.Store.Apply(ctx, ops...)
 }
 
+func (c *countingStore) ApplyEach(ctx context.Context, ops ...store.Op) []error {
+	c.n.Add(1)
+	return c.Store.ApplyEach(ctx, ops...)
+}
+
 // TestOneRoundTripEachSide: every limit on key, user and team (windows,
 // per-model windows, budgets, leases), the proxy budget and an end-user
 // budget cost one Apply before the call and one after it.
@@ -345,6 +356,14 @@ type failing struct{}
 
 func (failing) Apply(context.Context, ...store.Op) error {
 	return fmt.Errorf("%w: throttled", store.ErrUnavailable)
+}
+
+func (f failing) ApplyEach(ctx context.Context, ops ...store.Op) []error {
+	errs := make([]error, len(ops))
+	for i := range errs {
+		errs[i] = f.Apply(ctx)
+	}
+	return errs
 }
 
 // TestGates: a ticket gates later admissions exactly when its settle

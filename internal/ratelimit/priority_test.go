@@ -136,6 +136,11 @@ func (c *valuesCountingStore) Apply(ctx context.Context, ops ...store.Op) error 
 	return c.Store.Apply(ctx, ops...)
 }
 
+func (c *valuesCountingStore) ApplyEach(ctx context.Context, ops ...store.Op) []error {
+	c.n.Add(1)
+	return c.Store.ApplyEach(ctx, ops...)
+}
+
 func (c *valuesCountingStore) ApplyValues(ctx context.Context, ops ...store.Op) (*store.Applied, error) {
 	c.n.Add(1)
 	return c.Store.ApplyValues(ctx, ops...)

@@ -256,11 +256,12 @@ func (t *Ticket) fill(o *Outcome) {
 // Settle counts the outcome in one store round trip: the actual tokens in
 // each tpm window, the cost on every running total (key, user, team, end
 // user, proxy, per budget period), the release of each lease and the spend
-// record. A settle the store cannot take is retried once; if it still fails
-// the record is logged in full, never dropped silently. A record the store
-// refuses as invalid or too large is logged and the counters are settled
-// without it, so only the store being unavailable can fail a settle; the
-// caller then follows FailsClosed. Settling twice is a no-op.
+// record, each written on its own (store.Store.ApplyEach). A record the
+// store refuses as invalid or too large is logged in full and the counters
+// are settled without it, so only the store being unavailable can fail a
+// settle (the failed writes are logged, with the record, never dropped
+// silently); the caller then follows FailsClosed. Settling twice is a
+// no-op.
 func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 	if t == nil || t.settled {
 		return 0, nil
@@ -304,27 +305,33 @@ func (t *Ticket) Settle(ctx context.Context, o Outcome) (float64, error) {
 	if len(ops) == 0 {
 		return cost, nil // nothing to write: no budget, token limit, lease or record
 	}
-	err := t.l.st.Apply(ctx, ops...)
-	if err != nil && rec != nil && errors.Is(err, store.ErrUnavailable) {
-		// The record's put-if-absent makes the whole write idempotent.
-		err = t.l.st.Apply(ctx, ops...)
-	}
-	if err != nil && errors.Is(err, store.ErrConflict) {
-		err = nil // the record (and so the whole settle) was already applied
-	}
-	if err != nil && rec != nil && (errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrTooLarge)) {
-		// A record the store refuses must not cost the call its counting:
-		// the counters (whose keys admission already wrote) are applied
-		// without it, and the record goes to the log in full.
-		t.l.o.Logger.ErrorContext(ctx, "spend record refused by the store; counters settled without it",
-			slog.String("request_id", t.req.RequestID), slog.Any("spend_record", rec), slog.String("error", err.Error()))
-		ops, rec = ops[:len(ops)-1], nil
-		err = nil
-		if len(ops) > 0 {
-			err = t.l.st.Apply(ctx, ops...)
+	// Each op on its own: a failed one (the store unavailable, a record
+	// refused) leaves the others counted. Nothing is retried here, as a
+	// counter add is not idempotent; the store client retries what it
+	// knows was not applied.
+	var failed []error
+	for i, err := range t.l.st.ApplyEach(ctx, ops...) {
+		if err == nil {
+			continue
 		}
+		if _, ok := ops[i].(store.PutSpend); ok {
+			switch {
+			case errors.Is(err, store.ErrConflict):
+				// A record with this id exists: the counters still count the call.
+				t.l.o.Logger.WarnContext(ctx, "spend record already written under this request id",
+					slog.String("request_id", t.req.RequestID))
+				continue
+			case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrTooLarge):
+				// A record the store refuses must not cost the call its
+				// counting: the counters were written without it.
+				t.l.o.Logger.ErrorContext(ctx, "spend record refused by the store; counters settled without it",
+					slog.String("request_id", t.req.RequestID), slog.Any("spend_record", rec), slog.String("error", err.Error()))
+				continue
+			}
+		}
+		failed = append(failed, err)
 	}
-	if err != nil {
+	if err := errors.Join(failed...); err != nil {
 		t.l.o.Logger.ErrorContext(ctx, "spend not recorded: the settle write failed",
 			slog.String("request_id", t.req.RequestID), slog.Any("spend_record", rec), slog.String("error", err.Error()),
 			slog.Bool("fail_open", t.l.o.FailOpen))

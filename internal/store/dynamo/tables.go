@@ -11,18 +11,29 @@ import (
 )
 
 // tableSpec is one table's key schema: pk (S), optionally sk (S), and
-// global secondary indexes gsiN on gsiNpk/gsiNsk (S), projecting all
-// attributes. It matches what infra/tables.go provisions.
+// global secondary indexes gsiN on gsiNpk/gsiNsk (S), each projecting the
+// keys and the attributes its queries read (project). It matches what
+// infra/tables.go provisions.
 type tableSpec struct {
 	name    string
 	sortKey bool
 	indexes int
+	project []string
 }
+
+// Index queries read the record (doc) and its expiry; listings of keys,
+// users and teams also the version, and session listings the owner. A
+// spend record's other index keys and a counter's fields stay out of the
+// indexes: an index write costs a write unit per KB of what it projects.
+var (
+	stateProjection = []string{attrDoc, attrTTL, attrVersion, attrOwner}
+	spendProjection = []string{attrDoc, attrTTL}
+)
 
 func (t Tables) specs() []tableSpec {
 	return []tableSpec{
-		{name: t.State, sortKey: true, indexes: 1},
-		{name: t.Spend, sortKey: true, indexes: 3},
+		{name: t.State, sortKey: true, indexes: 1, project: stateProjection},
+		{name: t.Spend, sortKey: true, indexes: 3, project: spendProjection},
 		{name: t.Cache},
 	}
 }
@@ -49,7 +60,7 @@ func CreateTables(ctx context.Context, client *dynamodb.Client, t Tables) error 
 					{AttributeName: aws.String(indexPK(i)), KeyType: types.KeyTypeHash},
 					{AttributeName: aws.String(indexSK(i)), KeyType: types.KeyTypeRange},
 				},
-				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: sp.project},
 			})
 		}
 		_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{

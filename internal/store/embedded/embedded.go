@@ -486,3 +486,40 @@ func unavailable(err error) error {
 	}
 	return fmt.Errorf("embedded store: %w: %w", store.ErrUnavailable, err)
 }
+
+// WriteEach implements store.EachWriter: the writes share one commit, and
+// each is checked and applied on its own.
+func (d *Driver) WriteEach(ctx context.Context, now int64, ws []*store.Write) []error {
+	errs := make([]error, len(ws))
+	if err := ctx.Err(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	// As in apply, the function may run more than once: it only reads and
+	// assigns.
+	err := d.w.write(func(tx *bolt.Tx) error {
+		for i, w := range ws {
+			errs[i] = nil
+			cur, err := load(tx, w.Item.Table, w.Item.PK, w.Item.SK)
+			if err != nil {
+				return err
+			}
+			if !w.Check(cur, now) {
+				errs[i] = &store.CondFailed{Index: i, Item: cur}
+				continue
+			}
+			if err := save(tx, w.Item.Table, w.Item.PK, w.Item.SK, cur, w.Apply(cur, now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, store.DeferredCommit(ctx))
+	if err != nil {
+		for i := range errs {
+			errs[i] = unavailable(err)
+		}
+	}
+	return errs
+}

@@ -214,3 +214,71 @@ func testCooldowns(t *testing.T, h *harness) {
 	}
 	wantErr(t, h.SetCooldown(ctx, store.Cooldown{Group: "claude", Deployment: "d"}), store.ErrInvalid)
 }
+
+// testApplyEach: the settle's write applies each op on its own. Every op
+// lands; replayed, the counters count again while the record is refused
+// with ErrConflict on its op alone (a settle runs once per ticket, so a
+// replay means a duplicate request id: the call is still counted); an op
+// that is invalid or needs Apply fails alone.
+func testApplyEach(t *testing.T, h *harness) {
+	ctx := context.Background()
+	exp := h.clock.Now().Add(time.Hour)
+	must(t, h.Apply(ctx, store.Acquire{Counter: "e-parallel", Holder: "req-1", Max: 1, Expires: exp}))
+	rec := &store.SpendRecord{RequestID: "req-1", Time: h.clock.Now(), KeyHash: store.HashKey("sk-e"), Model: "gpt-4o",
+		PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15, Cost: 0.001, Status: "success"}
+	settle := []store.Op{
+		store.Add{Counter: "e-budget", Field: "spend_nanos", Delta: 1_000_000, Expires: exp},
+		store.Add{Counter: "e-usage", Field: "tokens", Delta: 15, Expires: exp},
+		store.Add{Counter: "e-usage", Field: "requests", Delta: 1, Expires: exp},
+		store.Release{Counter: "e-parallel", Holder: "req-1"},
+		store.PutSpend{Record: rec},
+	}
+	if errs := h.ApplyEach(ctx, settle...); errs != nil {
+		t.Fatalf("ApplyEach: %v", errs)
+	}
+	errs := h.ApplyEach(ctx, settle...)
+	if len(errs) != len(settle) || !errors.Is(errs[4], store.ErrConflict) {
+		t.Fatalf("replay: %v, want ErrConflict on the record alone", errs)
+	}
+	for i, err := range errs[:4] {
+		if err != nil {
+			t.Fatalf("replay op %d: %v", i, err)
+		}
+	}
+	if got := counter(t, h, "e-budget")["spend_nanos"]; got != 2_000_000 {
+		t.Errorf("spend = %d, want 2000000", got)
+	}
+	if got := counter(t, h, "e-usage"); got["tokens"] != 30 || got["requests"] != 2 {
+		t.Errorf("usage = %v", got)
+	}
+	if n, err := h.Leases(ctx, "e-parallel"); err != nil || n != 0 {
+		t.Errorf("leases = %d, %v", n, err)
+	}
+	recs, _, err := h.QuerySpend(ctx, store.SpendQuery{By: store.SpendByKey, ID: rec.KeyHash}, store.Page{})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("records = %v, %v", recs, err)
+	}
+
+	// Failing ops fail alone.
+	bad := *rec
+	bad.RequestID = "x#1"
+	errs = h.ApplyEach(ctx,
+		store.Add{Counter: "e-budget", Field: "spend_nanos", Delta: 5, Expires: exp},
+		store.PutSpend{Record: &bad},
+		store.Add{Counter: "e-bounded", Field: "requests", Delta: 1, AtMost: ptr(int64(5)), Expires: exp},
+		store.Acquire{Counter: "e-lease", Holder: "r", Max: 1, Expires: exp})
+	if len(errs) != 4 || errs[0] != nil {
+		t.Fatalf("errs = %v", errs)
+	}
+	for i, err := range errs[1:] {
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("op %d: %v, want ErrInvalid", i+1, err)
+		}
+	}
+	if got := counter(t, h, "e-budget")["spend_nanos"]; got != 2_000_005 {
+		t.Errorf("spend = %d, want 2000005", got)
+	}
+	if got := counter(t, h, "e-bounded"); len(got) != 0 {
+		t.Errorf("bounded add applied: %v", got)
+	}
+}

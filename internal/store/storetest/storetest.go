@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Leases", testLeases},
 		{"LeasesConcurrent", testLeasesConcurrent},
 		{"Settle", testSettle},
+		{"ApplyEach", testApplyEach},
 		{"Spend", testSpend},
 		{"Cache", testCache},
 		{"Cooldowns", testCooldowns},

@@ -82,6 +82,31 @@ func TestEventReaderLimits(t *testing.T) {
 	}
 }
 
+// TestEventReaderRefusesOtherBodies: a body that is not made of SSE fields
+// (an HTML page, a JSON document, NDJSON) is refused at its first line,
+// instead of being skipped to an empty end. id and retry are SSE fields.
+func TestEventReaderRefusesOtherBodies(t *testing.T) {
+	for _, body := range []string{
+		"<!DOCTYPE html>\n<html><body>maintenance</body></html>\n",
+		`{"error":{"message":"overloaded"}}` + "\n",
+		`{"id":"c","choices":[]}` + "\n" + `{"id":"c","choices":[]}` + "\n",
+		"data: {\"a\":1}\n\nnot a field\n\n",
+	} {
+		r := NewEventReader(strings.NewReader(body))
+		var err error
+		for err == nil {
+			_, err = r.Next()
+		}
+		if !errors.Is(err, ErrNotEventStream) {
+			t.Errorf("%q: %v, want ErrNotEventStream", body, err)
+		}
+	}
+	r := NewEventReader(strings.NewReader("id: 7\nretry: 1000\ndata: x\n\n"))
+	if got, err := r.Next(); err != nil || string(got) != "x" {
+		t.Fatalf("id and retry fields: %q, %v", got, err)
+	}
+}
+
 func TestDecodeErrorBody(t *testing.T) {
 	tests := []struct {
 		body string

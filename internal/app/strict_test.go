@@ -89,19 +89,27 @@ func TestStrictBudgetNeverOvershoots(t *testing.T) {
 		if admitted < 2 {
 			t.Fatalf("only %d calls admitted on a budget of %g", admitted, budget)
 		}
-		st, body = call(t, gw.URL, "GET", "/spend/logs?api_key="+key, idMaster, "")
-		var logs []struct {
-			Spend float64 `json:"spend"`
-		}
-		if err := json.Unmarshal([]byte(body), &logs); st != 200 || err != nil {
-			t.Fatalf("/spend/logs: %d %s", st, body)
-		}
-		spent := 0.0
-		for _, l := range logs {
-			spent += l.Spend
-		}
-		if len(logs) != admitted || spent > budget || spent < budget/2 {
-			t.Fatalf("%d calls admitted, %d records, spent %g of a strict budget of %g", admitted, len(logs), spent, budget)
+		spent, records := keySpend(t, gw.URL, key)
+		if records != admitted || spent > budget || spent < budget/2 {
+			t.Fatalf("%d calls admitted, %d records, spent %g of a strict budget of %g", admitted, records, spent, budget)
 		}
 	})
+}
+
+// keySpend sums a key's spend records, as /spend/logs shows them to the
+// admin, and counts them.
+func keySpend(t *testing.T, url, key string) (float64, int) {
+	t.Helper()
+	st, body := call(t, url, "GET", "/spend/logs?api_key="+key, idMaster, "")
+	var logs []struct {
+		Spend float64 `json:"spend"`
+	}
+	if err := json.Unmarshal([]byte(body), &logs); st != 200 || err != nil {
+		t.Fatalf("/spend/logs: %d %s", st, body)
+	}
+	sum := 0.0
+	for _, l := range logs {
+		sum += l.Spend
+	}
+	return sum, len(logs)
 }

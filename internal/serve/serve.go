@@ -10,9 +10,11 @@
 // stream may run for many minutes. net/http lifts the read deadline once
 // the body has been read (HTTP/1.1 clears it before its background read;
 // HTTP/2 applies it to the request body only), so ReadTimeout does not cut a
-// stream; WriteTimeout would, and is deliberately not set. A handler that
-// needs a bound on its response sets one per request with
-// http.ResponseController.
+// stream; WriteTimeout would, and is deliberately not set. Instead each
+// write to the client gets WriteIdleTimeout to complete (a per-write
+// deadline set through http.ResponseController), so a client that stops
+// reading cannot hold its handler, and the upstream call behind it, for
+// good, while one that keeps reading is never cut.
 package serve
 
 import (
@@ -36,6 +38,9 @@ const (
 	// request for a minute, less than the 350 s after which an AWS NAT
 	// gateway or load balancer drops it silently.
 	DefaultIdleTimeout = time.Minute
+	// DefaultWriteIdleTimeout gives each write to the client a minute to
+	// make progress.
+	DefaultWriteIdleTimeout = time.Minute
 	// DefaultShutdownTimeout leaves streams in flight time to finish while
 	// staying under the 30 s that container platforms (ECS, Kubernetes)
 	// allow between SIGTERM and SIGKILL.
@@ -59,6 +64,9 @@ type Options struct {
 	// IdleTimeout closes a kept-alive connection with no request for this
 	// long; zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// WriteIdleTimeout bounds each write of a response to the client (not
+	// the response as a whole); zero means DefaultWriteIdleTimeout.
+	WriteIdleTimeout time.Duration
 	// ShutdownTimeout bounds how long a shutdown waits for requests in
 	// flight before it closes their connections; zero means
 	// DefaultShutdownTimeout.
@@ -87,13 +95,14 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, opts Options) e
 	readHeader := orDefault(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	readBody := orDefault(opts.ReadTimeout, DefaultReadTimeout)
 	idle := orDefault(opts.IdleTimeout, DefaultIdleTimeout)
+	writeIdle := orDefault(opts.WriteIdleTimeout, DefaultWriteIdleTimeout)
 	shutdownAfter := orDefault(opts.ShutdownTimeout, DefaultShutdownTimeout)
 
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           writeDeadlines(h, writeIdle),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: readHeader,
 		ReadTimeout:       readBody,
@@ -140,3 +149,40 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// writeDeadlines gives every write of a response d to complete: a write
+// deadline is set before each write or flush and cleared after it. Cleared,
+// not left to run: on HTTP/2 a write deadline that passes resets the
+// stream even while nothing is being written, which would cut a stream
+// that pauses (a model thinking) for longer than d.
+func writeDeadlines(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), d: d}, r)
+	})
+}
+
+// deadlineWriter bounds each write. Optional features (Flush,
+// SetReadDeadline, ...) are reached through Unwrap by
+// http.ResponseController, which every handler here uses.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.d))
+	n, err := w.ResponseWriter.Write(p)
+	_ = w.rc.SetWriteDeadline(time.Time{})
+	return n, err
+}
+
+// FlushError is what http.ResponseController.Flush calls.
+func (w *deadlineWriter) FlushError() error {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.d))
+	err := w.rc.Flush()
+	_ = w.rc.SetWriteDeadline(time.Time{})
+	return err
+}
+
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

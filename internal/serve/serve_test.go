@@ -284,9 +284,10 @@ func TestSlowClientsAreDisconnected(t *testing.T) {
 }
 
 // TestLongResponseOutlivesTheReadTimeout: the read deadline ends with the
-// request body. A response that streams for longer than ReadTimeout (a model
-// stream) is neither cut nor cancelled, on both protocols; a WriteTimeout
-// would fail this test.
+// request body, and the write deadline is per write. A response that
+// streams, with pauses, for longer than ReadTimeout and WriteIdleTimeout (a
+// model stream) is neither cut nor cancelled, on both protocols; a
+// WriteTimeout would fail this test.
 func TestLongResponseOutlivesTheReadTimeout(t *testing.T) {
 	const limit = 50 * time.Millisecond
 	for _, proto := range protos {
@@ -308,7 +309,7 @@ func TestLongResponseOutlivesTheReadTimeout(t *testing.T) {
 				cancelled <- false
 				_, _ = io.WriteString(w, "last\n")
 			})
-			addr, _, _, _ := start(t, h, serve.Options{ReadTimeout: limit, IdleTimeout: limit})
+			addr, _, _, _ := start(t, h, serve.Options{ReadTimeout: limit, IdleTimeout: limit, WriteIdleTimeout: limit})
 			client := clientFor(proto)
 			defer client.CloseIdleConnections()
 			resp, err := client.Post("http://"+addr+"/", "application/json", strings.NewReader(`{"stream":true}`))
@@ -322,6 +323,46 @@ func TestLongResponseOutlivesTheReadTimeout(t *testing.T) {
 			}
 			if <-cancelled {
 				t.Fatal("the request's context was cancelled while the response streamed")
+			}
+		})
+	}
+}
+
+// TestClientThatStopsReadingIsCut: a client that stops reading a response
+// fails the handler's writes once WriteIdleTimeout passes without progress,
+// so it cannot hold the handler (and the upstream call behind it) for good.
+func TestClientThatStopsReadingIsCut(t *testing.T) {
+	const limit = 100 * time.Millisecond
+	for _, proto := range protos {
+		t.Run(proto, func(t *testing.T) {
+			writeErr := make(chan error, 1)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rc := http.NewResponseController(w)
+				chunk := make([]byte, 64<<10)
+				for {
+					if _, err := w.Write(chunk); err != nil {
+						writeErr <- err
+						return
+					}
+					if err := rc.Flush(); err != nil {
+						writeErr <- err
+						return
+					}
+				}
+			})
+			addr, _, _, _ := start(t, h, serve.Options{WriteIdleTimeout: limit})
+			client := clientFor(proto)
+			defer client.CloseIdleConnections()
+			resp, err := client.Get("http://" + addr + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close() // never read
+			select {
+			case err := <-writeErr:
+				t.Logf("the write failed as it should: %v", err)
+			case <-time.After(guard):
+				t.Fatal("the handler's writes to a client that stopped reading never failed")
 			}
 		})
 	}

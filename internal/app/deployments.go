@@ -242,13 +242,14 @@ func deref[T any](p *T) T {
 }
 
 // pending serves providers that configs name but whose adapter has not
-// shipped yet: every call fails with an error that says so.
+// shipped yet: every call fails with an error that says so, a 501 of type
+// not_implemented (the request is fine; this gateway cannot do it yet).
 type pending struct{ name string }
 
 func (p pending) err() error {
 	return &provider.Error{
 		Kind: provider.KindUnsupported, Provider: p.name, Status: http.StatusNotImplemented,
-		Type: "invalid_request_error", Code: "provider_not_available",
+		Type: "not_implemented", Code: "provider_not_available",
 		Message: "provider " + p.name + " is recognised in the config but not yet available in this version of Tollgate",
 	}
 }

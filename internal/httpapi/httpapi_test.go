@@ -204,3 +204,70 @@ func TestFakeModelThroughHandler(t *testing.T) {
 		}
 	}
 }
+
+// TestContentType: a JSON body passes under a JSON type, no type, or curl's
+// default for -d (LiteLLM accepts that); other types, and a form body that
+// is not JSON, are a 415 (TestManagementContentType: the same for the
+// management API).
+func TestContentType(t *testing.T) {
+	h, _ := newServer(t, map[string]provider.ChatModel{"f": fake.New(fake.Options{ModelID: "f"})})
+	chat := `{"model":"f","messages":[{"role":"user","content":"hello"}]}`
+	tests := []struct {
+		name, path, ctype, body string
+		status                  int
+	}{
+		{"json", "/v1/chat/completions", "application/json", chat, 200},
+		{"json with charset", "/v1/chat/completions", "application/json; charset=utf-8", chat, 200},
+		{"no type", "/v1/chat/completions", "", chat, 200},
+		{"curl -d default with JSON", "/v1/chat/completions", "application/x-www-form-urlencoded", chat, 200},
+		{"curl -d default with a form", "/v1/chat/completions", "application/x-www-form-urlencoded", "model=f", 415},
+		{"text/plain with JSON", "/v1/chat/completions", "text/plain", chat, 415},
+		{"multipart", "/v1/chat/completions", "multipart/form-data; boundary=x", chat, 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", tt.path, strings.NewReader(tt.body))
+			r.Header.Set("Authorization", "Bearer "+key)
+			if tt.ctype != "" {
+				r.Header.Set("Content-Type", tt.ctype)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.status || (tt.status == 415 && !strings.Contains(w.Body.String(), "unsupported_media_type")) {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+		})
+	}
+}
+
+// TestReadinessStatus: healthy only when nothing is amiss; degraded, still
+// 200, with reasons; 503 only when deployments exist and none can serve.
+func TestReadinessStatus(t *testing.T) {
+	tests := []struct {
+		name   string
+		ready  Readiness
+		status string
+		code   int
+	}{
+		{"all serve", Readiness{Deployments: 2, Serving: 2}, StatusHealthy, 200},
+		{"one cannot serve", Readiness{Deployments: 2, Serving: 1, Reasons: []string{"1 of 2 deployments cannot serve"}}, StatusDegraded, 200},
+		{"option not honoured", Readiness{Deployments: 1, Serving: 1, Reasons: []string{"1 config option is not honoured"}}, StatusDegraded, 200},
+		{"none can serve", Readiness{Deployments: 2, Serving: 0, Reasons: []string{"2 of 2 deployments cannot serve"}}, StatusUnhealthy, 503},
+		{"no deployments (the admin function's view)", Readiness{Reasons: []string{"model_list is empty"}}, StatusDegraded, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			Health(mux, tt.ready)
+			w := httptest.NewRecorder()
+			mux.ServeHTTP(w, httptest.NewRequest("GET", "/health/readiness", nil))
+			var got Readiness
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if w.Code != tt.code || got.Status != tt.status || len(got.Reasons) != len(tt.ready.Reasons) || got.Reasons == nil {
+				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+		})
+	}
+}

@@ -231,9 +231,9 @@ func (m *Management) decodeFor(r *http.Request, endpoint string, v any) error {
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
-		return &Error{Status: http.StatusUnsupportedMediaType, Type: "invalid_request_error", Code: "unsupported_media_type",
-			Message: "Content-Type " + ct + " is not supported: send the body as JSON with 'Content-Type: application/json'"}
+	ct := r.Header.Get("Content-Type")
+	if err := checkContentType(ct, nil); err != nil {
+		return err
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
@@ -244,6 +244,9 @@ func (m *Management) decodeFor(r *http.Request, endpoint string, v any) error {
 	}
 	if len(body) == 0 {
 		body = []byte("{}")
+	}
+	if err := checkContentType(ct, body); err != nil {
+		return err
 	}
 	if endpoint != "" {
 		if err := checkFields(endpoint, body, v); err != nil {

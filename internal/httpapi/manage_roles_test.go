@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -122,5 +123,35 @@ func TestManagementRoleMatrix(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestManagementContentType: the management API takes a JSON body sent as
+// curl's default type for -d, and refuses a form or another type with 415.
+func TestManagementContentType(t *testing.T) {
+	m := newMgmt(t)
+	tests := []struct {
+		name, ctype, body string
+		status            int
+	}{
+		{"curl -d default with JSON", "application/x-www-form-urlencoded", `{"models":["gpt-4o"]}`, 200},
+		{"a form", "application/x-www-form-urlencoded", "models=gpt-4o", 415},
+		{"text/plain with JSON", "text/plain", `{"models":["gpt-4o"]}`, 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", m.url+"/key/generate", strings.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer "+mgmtMaster)
+			req.Header.Set("Content-Type", tt.ctype)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, raw)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,9 +141,9 @@ func (d *DataPlane) authedWith(fail func(http.ResponseWriter, *http.Request, err
 // is read before anything is sent upstream (see bench/README: streaming the
 // request body through lost SSE streams).
 func (d *DataPlane) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
-		return nil, &Error{Status: http.StatusUnsupportedMediaType, Type: "invalid_request_error", Code: "unsupported_media_type",
-			Message: "Content-Type " + ct + " is not supported: send the body as JSON with 'Content-Type: application/json'"}
+	ct := r.Header.Get("Content-Type")
+	if err := checkContentType(ct, nil); err != nil {
+		return nil, err
 	}
 	limit := d.MaxBodyBytes
 	if limit <= 0 {
@@ -177,6 +178,9 @@ func (d *DataPlane) readBody(w http.ResponseWriter, r *http.Request) ([]byte, er
 	if len(buf) == 0 {
 		return nil, &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: "request body is empty: send a JSON object"}
 	}
+	if err := checkContentType(ct, buf); err != nil {
+		return nil, err
+	}
 	return buf, nil
 }
 
@@ -185,12 +189,26 @@ func tooLarge(limit int64) *Error {
 		Message: fmt.Sprintf("request body exceeds the %d-byte limit (general_settings.max_request_size_mb)", limit)}
 }
 
-func isJSON(ct string) bool {
+// formType is what curl -d sends without a -H 'Content-Type: ...'.
+const formType = "application/x-www-form-urlencoded"
+
+// checkContentType refuses a body that is not JSON by its Content-Type ct:
+// none or a JSON type passes. curl's default for -d (formType) passes when
+// the body parses as JSON, as LiteLLM accepts it, so a first curl without
+// the header works; body is nil before it has been read, and the form type
+// then passes until it has. Every other type is a 415.
+func checkContentType(ct string, body []byte) error {
+	if ct == "" {
+		return nil
+	}
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
-	switch mt {
-	case "application/json", "text/json":
-		return true
+	switch {
+	case mt == "application/json", mt == "text/json", strings.HasSuffix(mt, "+json"):
+		return nil
+	case mt == formType && (body == nil || json.Valid(body)):
+		return nil
 	}
-	return strings.HasSuffix(mt, "+json")
+	return &Error{Status: http.StatusUnsupportedMediaType, Type: "invalid_request_error", Code: "unsupported_media_type",
+		Message: "Content-Type " + ct + " is not supported: send the body as JSON with 'Content-Type: application/json'"}
 }

@@ -42,10 +42,13 @@ func (d *DataPlane) model(name string) oai.Model {
 	return m
 }
 
-func writeRaw(w http.ResponseWriter, body []byte) {
+func writeRaw(w http.ResponseWriter, body []byte) { writeRawStatus(w, http.StatusOK, body) }
+
+// writeRawStatus is writeRaw with another status.
+func writeRawStatus(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

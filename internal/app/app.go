@@ -120,8 +120,9 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 			ready.Unavailable = append(ready.Unavailable, httpapi.UnavailableDeployment{Model: d.Group, Deployment: d.Label(), Reason: d.Unavailable.Error()})
 		}
 	}
+	readinessReasons(&ready, cfg, deps)
 
-	masterKey, err := resolveMasterKey(cfg, asm.masterKey, asm.env, logger)
+	masterKey, masterKeyFrom, err := resolveMasterKey(cfg, asm.masterKey, asm.env, logger)
 	if err != nil {
 		closeAll(transport, b.aws) // nothing was served through them
 		return nil, err
@@ -149,7 +150,46 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 	mount(mux, groups, ready, dp, mgmt)
 	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
 		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))
-	return newGeneration(httpapi.Wrap(mux, logger), cfg, rt, transport, b.aws), nil
+	g := newGeneration(httpapi.Wrap(mux, logger), cfg, rt, transport, b.aws)
+	g.masterKeyFrom = masterKeyFrom
+	return g, nil
+}
+
+// readinessReasons counts the deployments that can serve and says, a line
+// each, why the gateway is not fully healthy: deployments that cannot serve
+// (not built, or a provider whose adapter has not shipped) and options not
+// honoured yet. Options replaced by a serverless equivalent, or of no
+// effect, are listed in the notices but do not degrade it.
+func readinessReasons(ready *httpapi.Readiness, cfg *config.Config, deps []*router.Deployment) {
+	ready.Deployments = len(deps)
+	pendingN := 0
+	for _, d := range deps {
+		_, isPending := d.Model.(pending)
+		switch {
+		case isPending:
+			pendingN++
+		case d.Unavailable == nil:
+			ready.Serving++
+		}
+	}
+	if n := len(ready.Unavailable); n > 0 {
+		ready.Reasons = append(ready.Reasons, fmt.Sprintf("%d of %d deployments cannot serve (unavailable_deployments says why)", n, len(deps)))
+	}
+	if pendingN > 0 {
+		ready.Reasons = append(ready.Reasons, fmt.Sprintf("%d of %d deployments use a provider that is not available yet; their calls answer 501", pendingN, len(deps)))
+	}
+	notYet := 0
+	for _, n := range cfg.Notices {
+		if n.Kind == config.NotYet {
+			notYet++
+		}
+	}
+	if notYet > 0 {
+		ready.Reasons = append(ready.Reasons, fmt.Sprintf("%d config options are not honoured yet (config_notices lists them)", notYet))
+	}
+	if len(deps) == 0 {
+		ready.Reasons = append(ready.Reasons, "model_list is empty: no model can be called")
+	}
 }
 
 // management is the management route group of one generation.
@@ -195,6 +235,23 @@ func Routes(groups Groups) []string {
 	return l.Patterns
 }
 
+// MasterKeyFrom says where the master key serving now came from: a file
+// path (the key generated in local mode), or the variable, config key or
+// secret that held it. It never holds the key.
+func (a *App) MasterKeyFrom() string {
+	if g := a.rt.current.Load(); g != nil {
+		return g.masterKeyFrom
+	}
+	return ""
+}
+
+// ConfigPaths returns the config files New reads when Options.ConfigPaths
+// is empty, given TOLLGATE_CONFIG's value: its comma-separated files, else
+// ./config.yaml, else DefaultLocalConfig.
+func ConfigPaths(tollgateConfig string) ([]string, error) {
+	return configPaths(nil, tollgateConfig)
+}
+
 // Close releases what New acquired, once the requests in flight end.
 func (a *App) Close() error {
 	a.rt.close()
@@ -226,18 +283,19 @@ func configPaths(given []string, v string) ([]string, error) {
 // when TOLLGATE_MASTER_KEY_SECRET_ARN is), else TOLLGATE_MASTER_KEY, else
 // general_settings.master_key, else (local mode) a key generated once and
 // kept under TOLLGATE_DATA_DIR, printed at start so the developer can use it.
-func resolveMasterKey(cfg *config.Config, fromSecret string, e env.Env, logger *slog.Logger) (string, error) {
+// from says where the key came from (MasterKeyFrom), never the key.
+func resolveMasterKey(cfg *config.Config, fromSecret string, e env.Env, logger *slog.Logger) (key, from string, err error) {
 	if fromSecret != "" {
-		return fromSecret, nil
+		return fromSecret, "the Secrets Manager secret TOLLGATE_MASTER_KEY_SECRET_ARN names", nil
 	}
 	if e.MasterKey != "" {
-		return e.MasterKey, nil
+		return e.MasterKey, "the TOLLGATE_MASTER_KEY variable", nil
 	}
 	if k := cfg.General.MasterKey.Reveal(); k != "" {
-		return k, nil
+		return k, "general_settings.master_key in the config", nil
 	}
 	if e.InLambda {
-		return "", errors.New("no master key: set TOLLGATE_MASTER_KEY_SECRET_ARN, TOLLGATE_MASTER_KEY or general_settings.master_key")
+		return "", "", errors.New("no master key: set TOLLGATE_MASTER_KEY_SECRET_ARN, TOLLGATE_MASTER_KEY or general_settings.master_key")
 	}
 	dir := e.DataDir
 	if dir == "" {
@@ -247,19 +305,19 @@ func resolveMasterKey(cfg *config.Config, fromSecret string, e env.Env, logger *
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
 		key := strings.TrimSpace(string(b))
 		logger.Info("using the local master key saved in " + path)
-		return key, nil
+		return key, path, nil
 	} else if !errors.Is(err, fs.ErrNotExist) && err != nil {
-		return "", fmt.Errorf("reading local master key: %w", err)
+		return "", "", fmt.Errorf("reading local master key: %w", err)
 	}
 	var raw [32]byte
 	_, _ = rand.Read(raw[:])
-	key := "sk-" + base64.RawURLEncoding.EncodeToString(raw[:])
+	key = "sk-" + base64.RawURLEncoding.EncodeToString(raw[:])
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("creating data dir: %w", err)
+		return "", "", fmt.Errorf("creating data dir: %w", err)
 	}
 	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("saving local master key: %w", err)
+		return "", "", fmt.Errorf("saving local master key: %w", err)
 	}
 	logger.Info("generated a local master key (saved in "+path+"; set TOLLGATE_MASTER_KEY to choose your own)", slog.String("master_key", key))
-	return key, nil
+	return key, path, nil
 }

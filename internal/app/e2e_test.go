@@ -135,7 +135,7 @@ model_list:
   - model_name: azure-gpt
     litellm_params: {model: azure/my-deployment, api_base: "` + up.URL + `", api_key: azure-secret, api_version: "2024-10-21"}
   - model_name: limited
-    litellm_params: {model: openai/rate-limited, api_base: "` + up.URL + `/v1", api_key: sk-upstream}
+    litellm_params: {model: openai/rate-limited, api_base: "` + up.URL + `/v1", api_key: sk-upstream, num_retries: 0} # or the router honours Retry-After: 7 twice
   - model_name: flaky
     litellm_params: {model: openai/breaks-midstream, api_base: "` + up.URL + `/v1", api_key: sk-upstream}
   - model_name: text-embedding-3-small
@@ -157,7 +157,7 @@ general_settings:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"UP_KEY": "sk-upstream", "TOLLGATE_MASTER_KEY": masterKey}
+	env := map[string]string{"UP_KEY": "sk-upstream", "TOLLGATE_MASTER_KEY": masterKey, "TOLLGATE_DATA_DIR": t.TempDir()}
 	logs := newLogSink()
 	a, err := app.New(context.Background(), app.Options{
 		ConfigPaths: []string{path},
@@ -351,12 +351,13 @@ func TestSDKErrors(t *testing.T) {
 		model  string
 		status int
 		code   string
+		typ    string // the error's type, when the row is about it
 	}{
-		{"wrong key", openai.NewClient(option.WithBaseURL(h.gw.URL+"/v1/"), option.WithAPIKey("sk-wrong"), option.WithMaxRetries(0)), "gpt-4o", 401, "invalid_api_key"},
-		{"unknown model", h.client, "gpt-5-nope", 404, "model_not_found"},
-		{"upstream rate limit", h.client, "limited", 429, "rate_limit_exceeded"},
-		{"provider not yet available", h.client, "claude-direct", 501, "provider_not_available"},
-		{"deployment without key", h.client, "groq-no-key", 503, "deployment_unavailable"},
+		{"wrong key", openai.NewClient(option.WithBaseURL(h.gw.URL+"/v1/"), option.WithAPIKey("sk-wrong"), option.WithMaxRetries(0)), "gpt-4o", 401, "invalid_api_key", "authentication_error"},
+		{"unknown model", h.client, "gpt-5-nope", 404, "model_not_found", "invalid_request_error"},
+		{"upstream rate limit", h.client, "limited", 429, "rate_limit_exceeded", ""},
+		{"provider not yet available", h.client, "claude-direct", 501, "provider_not_available", "not_implemented"},
+		{"deployment without key", h.client, "groq-no-key", 503, "deployment_unavailable", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,8 +367,8 @@ func TestSDKErrors(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v", err)
 			}
-			if apiErr.StatusCode != tt.status || apiErr.Code != tt.code || apiErr.Message == "" {
-				t.Fatalf("got %d %q %q", apiErr.StatusCode, apiErr.Code, apiErr.Message)
+			if apiErr.StatusCode != tt.status || apiErr.Code != tt.code || apiErr.Message == "" || (tt.typ != "" && apiErr.Type != tt.typ) {
+				t.Fatalf("got %d %q %q %q", apiErr.StatusCode, apiErr.Code, apiErr.Type, apiErr.Message)
 			}
 			if tt.status == 429 && raw.Header.Get("Retry-After") != "7" {
 				t.Fatalf("Retry-After = %q", raw.Header.Get("Retry-After"))
@@ -457,13 +458,18 @@ func TestHealth(t *testing.T) {
 		}
 		if path == "/health/readiness" {
 			var r struct {
-				Models      int `json:"models"`
+				Status      string   `json:"status"`
+				Reasons     []string `json:"reasons"`
+				Models      int      `json:"models"`
+				Serving     int      `json:"serving_deployments"`
 				Unavailable []struct {
 					Model, Reason string
 				} `json:"unavailable_deployments"`
 			}
-			if err := json.Unmarshal(body, &r); err != nil || r.Models != 9 || len(r.Unavailable) != 1 || r.Unavailable[0].Model != "groq-no-key" ||
-				!strings.Contains(r.Unavailable[0].Reason, "GROQ_API_KEY") {
+			// Of 9 deployments, groq-no-key has no key and claude-direct's
+			// provider has not shipped: degraded, with both reasons.
+			if err := json.Unmarshal(body, &r); err != nil || r.Models != 9 || r.Serving != 7 || len(r.Unavailable) != 1 || r.Unavailable[0].Model != "groq-no-key" ||
+				!strings.Contains(r.Unavailable[0].Reason, "GROQ_API_KEY") || r.Status != "degraded" || len(r.Reasons) != 3 {
 				t.Fatalf("readiness %s", body)
 			}
 		}

@@ -105,6 +105,8 @@ type generation struct {
 	router    *router.Router
 	transport *http.Transport
 	aws       *awscred.Resolver
+	// masterKeyFrom says where the master key came from (App.MasterKeyFrom).
+	masterKeyFrom string
 	// refs counts the requests in flight on this generation, plus one while
 	// it is the current one. At zero it is closed and cannot be acquired.
 	refs atomic.Int64

@@ -69,9 +69,13 @@ func TestBedrockCrossAccountThroughGateway(t *testing.T) {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	dataDir := t.TempDir()
 	a, err := app.New(context.Background(), app.Options{
 		ConfigPaths: []string{path},
 		LookupEnv: func(k string) (string, bool) {
+			if k == "TOLLGATE_DATA_DIR" { // not the package directory, shared by every test
+				return dataDir, true
+			}
 			if k == "TOLLGATE_MASTER_KEY" {
 				return masterKey, true
 			}

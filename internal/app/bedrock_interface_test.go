@@ -182,10 +182,12 @@ func newBRGateway(t *testing.T) *brGateway {
       aws_sts_endpoint: ` + stsSrv.URL + `
       aws_bedrock_runtime_endpoint: ` + brSrv.URL
 	}
+	// num_retries: 0, or the router would honour rate-limited's
+	// Retry-After of 7 s twice before answering.
 	openaiDep := func(name, model string) string {
 		return `
   - model_name: ` + name + `
-    litellm_params: {model: openai/` + model + `, api_base: "` + g.up.URL + `/v1", api_key: sk-upstream}`
+    litellm_params: {model: openai/` + model + `, api_base: "` + g.up.URL + `/v1", api_key: sk-upstream, num_retries: 0}`
 	}
 	// Department B comes first, so that promptA running as department A
 	// proves the exact account match, not config order.
@@ -197,9 +199,13 @@ func newBRGateway(t *testing.T) *brGateway {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	dataDir := t.TempDir()
 	a, err := app.New(context.Background(), app.Options{
 		ConfigPaths: []string{path},
 		LookupEnv: func(k string) (string, bool) {
+			if k == "TOLLGATE_DATA_DIR" { // not the package directory, shared by every test
+				return dataDir, true
+			}
 			if k == "TOLLGATE_MASTER_KEY" {
 				return masterKey, true
 			}

@@ -28,9 +28,13 @@ func TestGenAIGatewayConfigsServeEveryModel(t *testing.T) {
 		t.Run(region, func(t *testing.T) {
 			files := []string{base, filepath.Join(dir, "default-config-"+region+".yaml")}
 			want := modelNames(t, files...)
+			dataDir := t.TempDir()
 			a, err := app.New(context.Background(), app.Options{
 				ConfigPaths: files,
 				LookupEnv: func(k string) (string, bool) {
+					if k == "TOLLGATE_DATA_DIR" { // not the package directory, shared by every test
+						return dataDir, true
+					}
 					if k == "TOLLGATE_MASTER_KEY" {
 						return masterKey, true
 					}

@@ -27,9 +27,13 @@ func TestRouteGroups(t *testing.T) {
 		{app.GroupAll, http.StatusOK, http.StatusOK, http.StatusOK},
 	}
 	for _, tt := range tests {
+		dataDir := t.TempDir()
 		a, err := app.New(context.Background(), app.Options{
 			ConfigPaths: []string{filepath.Join("..", "..", app.DefaultLocalConfig)},
 			LookupEnv: func(k string) (string, bool) {
+				if k == "TOLLGATE_DATA_DIR" { // not the package directory, shared by every test
+					return dataDir, true
+				}
 				if k == "TOLLGATE_MASTER_KEY" {
 					return masterKey, true
 				}

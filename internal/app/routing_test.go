@@ -31,6 +31,7 @@ func startGateway(t *testing.T, cfg string, env map[string]string) *httptest.Ser
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	dataDir := t.TempDir()
 	a, err := New(context.Background(), Options{
 		ConfigPaths: []string{path},
 		LookupEnv: func(k string) (string, bool) {
@@ -39,6 +40,9 @@ func startGateway(t *testing.T, cfg string, env map[string]string) *httptest.Ser
 			}
 			if v, ok := env[k]; ok {
 				return v, true
+			}
+			if k == "TOLLGATE_DATA_DIR" { // not the package directory, shared by every test
+				return dataDir, true
 			}
 			return os.LookupEnv(k)
 		},

@@ -10,15 +10,24 @@ LDFLAGS     := -s -w
 # DynamoDB Local for the store tests (scripts/dynamodb-local.sh fetches it).
 export TOLLGATE_DYNAMODB_LOCAL_DIR ?= $(CURDIR)/.cache/dynamodb-local
 
-.PHONY: run fakellm test test-go test-infra dynamodb-local bench lint build clean synth deploy diff destroy update-config
+.PHONY: run fakellm test test-go test-infra dynamodb-local bench bench-docs lint build clean synth deploy diff destroy update-config
+
+# Local binaries are built, then exec'd: `go run` exits 1 when Ctrl-C stops
+# it, even after a clean shutdown, and make would report that as an error.
+# ARGS passes arguments through: make fakellm ARGS=-h.
+ARGS ?=
 
 ## run: the gateway on http://127.0.0.1:4000 (embedded store, built-in fake models; no AWS account needed)
 run:
-	$(GO) run ./functions/gateway
+	@echo "building the gateway into .bin/gateway (the first build takes a minute or two; later ones seconds)…"
+	@$(GO) build -o $(BIN)/gateway ./functions/gateway
+	@exec $(BIN)/gateway $(ARGS)
 
-## fakellm: the load-testing fake LLM server on http://127.0.0.1:4001
+## fakellm: the load-testing fake LLM server on http://127.0.0.1:4001 (make fakellm ARGS=-h: its settings)
 fakellm:
-	$(GO) run ./functions/fakellm
+	@echo "building the fake LLM into .bin/fakellm…"
+	@$(GO) build -o $(BIN)/fakellm ./functions/fakellm
+	@exec $(BIN)/fakellm $(ARGS)
 
 ## test: everything CI runs (the CDK app is its own Go module under infra/)
 test: dynamodb-local test-go test-infra
@@ -41,10 +50,15 @@ synth deploy diff: build
 synth deploy diff destroy update-config:
 	$(MAKE) -C infra $@
 
-## bench: hot-path Go benchmarks, then the load script (writes docs/performance.md)
+## bench: hot-path Go benchmarks, then the load script; the report goes to build/bench/ (bench-docs publishes it)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/...
-	$(GO) run ./cmd/loadtest -out docs/performance.md
+	@mkdir -p build/bench
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... | tee build/bench/go-bench.txt
+	$(GO) run ./cmd/loadtest -out build/bench/performance.md -json build/bench/loadtest.json
+
+## bench-docs: put the last `make bench` run into docs/performance.md (on purpose: the file is tracked)
+bench-docs:
+	$(GO) run ./cmd/loadtest -from build/bench/loadtest.json -out docs/performance.md
 
 ## lint: gofmt, go vet, staticcheck (installed into .bin by this target)
 lint:
@@ -60,7 +74,9 @@ build:
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' \
 			-o $$out/bootstrap ./functions/$$fn; \
 		rm -f build/$$fn-$$arch.zip; (cd $$out && zip -q -X ../../$$fn-$$arch.zip bootstrap); \
-		echo "build/$$fn-$$arch.zip $$(stat -c %s $$out/bootstrap) bytes"; \
+		printf '%-26s %6.1f MiB   (bootstrap %s: %6.1f MiB)\n' build/$$fn-$$arch.zip \
+			"$$(stat -c %s build/$$fn-$$arch.zip | awk '{print $$1/1048576}')" \
+			"$$out/bootstrap" "$$(stat -c %s $$out/bootstrap | awk '{print $$1/1048576}')"; \
 	done; done
 
 clean:

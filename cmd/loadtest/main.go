@@ -27,7 +27,10 @@
 //
 // With -out, the section replaces the text between the markers
 // "<!-- loadtest:begin -->" and "<!-- loadtest:end -->" in that file
-// (appended when absent), so hand-written parts of the file stay.
+// (appended when absent), so hand-written parts of the file stay. With
+// -from, it measures nothing and writes the report of an earlier run's
+// -json file: `make bench` measures into build/bench/, and `make bench-docs`
+// puts that run into docs/performance.md.
 //
 // Everything listens on and sends to 127.0.0.1 only, every phase is bounded
 // by time, and every process it starts is stopped by its PID at the end.
@@ -94,7 +97,16 @@ func main() {
 	flag.DurationVar(&s.QuietMax, "quiet-max", 15*time.Second, "before each phase, wait up to this long for a quiet machine")
 	flag.Float64Var(&s.QuietBusy, "quiet-busy", 0.25, "machine CPU share below which it counts as quiet")
 	flag.BoolVar(&s.Keep, "keep", false, "keep the work directory (binaries, logs)")
+	var from string
+	flag.StringVar(&from, "from", "", "write the report of an earlier run's -json `file` to -out (or stdout) instead of measuring")
 	flag.Parse()
+	if from != "" {
+		if err := rewrite(from, s.Out); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	s.Targets = strings.Split(targets, ",")
 	s.CommandLine = "go run ./cmd/loadtest " + strings.Join(os.Args[1:], " ")
 	if err := s.validate(); err != nil {
@@ -305,14 +317,8 @@ func run(ctx context.Context, s *settings) error {
 	}
 	res.Finished = time.Now()
 
-	md := res.markdown()
-	if s.Out != "" {
-		if err := writeSection(s.Out, md); err != nil {
-			return err
-		}
-		fmt.Fprintln(os.Stderr, "wrote", s.Out)
-	} else {
-		fmt.Print(md)
+	if err := writeReport(res, s.Out); err != nil {
+		return err
 	}
 	if s.JSON != "" {
 		b, _ := json.MarshalIndent(res, "", "  ")

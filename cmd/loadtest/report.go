@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -150,6 +151,34 @@ const (
 
 // writeSection puts md between the markers in path, appending it (with
 // the markers) when they are absent and creating the file when needed.
+// writeReport writes res's report as the section of out, or to stdout when
+// out is empty.
+func writeReport(res *results, out string) error {
+	md := res.markdown()
+	if out == "" {
+		fmt.Print(md)
+		return nil
+	}
+	if err := writeSection(out, md); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "wrote", out)
+	return nil
+}
+
+// rewrite writes the report of the run saved in the -json file from.
+func rewrite(from, out string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return fmt.Errorf("reading an earlier run: %w (make bench writes one)", err)
+	}
+	var res results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("reading %s: %w", from, err)
+	}
+	return writeReport(&res, out)
+}
+
 func writeSection(path, md string) error {
 	section := beginMarker + "\n" + md + endMarker + "\n"
 	old, err := os.ReadFile(path)

@@ -137,3 +137,30 @@ func TestBadSettings(t *testing.T) {
 		t.Errorf("the error does not name FAKELLM_CHUNKS:\n%s", proc.Output())
 	}
 }
+
+// TestUsage: -h prints the variables and exits 0 without serving; a stray
+// argument is a usage error.
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args   []string
+		status int
+		want   []string
+	}{
+		{[]string{"-h"}, 0, []string{"FAKELLM_DELAY", "FAKELLM_CHUNK_GAP", "FAKELLM_CHUNKS", "FAKELLM_SEED", "FAKELLM_ADDR", "1s-3s", "200ms-800ms"}},
+		{[]string{"serve"}, 2, []string{`unexpected argument "serve"`, "fakellm -h"}},
+		{[]string{"-delay", "0"}, 2, []string{"flag provided but not defined"}},
+	}
+	for _, tt := range tests {
+		var stderr strings.Builder
+		// A port already taken would make a run that serves fail, not hang.
+		status := run(tt.args, &stderr, func(k string) string { return map[string]string{"FAKELLM_ADDR": "256.0.0.1:1"}[k] })
+		if status != tt.status {
+			t.Errorf("%v: exit status %d, want %d\n%s", tt.args, status, tt.status, &stderr)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(stderr.String(), w) {
+				t.Errorf("%v: output lacks %q:\n%s", tt.args, w, &stderr)
+			}
+		}
+	}
+}

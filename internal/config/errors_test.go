@@ -197,6 +197,10 @@ func TestParseErrors(t *testing.T) {
 			nil, []wantProblem{{config.ErrSyntax, 2, "", "invalid UTF-8"}}},
 		{"control character", "model_list: []\n\x01\n",
 			nil, []wantProblem{{config.ErrSyntax, 2, "", "control character"}}},
+		{"tab indentation", "model_list:\n\t- model_name: m\n",
+			nil, []wantProblem{{config.ErrSyntax, 2, "", "YAML does not allow tabs for indentation"}}},
+		{"tab after spaces", doc("model_list:", "  - model_name: m", "    litellm_params:", "  \t  model: fake/m"),
+			nil, []wantProblem{{config.ErrSyntax, 4, "", "YAML does not allow tabs for indentation"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

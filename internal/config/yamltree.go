@@ -50,6 +50,11 @@ func (t *tree) parse(name string, data []byte) *yaml.Node {
 		if l := firstFailingLine(data); l > 0 {
 			line = l
 		}
+		if tabIndented(data, line) {
+			// The parser's words ("found character that cannot start any
+			// token") do not name the cause, which editors hide.
+			msg += ": this line is indented with a tab, and YAML does not allow tabs for indentation; indent with spaces"
+		}
 		t.fail(name, line, "", ErrSyntax, "%s", msg)
 		return nil
 	}
@@ -152,6 +157,28 @@ func firstFailingLine(data []byte) int {
 		}
 	}
 	return lo + 1
+}
+
+// tabIndented reports whether line (1-based) of data has a tab in its
+// leading white space.
+func tabIndented(data []byte, line int) bool {
+	for i := 1; i < line; i++ {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			return false
+		}
+		data = data[nl+1:]
+	}
+	for _, b := range data {
+		switch b {
+		case '\t':
+			return true
+		case ' ':
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 // badText finds bytes YAML does not allow (invalid UTF-8, control

@@ -51,6 +51,9 @@ var Vars = []Var{
 		Default: "`./config.yaml`, else `testdata/config/local.yaml`", set: func(e *Env, v string) { e.Config = v }},
 	{Name: "TOLLGATE_ADDR", Functions: both, Meaning: "local listen address (not read in Lambda)",
 		Default: "`127.0.0.1:4000` (gateway), `127.0.0.1:4002` (admin)", set: func(e *Env, v string) { e.Addr = v }},
+	{Name: "TOLLGATE_LOG_FORMAT", Functions: []Function{Gateway},
+		Meaning: "outside Lambda: `text` for a person (a config error one problem a line; where it listens, the master key and a first request) or `json`",
+		Default: "`text` on a terminal, else `json`", set: func(e *Env, v string) { e.LogFormat = v }},
 	{Name: "TOLLGATE_MASTER_KEY", Functions: both, LambdaGroup: "master key",
 		Meaning: "the admin key (else `general_settings.master_key`, else generated locally)",
 		Default: "—", set: func(e *Env, v string) { e.MasterKey = v }},
@@ -118,7 +121,7 @@ type Env struct {
 	// InLambda: AWS_LAMBDA_RUNTIME_API is set.
 	InLambda bool
 
-	Config, ConfigTTL, Addr                                  string
+	Config, ConfigTTL, Addr, LogFormat                       string
 	MasterKey, MasterKeySecretARN, ProviderKeysSecretARN     string
 	OriginSecretARN, OriginHeader                            string
 	DataDir, Store, StateTable, SpendTable, CacheTable       string

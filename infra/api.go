@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
@@ -20,17 +18,28 @@ import (
 // https://<id>.execute-api.<region>.amazonaws.com/prod as their base URL.
 const StageName = "prod"
 
-// gatewayPaths go to the gateway function through the streaming integration
-// (data plane and history, docs: ARCHITECTURE.md). A "/*" suffix means the
-// path and everything below it.
+// gatewayPaths go to the gateway function through the streaming integration:
+// every route `gateway -routes` prints (data plane, history, health, model
+// list and /v1/model/info), as API Gateway resources ({proxy+} for a
+// trailing {name...} wildcard). Only served paths are routed, so nothing
+// else reaches a function; the infra tests check the two lists against the
+// functions' own, route by route.
 var gatewayPaths = []string{
-	"/v1/*", "/chat/completions", "/embeddings", "/images/generations", "/models/*",
-	"/bedrock/*", "/chat-history", "/session-ids", "/health/*",
+	"/v1/chat/completions", "/chat/completions", "/v1/embeddings", "/embeddings",
+	"/v1/images/generations", "/images/generations", "/bedrock/model/{proxy+}", "/bedrock/chat-history",
+	"/chat-history", "/session-ids", "/v1/models", "/models", "/v1/models/{proxy+}", "/models/{proxy+}",
+	"/v1/model/info", "/health/liveliness", "/health/liveness", "/health/readiness",
 }
 
-// adminPaths go to the admin function through a buffered integration.
-// /ui and /openapi are left out when disabled.
-var adminPaths = []string{"/key/*", "/user/*", "/team/*", "/model/*", "/spend/*", "/global/*"}
+// adminPaths go to the admin function through a buffered integration: the
+// management routes `admin -routes` prints that the gateway does not serve
+// (health and the model list are answered by the gateway).
+var adminPaths = []string{
+	"/key/generate", "/key/update", "/key/delete", "/key/regenerate", "/key/info", "/key/list", "/key/block",
+	"/key/unblock", "/user/new", "/user/update", "/user/delete", "/user/info", "/user/list", "/team/new",
+	"/team/update", "/team/delete", "/team/member_add", "/team/member_update", "/team/member_delete", "/team/info",
+	"/team/list", "/model/info", "/model_group/info", "/spend/logs", "/global/spend/report",
+}
 
 type restAPI struct {
 	API    awsapigateway.RestApi
@@ -39,15 +48,45 @@ type restAPI struct {
 	URL    string                   // the base URL clients use
 }
 
-// addRoute adds ANY on path (and on {proxy+} below it for "/*" paths).
+// addRoute adds ANY on path: the function answers a wrong method with its
+// own JSON 405, which OpenAI clients parse.
 func addRoute(api awsapigateway.RestApi, path string, integ awsapigateway.Integration) {
-	wild := strings.HasSuffix(path, "/*")
-	path = strings.TrimSuffix(path, "/*")
-	res := api.Root().ResourceForPath(jsii.String(path))
-	res.AddMethod(jsii.String("ANY"), integ, nil)
-	if wild {
-		res.AddResource(jsii.String("{proxy+}"), nil).AddMethod(jsii.String("ANY"), integ, nil)
+	api.Root().ResourceForPath(jsii.String(path)).AddMethod(jsii.String("ANY"), integ, nil)
+}
+
+// managementPolicy is the resource policy limiting the management routes to
+// o.ManagementAllowList (source addresses; VPC source addresses on a
+// private API), on top of base (the private API's endpoint restriction, or
+// nil: anyone may invoke). Explicit deny wins over any allow.
+func managementPolicy(o Options, base []awsiam.PolicyStatement) []awsiam.PolicyStatement {
+	if len(o.ManagementAllowList) == 0 {
+		return base
 	}
+	if base == nil {
+		base = []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("InvokeAll"),
+			Effect:     awsiam.Effect_ALLOW,
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+			Actions:    jsii.Strings("execute-api:Invoke"),
+			Resources:  jsii.Strings("execute-api:/*"),
+		})}
+	}
+	var paths []string
+	for _, p := range adminPaths {
+		paths = append(paths, "execute-api:/*/*"+p)
+	}
+	key := "aws:SourceIp"
+	if !o.PublicAPI {
+		key = "aws:VpcSourceIp"
+	}
+	return append(base, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ManagementFromAllowListOnly"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("execute-api:Invoke"),
+		Resources:  jsii.Strings(paths...),
+		Conditions: &map[string]any{"NotIpAddress": map[string]any{key: o.ManagementAllowList}},
+	}))
 }
 
 // newRestAPI creates the one REST API: regional (or private), access and
@@ -60,7 +99,7 @@ func newRestAPI(scope constructs.Construct, o Options, gateway, admin awslambda.
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	endpoint := &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}}
-	var policy awsiam.PolicyDocument
+	var statements []awsiam.PolicyStatement
 	if !o.PublicAPI {
 		ids := o.APIVpcEndpointIDs
 		if len(ids) == 0 {
@@ -76,7 +115,7 @@ func newRestAPI(scope constructs.Construct, o Options, gateway, admin awslambda.
 			VpcEndpoints: &vpce,
 		}
 		// A private API is invocable only through the listed endpoints.
-		policy = awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
+		statements = []awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Effect:     awsiam.Effect_ALLOW,
 				Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
@@ -84,7 +123,11 @@ func newRestAPI(scope constructs.Construct, o Options, gateway, admin awslambda.
 				Resources:  jsii.Strings("execute-api:/*"),
 				Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceVpce": ids}},
 			}),
-		}})
+		}
+	}
+	var policy awsiam.PolicyDocument
+	if statements = managementPolicy(o, statements); statements != nil {
+		policy = awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &statements})
 	}
 	api := awsapigateway.NewRestApi(scope, jsii.String("Api"), &awsapigateway.RestApiProps{
 		RestApiName:           jsii.String(o.StackName),
@@ -129,14 +172,7 @@ func newRestAPI(scope constructs.Construct, o Options, gateway, admin awslambda.
 	for _, p := range gatewayPaths {
 		addRoute(api, p, stream)
 	}
-	mgmt := adminPaths
-	if !o.DisableAdminUI {
-		mgmt = append(mgmt, "/ui/*")
-	}
-	if !o.DisableSwaggerPage {
-		mgmt = append(mgmt, "/openapi/*")
-	}
-	for _, p := range mgmt {
+	for _, p := range adminPaths {
 		addRoute(api, p, buffered)
 	}
 

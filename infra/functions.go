@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -32,6 +34,52 @@ type functionSpec struct {
 	reserved    int // 0: unreserved
 	provisioned int // 0: none
 	env         map[string]string
+	network     *functionNetwork // nil: outside any VPC
+}
+
+// functionNetwork places functions in a VPC (lambdaSubnetIds).
+type functionNetwork struct {
+	vpc     awsec2.IVpc
+	subnets []awsec2.ISubnet
+	groups  []awsec2.ISecurityGroup
+}
+
+// newFunctionNetwork returns nil unless lambdaSubnetIds is set. It uses the
+// given security groups or creates one allowing only HTTPS out (DynamoDB,
+// S3, Secrets Manager, Bedrock, STS and the providers are all HTTPS), and
+// adds DynamoDB and S3 gateway endpoints to vpcRouteTableIds, so that the
+// store and the config never leave the VPC.
+func newFunctionNetwork(scope constructs.Construct, o Options) *functionNetwork {
+	if len(o.LambdaSubnetIDs) == 0 {
+		return nil
+	}
+	n := &functionNetwork{vpc: awsec2.Vpc_FromVpcAttributes(scope, jsii.String("FunctionVpc"), &awsec2.VpcAttributes{
+		VpcId: jsii.String(o.VpcID), AvailabilityZones: awscdk.Fn_GetAzs(nil),
+	})}
+	for i, id := range o.LambdaSubnetIDs {
+		n.subnets = append(n.subnets, awsec2.Subnet_FromSubnetId(scope, jsii.Sprintf("FunctionSubnet%d", i), jsii.String(id)))
+	}
+	for i, id := range o.LambdaSecurityGroupIDs {
+		n.groups = append(n.groups, awsec2.SecurityGroup_FromSecurityGroupId(scope, jsii.Sprintf("FunctionSecurityGroup%d", i), jsii.String(id), nil))
+	}
+	if len(n.groups) == 0 {
+		sg := awsec2.NewSecurityGroup(scope, jsii.String("FunctionSecurityGroup"), &awsec2.SecurityGroupProps{
+			Vpc: n.vpc, Description: jsii.String("Tollgate functions: HTTPS out only"), AllowAllOutbound: jsii.Bool(false),
+		})
+		sg.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS to AWS APIs and providers"), nil)
+		n.groups = append(n.groups, sg)
+	}
+	if len(o.VpcRouteTableIDs) > 0 {
+		for _, svc := range []string{"dynamodb", "s3"} {
+			awsec2.NewCfnVPCEndpoint(scope, jsii.String(strings.ToUpper(svc[:1])+svc[1:]+"GatewayEndpoint"), &awsec2.CfnVPCEndpointProps{
+				VpcId:           jsii.String(o.VpcID),
+				ServiceName:     awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("com.amazonaws."), awscdk.Aws_REGION(), jsii.String("." + svc)}),
+				VpcEndpointType: jsii.String("Gateway"),
+				RouteTableIds:   anys(o.VpcRouteTableIDs...),
+			})
+		}
+	}
+	return n
 }
 
 // artifactPath is where the root `make build` leaves a function's zip.
@@ -90,6 +138,13 @@ func newFunction(scope constructs.Construct, o Options, s functionSpec) (functio
 	}
 	if s.reserved > 0 {
 		props.ReservedConcurrentExecutions = jsii.Number(s.reserved)
+	}
+	if n := s.network; n != nil {
+		// CDK adds AWSLambdaVPCAccessExecutionRole for the network
+		// interfaces (suppressed in nag.go).
+		props.Vpc = n.vpc
+		props.VpcSubnets = &awsec2.SubnetSelection{Subnets: &n.subnets}
+		props.SecurityGroups = &n.groups
 	}
 	if o.Tracing {
 		// Adds xray:PutTraceSegments/PutTelemetryRecords on "*": X-Ray has no

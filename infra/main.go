@@ -5,7 +5,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -70,7 +72,14 @@ func BuildStacks(app awscdk.App, o Options) (Stacks, error) {
 	}
 	st.Department = NewDepartmentStack(app, o, &awscdk.StackProps{
 		Description: jsii.String("Tollgate: cross-account Bedrock access role (deploy into each department account)"),
+		// It has no assets, so it needs no `cdk bootstrap` in the department
+		// account: `cdk deploy` it directly, or use its template in
+		// cdk.out as a CloudFormation StackSet across an organization.
+		Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{}),
 	})
+	for _, k := range slices.Sorted(maps.Keys(o.Tags)) {
+		awscdk.Tags_Of(app).Add(jsii.String(k), jsii.String(o.Tags[k]), nil)
+	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return st, nil
 }

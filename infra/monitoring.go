@@ -5,7 +5,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -19,8 +22,8 @@ const (
 
 var fiveMinutes = awscdk.Duration_Minutes(jsii.Number(5))
 
-func alarm(s *TollgateStack, id, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
-	return awscloudwatch.NewAlarm(s.Stack, jsii.String(id), &awscloudwatch.AlarmProps{
+func alarm(s *TollgateStack, topic awssns.ITopic, id, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
+	a := awscloudwatch.NewAlarm(s.Stack, jsii.String(id), &awscloudwatch.AlarmProps{
 		AlarmDescription:   jsii.String(description),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
@@ -28,11 +31,30 @@ func alarm(s *TollgateStack, id, description string, metric awscloudwatch.IMetri
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
+	// Both ways: the page, and the all-clear.
+	action := awscloudwatchactions.NewSnsAction(topic)
+	a.AddAlarmAction(action)
+	a.AddOkAction(action)
+	return a
+}
+
+// newAlarmTopic is the topic every alarm notifies, with an email
+// subscription when alarmEmail is set (the address confirms it once).
+func newAlarmTopic(s *TollgateStack) awssns.Topic {
+	t := awssns.NewTopic(s.Stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Tollgate alarms"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	if s.Options.AlarmEmail != "" {
+		t.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(s.Options.AlarmEmail), nil))
+	}
+	output(s.Stack, "AlarmTopicArn", *t.TopicArn(), "SNS topic every alarm notifies (subscribe more endpoints here)")
+	return t
 }
 
 // tableThrottles sums read and write throttle events of an on-demand table.
 // Metric ids must be unique within a graph, hence the name prefix.
-func tableThrottles(name string, t awsdynamodb.Table) awscloudwatch.IMetric {
+func tableThrottles(name string, t awsdynamodb.ITable) awscloudwatch.IMetric {
 	opts := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")}
 	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		Expression: jsii.String(name + "r + " + name + "w"),
@@ -45,27 +67,28 @@ func tableThrottles(name string, t awsdynamodb.Table) awscloudwatch.IMetric {
 	})
 }
 
-// newMonitoring creates the alarms (errors, throttles, 5xx, p99 latency,
-// DynamoDB throttles) and one dashboard. Alarms have no actions; attach an
-// SNS topic in the console or extend here.
-func newMonitoring(stack awscdk.Stack, s *TollgateStack) {
+// newMonitoring creates the alarm topic, the alarms (errors, throttles,
+// 5xx, p99 latency, DynamoDB throttles), each notifying the topic, and one
+// dashboard.
+func newMonitoring(stack awscdk.Stack, s *TollgateStack) awssns.Topic {
+	topic := newAlarmTopic(s)
 	sum := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")}
 	p99 := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("p99")}
 	timeoutMillis := float64(s.Options.GatewayTimeoutSeconds * 1000)
 
-	alarm(s, "GatewayErrorsAlarm", "Tollgate gateway function errors", s.Gateway.Fn.MetricErrors(sum), functionErrorThreshold)
-	alarm(s, "GatewayThrottlesAlarm", "Tollgate gateway function throttled", s.Gateway.Fn.MetricThrottles(sum), 1)
-	alarm(s, "GatewayDurationP99Alarm", "Tollgate gateway p99 duration near the timeout", s.Gateway.Fn.MetricDuration(p99), 0.9*timeoutMillis)
-	alarm(s, "AdminErrorsAlarm", "Tollgate admin function errors", s.Admin.Fn.MetricErrors(sum), functionErrorThreshold)
-	alarm(s, "AdminThrottlesAlarm", "Tollgate admin function throttled", s.Admin.Fn.MetricThrottles(sum), 1)
+	alarm(s, topic, "GatewayErrorsAlarm", "Tollgate gateway function errors", s.Gateway.Fn.MetricErrors(sum), functionErrorThreshold)
+	alarm(s, topic, "GatewayThrottlesAlarm", "Tollgate gateway function throttled", s.Gateway.Fn.MetricThrottles(sum), 1)
+	alarm(s, topic, "GatewayDurationP99Alarm", "Tollgate gateway p99 duration near the timeout", s.Gateway.Fn.MetricDuration(p99), 0.9*timeoutMillis)
+	alarm(s, topic, "AdminErrorsAlarm", "Tollgate admin function errors", s.Admin.Fn.MetricErrors(sum), functionErrorThreshold)
+	alarm(s, topic, "AdminThrottlesAlarm", "Tollgate admin function throttled", s.Admin.Fn.MetricThrottles(sum), 1)
 	api := s.API.API
-	alarm(s, "Api5xxAlarm", "Tollgate REST API 5XX responses", api.MetricServerError(sum), api5xxThreshold)
-	alarm(s, "ApiLatencyP99Alarm", "Tollgate REST API p99 latency", api.MetricLatency(p99), apiLatencyP99Millis)
+	alarm(s, topic, "Api5xxAlarm", "Tollgate REST API 5XX responses", api.MetricServerError(sum), api5xxThreshold)
+	alarm(s, topic, "ApiLatencyP99Alarm", "Tollgate REST API p99 latency", api.MetricLatency(p99), apiLatencyP99Millis)
 	for _, t := range []struct {
 		id    string
-		table awsdynamodb.Table
+		table awsdynamodb.ITable
 	}{{"State", s.Tables.State}, {"Spend", s.Tables.Spend}, {"Cache", s.Tables.Cache}} {
-		alarm(s, t.id+"TableThrottlesAlarm", "Tollgate "+t.id+" table throttled", tableThrottles(strings.ToLower(t.id), t.table), 1)
+		alarm(s, topic, t.id+"TableThrottlesAlarm", "Tollgate "+t.id+" table throttled", tableThrottles(strings.ToLower(t.id), t.table), 1)
 	}
 
 	graph := func(title string, metrics ...awscloudwatch.IMetric) awscloudwatch.IWidget {
@@ -93,4 +116,5 @@ func newMonitoring(stack awscdk.Stack, s *TollgateStack) {
 		graph("DynamoDB consumed capacity (spend)",
 			s.Tables.Spend.MetricConsumedReadCapacityUnits(sum), s.Tables.Spend.MetricConsumedWriteCapacityUnits(sum)),
 	)
+	return topic
 }

@@ -43,10 +43,13 @@ func suppress(c constructs.IConstruct, children bool, ss ...suppression) {
 var (
 	// DynamoDB grants cover the tables' indexes: "<table ARN>/index/*".
 	tableIndexWildcard = `/^Resource::<(State|Spend|Cache)Table[0-9A-F]+\.Arn>\/index\/\*$/`
+	// The same for adopted tables, whose ARNs are built from their names.
+	adoptedTableIndexWildcard = `/^Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table\/[\w.-]+\/index\/\*$/`
 	// Bedrock model, inference-profile, prompt and guardrail ARNs (see
 	// addBedrockInvoke): models are chosen in config.yaml at run time, which
-	// can change without a redeploy, so the role cannot list them.
-	bedrockWildcard = `/^Resource::arn:<AWS::Partition>:bedrock:(\*|[a-z0-9-]+|<AWS::Region>):(<AWS::AccountId>)?:(foundation-model|inference-profile|application-inference-profile|prompt|guardrail)\/\*$/`
+	// can change without a redeploy, so the role cannot list them; the
+	// regions (possibly a geography such as us-*) are config.yaml's.
+	bedrockWildcard = `/^Resource::arn:<AWS::Partition>:bedrock:(\*|[a-z0-9*-]+|<AWS::Region>):(<AWS::AccountId>)?:(foundation-model|inference-profile|application-inference-profile|prompt|guardrail)\/\*$/`
 	// KMS grants for a customer managed table key.
 	kmsActionWildcard = `/^Action::kms:(ReEncrypt|GenerateDataKey)\*$/`
 )
@@ -56,12 +59,21 @@ func suppressMainStack(s *TollgateStack) {
 	roleReasons := []suppression{{
 		id: "AwsSolutions-IAM5",
 		reason: "Wildcards are confined to: the table indexes (<table>/index/*) of Tollgate's own tables; " +
-			"Bedrock models and inference profiles, which config.yaml selects at run time; request-log objects " +
-			"under requests/ in the logs bucket; KMS ReEncrypt*/GenerateDataKey* on the table key; and X-Ray " +
-			"PutTraceSegments/PutTelemetryRecords, which support no resource-level permissions.",
-		appliesTo: []string{tableIndexWildcard, bedrockWildcard, kmsActionWildcard,
-			`/^Resource::<LogsBucket[0-9A-F]+\.Arn>\/requests\/\*$/`, "Resource::*"},
+			"Bedrock models and inference profiles, which config.yaml selects at run time, in the regions it names; " +
+			"KMS ReEncrypt*/GenerateDataKey* on the table key; and X-Ray PutTraceSegments/PutTelemetryRecords and " +
+			"the VPC network-interface actions, which support no resource-level permissions.",
+		appliesTo: []string{tableIndexWildcard, bedrockWildcard, kmsActionWildcard, "Resource::*"},
 	}}
+	if o.ExistingStateTable != "" {
+		roleReasons[0].appliesTo = append(roleReasons[0].appliesTo, adoptedTableIndexWildcard)
+	}
+	if len(o.LambdaSubnetIDs) > 0 {
+		roleReasons = append(roleReasons, suppression{
+			id: "AwsSolutions-IAM4", reason: "Functions in a VPC need AWSLambdaVPCAccessExecutionRole to manage their " +
+				"network interfaces (the actions take no resource-level permissions); CDK attaches it.",
+			appliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"},
+		})
+	}
 	suppress(s.Gateway.Role, true, roleReasons...)
 	suppress(s.Admin.Role, true, roleReasons...)
 
@@ -109,11 +121,17 @@ func suppressMainStack(s *TollgateStack) {
 			)
 		}
 	}
+	suppress(s.AlarmTopic, false, suppression{id: "AwsSolutions-SNS2", reason: "Alarm notifications carry alarm " +
+		"names and states, no data; CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, and a " +
+		"customer managed key would cost more than the topic. Publishing requires TLS (EnforceSSL)."})
 	if s.FakeLLM != nil {
 		suppress(s.FakeLLM.Role, true, suppression{id: "AwsSolutions-IAM5", reason: "X-Ray has no resource-level permissions.", appliesTo: []string{"Resource::*"}})
 	}
 	if s.Distribution != nil {
 		suppress(s.Distribution, true,
+			suppression{id: "AwsSolutions-CFR3", reason: "CloudFront standard logging writes with S3 ACLs, which the " +
+				"logs bucket disables; the global web ACL logs every request to CloudWatch Logs (credentials redacted), " +
+				"and the gateway logs every call."},
 			suppression{id: "AwsSolutions-CFR1", reason: "An API gateway for a company's users: no country restriction by default; add one in the web ACL if needed."},
 			suppression{id: "AwsSolutions-CFR4", reason: "Uses the *.cloudfront.net certificate, whose minimum protocol CloudFront fixes; the origin leg is TLS 1.2."},
 		)

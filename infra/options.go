@@ -39,8 +39,11 @@ type Options struct {
 	// GatewayTimeoutSeconds bounds one gateway invocation, and the REST
 	// streaming integration's timeout (at most 900).
 	GatewayTimeoutSeconds int
-	// GatewayReservedConcurrency caps the gateway; 0 leaves it unreserved.
-	GatewayReservedConcurrency int
+	// GatewayReservedConcurrency, AdminReservedConcurrency and
+	// FakeLLMReservedConcurrency cap each function, so that a flood on one
+	// cannot take the account's whole Lambda concurrency (nor starve the
+	// others); 0 leaves a function unreserved.
+	GatewayReservedConcurrency, AdminReservedConcurrency, FakeLLMReservedConcurrency int
 	// GatewayProvisionedConcurrency keeps instances warm on a "live" alias;
 	// 0 means none (and no alias).
 	GatewayProvisionedConcurrency int
@@ -51,8 +54,6 @@ type Options struct {
 
 	// OktaIssuer and OktaAudience configure JWT login (seeds' OKTA_*).
 	OktaIssuer, OktaAudience string
-	// DisableAdminUI and DisableSwaggerPage remove /ui and /openapi.
-	DisableAdminUI, DisableSwaggerPage bool
 
 	// PublicAPI false makes the REST API PRIVATE, reachable only through an
 	// execute-api VPC endpoint: APIVpcEndpointIDs, or one created in VpcID /
@@ -72,8 +73,16 @@ type Options struct {
 	// created in the zone.
 	RecordName, HostedZoneName, HostedZoneID, CertificateARN string
 
-	// FunctionURL gives the gateway a RESPONSE_STREAM function URL.
+	// FunctionURL gives the gateway a bare public RESPONSE_STREAM function
+	// URL: a door around the WAF, the stage throttling and the access logs,
+	// so it is off by default and warned about at synth. The CloudFront
+	// option creates its own URL, which only CloudFront can use (the origin
+	// secret), and needs no opt-in.
 	FunctionURL bool
+	// ManagementAllowList, when set, limits the management routes (the
+	// admin function's) to these source CIDRs with the REST API's resource
+	// policy; the data plane is unaffected (see WAFAllowList for that).
+	ManagementAllowList []string
 	// WAF attaches the regional web ACL to the API stage.
 	WAF bool
 	// WAFAllowList, when set, blocks every source address outside it.
@@ -91,8 +100,11 @@ type Options struct {
 	// DepartmentRoleARNs are the TollgateBedrockAccess roles the gateway may
 	// assume (config.yaml's aws_role_name values). Never a wildcard.
 	DepartmentRoleARNs []string
-	// BedrockRegions limits where the gateway may invoke Bedrock models; "*"
-	// (default) follows cross-region inference profiles anywhere.
+	// BedrockRegions widens where the gateway may invoke Bedrock models. By
+	// default (empty) the regions come from config.yaml (bedrockRegionsOf):
+	// each deployment's aws_region_name, the stack's region, and the
+	// geography of each cross-region inference profile. "*" allows every
+	// region.
 	BedrockRegions []string
 
 	// TableKMS is "aws-managed" (default) or "customer-managed" (a key with
@@ -100,9 +112,23 @@ type Options struct {
 	TableKMS       string
 	TableKMSKeyARN string
 
-	// ProviderKeys fills the provider-keys secret at deploy time (values end
-	// up in the CloudFormation template; prefer `make put-provider-keys`).
-	ProviderKeys map[string]string
+	// AlarmEmail subscribes an address to the alarm topic (every alarm
+	// notifies the topic; subscribe other endpoints in the console).
+	AlarmEmail string
+	// Tags are added to every resource of every stack.
+	Tags map[string]string
+
+	// LambdaSubnetIDs puts the functions in these (private) subnets of VpcID,
+	// with LambdaSecurityGroupIDs or, when empty, a security group allowing
+	// HTTPS out. VpcRouteTableIDs get DynamoDB and S3 gateway endpoints;
+	// Secrets Manager, Bedrock, STS and the providers need a NAT gateway or
+	// interface endpoints (infra/README.md).
+	LambdaSubnetIDs, LambdaSecurityGroupIDs, VpcRouteTableIDs []string
+
+	// ExistingStateTable, ExistingSpendTable and ExistingCacheTable adopt
+	// tables a previous deployment retained (by name) instead of creating
+	// them; set all three or none.
+	ExistingStateTable, ExistingSpendTable, ExistingCacheTable string
 
 	// DepartmentGatewayRoleARN and DepartmentExternalID are the defaults of
 	// the department stack's parameters.
@@ -141,13 +167,13 @@ var (
 	optFakeMemory      = optionSpec{"fakeLlmMemory", []string{"TOLLGATE_FAKELLM_MEMORY"}}
 	optGatewayTimeout  = optionSpec{"gatewayTimeout", []string{"TOLLGATE_GATEWAY_TIMEOUT"}}
 	optReserved        = optionSpec{"reservedConcurrency", []string{"TOLLGATE_RESERVED_CONCURRENCY"}}
+	optAdminReserved   = optionSpec{"adminReservedConcurrency", []string{"TOLLGATE_ADMIN_RESERVED_CONCURRENCY"}}
+	optFakeReserved    = optionSpec{"fakeLlmReservedConcurrency", []string{"TOLLGATE_FAKELLM_RESERVED_CONCURRENCY"}}
 	optProvisioned     = optionSpec{"provisionedConcurrency", []string{"TOLLGATE_PROVISIONED_CONCURRENCY"}}
 	optTracing         = optionSpec{"tracing", []string{"TOLLGATE_TRACING"}}
 	optLogRetention    = optionSpec{"logRetentionDays", []string{"TOLLGATE_LOG_RETENTION_DAYS"}}
 	optOktaIssuer      = optionSpec{"oktaIssuer", []string{"OKTA_ISSUER"}}
 	optOktaAudience    = optionSpec{"oktaAudience", []string{"OKTA_AUDIENCE"}}
-	optDisableUI       = optionSpec{"disableAdminUi", []string{"DISABLE_ADMIN_UI"}}
-	optDisableSwagger  = optionSpec{"disableSwaggerPage", []string{"DISABLE_SWAGGER_PAGE"}}
 	optPublicAPI       = optionSpec{"publicApi", []string{"TOLLGATE_PUBLIC_API", "PUBLIC_LOAD_BALANCER"}}
 	optVpcEndpoints    = optionSpec{"apiVpcEndpointIds", []string{"TOLLGATE_API_VPC_ENDPOINT_IDS"}}
 	optVpcID           = optionSpec{"vpcId", []string{"TOLLGATE_VPC_ID", "EXISTING_VPC_ID"}}
@@ -160,6 +186,15 @@ var (
 	optHostedZoneID    = optionSpec{"hostedZoneId", []string{"HOSTED_ZONE_ID"}}
 	optCertificateARN  = optionSpec{"certificateArn", []string{"CERTIFICATE_ARN"}}
 	optFunctionURL     = optionSpec{"functionUrl", []string{"TOLLGATE_FUNCTION_URL"}}
+	optMgmtAllowList   = optionSpec{"managementAllowList", []string{"TOLLGATE_MANAGEMENT_ALLOW_LIST"}}
+	optAlarmEmail      = optionSpec{"alarmEmail", []string{"TOLLGATE_ALARM_EMAIL"}}
+	optTags            = optionSpec{"tags", []string{"TOLLGATE_TAGS"}}
+	optLambdaSubnets   = optionSpec{"lambdaSubnetIds", []string{"TOLLGATE_LAMBDA_SUBNET_IDS"}}
+	optLambdaSGs       = optionSpec{"lambdaSecurityGroupIds", []string{"TOLLGATE_LAMBDA_SECURITY_GROUP_IDS"}}
+	optRouteTables     = optionSpec{"vpcRouteTableIds", []string{"TOLLGATE_VPC_ROUTE_TABLE_IDS"}}
+	optExistingState   = optionSpec{"existingStateTable", []string{"TOLLGATE_EXISTING_STATE_TABLE"}}
+	optExistingSpend   = optionSpec{"existingSpendTable", []string{"TOLLGATE_EXISTING_SPEND_TABLE"}}
+	optExistingCache   = optionSpec{"existingCacheTable", []string{"TOLLGATE_EXISTING_CACHE_TABLE"}}
 	optWAF             = optionSpec{"waf", []string{"TOLLGATE_WAF"}}
 	optWAFAllowList    = optionSpec{"wafAllowList", []string{"TOLLGATE_WAF_ALLOW_LIST"}}
 	optWAFRateLimit    = optionSpec{"wafRateLimit", []string{"TOLLGATE_WAF_RATE_LIMIT"}}
@@ -170,7 +205,7 @@ var (
 	optBedrockRegions  = optionSpec{"bedrockRegions", []string{"TOLLGATE_BEDROCK_REGIONS"}}
 	optTableKMS        = optionSpec{"tableKms", []string{"TOLLGATE_TABLE_KMS"}}
 	optTableKMSKeyARN  = optionSpec{"tableKmsKeyArn", []string{"TOLLGATE_TABLE_KMS_KEY_ARN"}}
-	optProviderKeys    = optionSpec{"providerKeys", nil} // JSON object; env: the ProviderKeyNames themselves
+	optProviderKeys    = optionSpec{"providerKeys", nil} // refused: keys never enter a template
 	optDeptGatewayRole = optionSpec{"gatewayRoleArn", []string{"TOLLGATE_GATEWAY_ROLE_ARN"}}
 	optDeptExternalID  = optionSpec{"externalId", []string{"TOLLGATE_EXTERNAL_ID"}}
 	optDeptRoleName    = optionSpec{"departmentRoleName", []string{"TOLLGATE_DEPARTMENT_ROLE_NAME"}}
@@ -316,15 +351,15 @@ func LoadOptions(context lookupFunc, env func(string) (string, bool)) (Options, 
 		AdminMemoryMB:                 r.integer(optAdminMemory, 256, 128, 10240),
 		FakeLLMMemoryMB:               r.integer(optFakeMemory, 256, 128, 10240),
 		GatewayTimeoutSeconds:         r.integer(optGatewayTimeout, 600, 30, 900),
-		GatewayReservedConcurrency:    r.integer(optReserved, 0, 0, 100000),
+		GatewayReservedConcurrency:    r.integer(optReserved, 100, 0, 100000),
+		AdminReservedConcurrency:      r.integer(optAdminReserved, 10, 0, 100000),
+		FakeLLMReservedConcurrency:    r.integer(optFakeReserved, 50, 0, 100000),
 		GatewayProvisionedConcurrency: r.integer(optProvisioned, 0, 0, 100000),
 		Tracing:                       r.boolean(optTracing, false),
 		LogRetentionDays:              r.integer(optLogRetention, 30, 1, 3653),
 
-		OktaIssuer:         r.str(optOktaIssuer, ""),
-		OktaAudience:       r.str(optOktaAudience, ""),
-		DisableAdminUI:     r.boolean(optDisableUI, false),
-		DisableSwaggerPage: r.boolean(optDisableSwagger, false),
+		OktaIssuer:   r.str(optOktaIssuer, ""),
+		OktaAudience: r.str(optOktaAudience, ""),
 
 		PublicAPI:             r.boolean(optPublicAPI, true),
 		APIVpcEndpointIDs:     r.list(optVpcEndpoints),
@@ -339,7 +374,8 @@ func LoadOptions(context lookupFunc, env func(string) (string, bool)) (Options, 
 		HostedZoneID:   r.str(optHostedZoneID, ""),
 		CertificateARN: r.str(optCertificateARN, ""),
 
-		FunctionURL:         r.boolean(optFunctionURL, true),
+		FunctionURL:         r.boolean(optFunctionURL, false),
+		ManagementAllowList: r.list(optMgmtAllowList),
 		WAF:                 r.boolean(optWAF, true),
 		WAFAllowList:        r.list(optWAFAllowList),
 		WAFRateLimit:        r.integer(optWAFRateLimit, 3000, 10, 2000000000),
@@ -353,49 +389,57 @@ func LoadOptions(context lookupFunc, env func(string) (string, bool)) (Options, 
 		TableKMS:       r.oneOf(optTableKMS, "aws-managed", map[string]string{"aws-managed": "aws-managed", "customer-managed": "customer-managed"}),
 		TableKMSKeyARN: r.str(optTableKMSKeyARN, ""),
 
+		AlarmEmail:             r.str(optAlarmEmail, ""),
+		Tags:                   readTags(r),
+		LambdaSubnetIDs:        r.list(optLambdaSubnets),
+		LambdaSecurityGroupIDs: r.list(optLambdaSGs),
+		VpcRouteTableIDs:       r.list(optRouteTables),
+		ExistingStateTable:     r.str(optExistingState, ""),
+		ExistingSpendTable:     r.str(optExistingSpend, ""),
+		ExistingCacheTable:     r.str(optExistingCache, ""),
+
 		DepartmentGatewayRoleARN: r.str(optDeptGatewayRole, ""),
 		DepartmentExternalID:     r.str(optDeptExternalID, ""),
 		DepartmentRoleName:       r.str(optDeptRoleName, "TollgateBedrockAccess"),
 	}
-	if len(o.BedrockRegions) == 0 {
-		o.BedrockRegions = []string{"*"}
+	if _, from, ok := r.raw(optProviderKeys); ok {
+		r.errs = append(r.errs, fmt.Errorf("%s: provider keys are never read at deploy time (they would land in the "+
+			"template); set them after the deploy with `make -C infra put-provider-keys`", from))
 	}
-	o.ProviderKeys = readProviderKeys(r)
 	o.validate(r)
 	return o, errors.Join(r.errs...)
 }
 
-// readProviderKeys takes the providerKeys context (a JSON object) or, name by
-// name, the environment variables of ProviderKeyNames. The seeds' .env uses
-// "placeholder" for "not set", so that value counts as unset.
-func readProviderKeys(r *optionReader) map[string]string {
-	keys := map[string]string{}
-	if v, from, ok := r.raw(optProviderKeys); ok {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, val := range x {
-				keys[k] = fmt.Sprint(val)
+// readTags accepts a JSON object (from cdk.json) or "key=value,key=value".
+func readTags(r *optionReader) map[string]string {
+	v, from, ok := r.raw(optTags)
+	if !ok {
+		return nil
+	}
+	tags := map[string]string{}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			tags[k] = fmt.Sprint(val)
+		}
+	default:
+		s := strings.TrimSpace(fmt.Sprint(v))
+		if strings.HasPrefix(s, "{") {
+			if err := json.Unmarshal([]byte(s), &tags); err != nil {
+				r.errs = append(r.errs, fmt.Errorf("%s: want a JSON object of tag to value: %w", from, err))
 			}
-		default:
-			if err := json.Unmarshal([]byte(fmt.Sprint(v)), &keys); err != nil {
-				r.errs = append(r.errs, fmt.Errorf("%s: want a JSON object of NAME to key: %w", from, err))
+			return tags
+		}
+		for _, kv := range strings.Split(s, ",") {
+			k, val, found := strings.Cut(strings.TrimSpace(kv), "=")
+			if !found || strings.TrimSpace(k) == "" {
+				r.errs = append(r.errs, fmt.Errorf("%s: %q is not key=value", from, kv))
+				continue
 			}
+			tags[strings.TrimSpace(k)] = strings.TrimSpace(val)
 		}
 	}
-	for _, name := range ProviderKeyNames {
-		if _, set := keys[name]; set {
-			continue
-		}
-		if v, ok := r.env(name); ok && v != "" && v != "placeholder" {
-			keys[name] = v
-		}
-	}
-	for k, v := range keys {
-		if v == "" || v == "placeholder" {
-			delete(keys, k)
-		}
-	}
-	return keys
+	return tags
 }
 
 func (o *Options) validate(r *optionReader) {
@@ -441,8 +485,32 @@ func (o *Options) validate(r *optionReader) {
 	if o.RecordName != "" && !o.PublicAPI {
 		bad("a custom domain (recordName) needs publicApi=true; private APIs use the execute-api endpoint")
 	}
-	if o.CloudFront && !o.FunctionURL {
-		bad("cloudFront=true fronts the function URL: it needs functionUrl=true")
+	if !o.PublicAPI && (o.FunctionURL || o.CloudFront) {
+		// A public door beside a private API defeats the point of it.
+		bad("publicApi=false keeps the gateway private: functionUrl=true and cloudFront=true would add a public door; drop them")
+	}
+	if o.FunctionURL && o.CloudFront {
+		bad("functionUrl=true adds a bare public URL beside the one cloudFront=true creates (and guards with the origin secret); drop functionUrl")
+	}
+	for _, c := range o.ManagementAllowList {
+		if !cidrPattern.MatchString(c) {
+			bad("managementAllowList: %q is not a CIDR block", c)
+		}
+	}
+	if o.AlarmEmail != "" && !strings.Contains(o.AlarmEmail, "@") {
+		bad("alarmEmail: %q is not an email address", o.AlarmEmail)
+	}
+	if len(o.LambdaSubnetIDs) > 0 && o.VpcID == "" {
+		bad("lambdaSubnetIds needs vpcId (the VPC the subnets are in)")
+	}
+	if (len(o.LambdaSecurityGroupIDs) > 0 || len(o.VpcRouteTableIDs) > 0) && len(o.LambdaSubnetIDs) == 0 {
+		bad("lambdaSecurityGroupIds and vpcRouteTableIds go with lambdaSubnetIds (functions in a VPC)")
+	}
+	if n := countSet(o.ExistingStateTable, o.ExistingSpendTable, o.ExistingCacheTable); n != 0 && n != 3 {
+		bad("existingStateTable, existingSpendTable and existingCacheTable: set all three (adopting retained tables) or none")
+	}
+	if o.ExistingStateTable != "" && o.TableKMS == "customer-managed" && o.TableKMSKeyARN == "" {
+		bad("adopted tables with tableKms=customer-managed need tableKmsKeyArn (the key they are encrypted with)")
 	}
 	if o.GatewayProvisionedConcurrency > 0 && o.GatewayReservedConcurrency > 0 &&
 		o.GatewayProvisionedConcurrency > o.GatewayReservedConcurrency {
@@ -450,11 +518,6 @@ func (o *Options) validate(r *optionReader) {
 	}
 	if o.TableKMSKeyARN != "" && o.TableKMS != "customer-managed" {
 		bad("tableKmsKeyArn needs tableKms=customer-managed")
-	}
-	for k := range o.ProviderKeys {
-		if !slices.Contains(ProviderKeyNames, k) && !regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`).MatchString(k) {
-			bad("providerKeys: %q is not an environment variable name", k)
-		}
 	}
 }
 
@@ -464,4 +527,14 @@ func contextLookup(get func(string) any) lookupFunc {
 		v := get(k)
 		return v, v != nil
 	}
+}
+
+func countSet(vals ...string) int {
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -16,18 +18,19 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := map[string]bool{
-		"arm64":            o.Architecture == "arm64",
-		"s3 config":        o.ConfigStore == "s3",
-		"public api":       o.PublicAPI,
-		"waf":              o.WAF,
-		"function url":     o.FunctionURL,
-		"no cloudfront":    !o.CloudFront,
-		"no fake llm":      !o.FakeLLM,
-		"30 day logs":      o.LogRetentionDays == 30,
-		"aws-managed kms":  o.TableKMS == "aws-managed",
-		"bedrock any reg":  len(o.BedrockRegions) == 1 && o.BedrockRegions[0] == "*",
-		"no dept roles":    len(o.DepartmentRoleARNs) == 0,
-		"no okta audience": o.OktaAudience == "",
+		"arm64":                       o.Architecture == "arm64",
+		"s3 config":                   o.ConfigStore == "s3",
+		"public api":                  o.PublicAPI,
+		"waf":                         o.WAF,
+		"no function url":             !o.FunctionURL,
+		"reserved":                    o.GatewayReservedConcurrency == 100 && o.AdminReservedConcurrency == 10 && o.FakeLLMReservedConcurrency == 50,
+		"no cloudfront":               !o.CloudFront,
+		"no fake llm":                 !o.FakeLLM,
+		"30 day logs":                 o.LogRetentionDays == 30,
+		"aws-managed kms":             o.TableKMS == "aws-managed",
+		"bedrock regions from config": len(o.BedrockRegions) == 0,
+		"no dept roles":               len(o.DepartmentRoleARNs) == 0,
+		"no okta audience":            o.OktaAudience == "",
 	}
 	for name, ok := range checks {
 		if !ok {
@@ -49,15 +52,46 @@ func TestOptionsSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Architecture != "x86_64" || !o.DisableAdminUI || !o.DisableSwaggerPage || o.OktaIssuer == "" || o.RecordName != "llm.example.com" ||
+	if o.Architecture != "x86_64" || o.OktaIssuer == "" || o.RecordName != "llm.example.com" ||
 		o.CertificateARN == "" || len(o.DepartmentRoleARNs) != 1 || len(o.WAFAllowList) != 2 {
 		t.Errorf("options: %+v", o)
 	}
-	if o.ProviderKeys["OPENAI_API_KEY"] != "sk-1" {
-		t.Errorf("provider key from env: %v", o.ProviderKeys)
+	// Provider keys in the deployer's shell are not options: they are
+	// never read (TestNoSecretInAssembly shows they reach no file).
+	if strings.Contains(fmt.Sprintf("%+v", o), "sk-1") {
+		t.Errorf("a provider key was read into the options: %+v", o)
 	}
-	if _, ok := o.ProviderKeys["GROQ_API_KEY"]; ok {
-		t.Error(`"placeholder" counts as unset`)
+	tags, err := LoadOptions(lookups(map[string]any{"tags": "team=ml, cost-center = 42"}, nil))
+	if err != nil || tags.Tags["team"] != "ml" || tags.Tags["cost-center"] != "42" {
+		t.Errorf("tags: %v %v", tags.Tags, err)
+	}
+}
+
+// Doors around the private API or the CloudFront front, deploy-time
+// provider keys and half an adoption are refused at synth.
+func TestOptionsRefused(t *testing.T) {
+	base := map[string]any{"publicApi": "false", "apiVpcEndpointIds": "vpce-0123456789abcdef0"}
+	for _, tc := range []struct {
+		name string
+		ctx  map[string]any
+		want string
+	}{
+		{"private API with a public function URL", map[string]any{"functionUrl": "true"}, "publicApi=false keeps the gateway private"},
+		{"private API with CloudFront", map[string]any{"cloudFront": "true"}, "publicApi=false keeps the gateway private"},
+		{"bare URL beside CloudFront", map[string]any{"publicApi": "true", "functionUrl": "true", "cloudFront": "true"}, "drop functionUrl"},
+		{"deploy-time provider keys", map[string]any{"providerKeys": `{"OPENAI_API_KEY":"sk-x"}`}, "put-provider-keys"},
+		{"half an adoption", map[string]any{"existingStateTable": "t"}, "set all three"},
+		{"management allow list", map[string]any{"managementAllowList": "office"}, "managementAllowList"},
+		{"lambda subnets without a VPC", map[string]any{"lambdaSubnetIds": "subnet-1"}, "needs vpcId"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := maps.Clone(base)
+			maps.Copy(ctx, tc.ctx)
+			_, err := LoadOptions(lookups(ctx, nil))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one saying %q", err, tc.want)
+			}
+		})
 	}
 }
 
@@ -65,7 +99,7 @@ func TestOptionsInvalid(t *testing.T) {
 	ctx := map[string]any{
 		"architecture": "sparc", "logRetentionDays": "31", "departmentRoleArns": "arn:aws:iam::*:role/*",
 		"publicApi": "false", "wafAllowList": "everyone", "gatewayMemory": "64", "tracing": "maybe",
-		"cloudFront": "true", "functionUrl": "false", "recordName": "llm.example.com",
+		"cloudFront": "true", "recordName": "llm.example.com",
 		"oktaIssuer": "https://dev-1.okta.com/oauth2/default",
 	}
 	_, err := LoadOptions(lookups(ctx, nil))
@@ -73,7 +107,7 @@ func TestOptionsInvalid(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{"architecture", "logRetentionDays", "departmentRoleArns", "publicApi=false", "wafAllowList",
-		"gatewayMemory", "tracing", "cloudFront=true", "recordName and hostedZoneName", "oktaAudience: required"} {
+		"gatewayMemory", "tracing", "cloudFront=true would add a public door", "recordName and hostedZoneName", "oktaAudience: required"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}

@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -28,70 +28,62 @@ type secrets struct {
 	Origin                  awssecretsmanager.Secret // nil unless cloudFront=true
 }
 
-// newSecrets creates the generated master key (the seeds' LiteLLMMasterSalt),
-// the provider keys (a JSON object NAME -> key with a field for every name in
-// ProviderKeyNames, empty until set: the gateway treats an empty value as
-// unset, so such a deployment is listed as unavailable with the variable to
-// set, rather than sending a dummy key upstream) and, with CloudFront, the origin
-// secret. Functions fetch them at run time by ARN; no value is ever put in a
-// function's environment.
+// newSecrets creates the secrets, with generated or empty values only: no
+// key from the deployer's shell or the options ever enters the template or
+// the assets. The master key (the seeds' LiteLLMMasterSalt) is generated and
+// retained when the stack is deleted, like the tables whose keys it
+// administers. The provider keys start as an empty JSON object, filled by
+// `make -C infra put-provider-keys` (or the console): the template's value
+// never changes, so a redeploy never overwrites keys set since. With
+// CloudFront, the origin secret is {"current": generated, "previous": ""},
+// the shape the gateway reads for rotations without downtime. Functions
+// fetch them at run time by ARN; no value is put in an environment.
 func newSecrets(scope constructs.Construct, o Options) secrets {
 	s := secrets{}
 	s.MasterKey = awssecretsmanager.NewSecret(scope, jsii.String("MasterKey"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Tollgate master key: admin API key and UI password. The SecretString is the key."),
+		Description: jsii.String("Tollgate master key: admin API key. The SecretString is the key (during a rotation, " +
+			`{"master_key": new, "previous_master_key": old}).`),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength:     jsii.Number(48),
 			ExcludePunctuation: jsii.Bool(true),
 			IncludeSpace:       jsii.Bool(false),
 		},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	fields := map[string]awscdk.SecretValue{}
-	names := slices.Clone(ProviderKeyNames)
-	for k := range o.ProviderKeys {
-		if !slices.Contains(names, k) {
-			names = append(names, k)
-		}
-	}
-	for _, n := range names {
-		v, ok := o.ProviderKeys[n]
-		if !ok {
-			v = ""
-		}
-		// Deploy-time keys land in the template (CloudFormation keeps it
-		// encrypted, but cloudformation:GetTemplate reveals it); README
-		// recommends `make put-provider-keys`, which writes the secret
-		// directly instead.
-		fields[n] = awscdk.SecretValue_UnsafePlainText(jsii.String(v))
-	}
 	s.ProviderKeys = awssecretsmanager.NewSecret(scope, jsii.String("ProviderKeys"), &awssecretsmanager.SecretProps{
-		Description:       jsii.String("Tollgate provider API keys: a JSON object of environment-variable name to key, read for os.environ/NAME in config.yaml"),
-		SecretObjectValue: &fields,
+		Description: jsii.String("Tollgate provider API keys: a JSON object of environment-variable name to key, read " +
+			"for os.environ/NAME in config.yaml; set with make -C infra put-provider-keys"),
+		// Not a secret: the constant empty object every deployment starts with.
+		SecretStringValue: awscdk.SecretValue_UnsafePlainText(jsii.String("{}")),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
 	if o.CloudFront {
 		s.Origin = awssecretsmanager.NewSecret(scope, jsii.String("OriginSecret"), &awssecretsmanager.SecretProps{
-			Description: jsii.String("Tollgate CloudFront origin secret: the value of the " + OriginHeader + " header"),
+			Description: jsii.String(`Tollgate CloudFront origin secret: {"current": the ` + OriginHeader +
+				` header CloudFront sends, "previous": also accepted during a rotation}`),
 			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-				PasswordLength:     jsii.Number(40),
-				ExcludePunctuation: jsii.Bool(true),
-				IncludeSpace:       jsii.Bool(false),
+				SecretStringTemplate: jsii.String(`{"previous":""}`),
+				GenerateStringKey:    jsii.String("current"),
+				PasswordLength:       jsii.Number(40),
+				ExcludePunctuation:   jsii.Bool(true),
+				IncludeSpace:         jsii.Bool(false),
 			},
 		})
 	}
 	return s
 }
 
-// newLogsBucket creates the logs bucket: request logs from the gateway, S3
-// server access logs and CloudFront logs. Encrypted, SSL only, no public
-// access, versioned, moved to Infrequent Access after 30 days and expired
-// after 400. CloudFront standard logging writes with ACLs, hence
-// BUCKET_OWNER_PREFERRED rather than ACLs disabled.
+// newLogsBucket creates the logs bucket for S3 server access logs.
+// Encrypted, SSL only, no public access, ACLs disabled (the logging service
+// writes through the bucket policy), versioned, moved to Infrequent Access
+// after 30 days and expired after 400.
 func newLogsBucket(scope constructs.Construct) awss3.Bucket {
 	return awss3.NewBucket(scope, jsii.String("LogsBucket"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
 		MinimumTLSVersion: jsii.Number(1.2),
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		Versioned:         jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
@@ -178,6 +170,10 @@ func newConfigSource(scope constructs.Construct, o Options, logs awss3.Bucket) (
 		Prune:             jsii.Bool(false),
 		RetainOnDelete:    jsii.Bool(true),
 		ContentType:       jsii.String("application/yaml"),
+		// CDK's provider function logs here, kept as long as the others.
+		LogGroup: awslogs.NewLogGroup(scope, jsii.String("ConfigUploadLogs"), &awslogs.LogGroupProps{
+			Retention: retention(o), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		}),
 	})
 	return configSource{URI: "s3://" + *b.BucketName() + "/" + ConfigObjectKey, Bucket: b, Name: *b.BucketName()}, nil
 }

@@ -45,9 +45,11 @@ var tableSpecs = []tableSpec{
 	{id: "CacheTable", env: "TOLLGATE_CACHE_TABLE"},
 }
 
-// Tables are the deployed tables, in tableSpecs order.
+// Tables are the deployed tables, in tableSpecs order: created by this
+// stack, or adopted by name (existing*Table) after a destroy and redeploy
+// left them retained.
 type Tables struct {
-	State, Spend, Cache awsdynamodb.Table
+	State, Spend, Cache awsdynamodb.ITable
 	// Key is the customer managed key when tableKms=customer-managed.
 	Key awskms.IKey
 }
@@ -55,11 +57,11 @@ type Tables struct {
 // All returns the tables with the environment variable naming each.
 func (t Tables) All() []struct {
 	Env   string
-	Table awsdynamodb.Table
+	Table awsdynamodb.ITable
 } {
 	return []struct {
 		Env   string
-		Table awsdynamodb.Table
+		Table awsdynamodb.ITable
 	}{{tableSpecs[0].env, t.State}, {tableSpecs[1].env, t.Spend}, {tableSpecs[2].env, t.Cache}}
 }
 
@@ -82,7 +84,21 @@ func newTables(scope constructs.Construct, o Options) Tables {
 			})
 		}
 	}
-	made := make([]awsdynamodb.Table, len(tableSpecs))
+	made := make([]awsdynamodb.ITable, len(tableSpecs))
+	if o.ExistingStateTable != "" {
+		// Adopted: the stack grants on them and alarms on them, and never
+		// changes or deletes them (their keys and indexes are tableSpecs').
+		for i, name := range []string{o.ExistingStateTable, o.ExistingSpendTable, o.ExistingCacheTable} {
+			var idx []*string
+			for _, g := range tableSpecs[i].indexes {
+				idx = append(idx, jsii.String(g))
+			}
+			made[i] = awsdynamodb.Table_FromTableAttributes(scope, jsii.String(tableSpecs[i].id), &awsdynamodb.TableAttributes{
+				TableName: jsii.String(name), GlobalIndexes: &idx, EncryptionKey: key,
+			})
+		}
+		return Tables{State: made[0], Spend: made[1], Cache: made[2], Key: key}
+	}
 	for i, s := range tableSpecs {
 		props := &awsdynamodb.TableProps{
 			PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},

@@ -371,3 +371,91 @@ func waitGone(e *billingEnv, r *http.Request, id string) {
 	case <-r.Context().Done():
 	}
 }
+
+// newKey makes a virtual key with the given /key/generate body.
+func (e *billingEnv) newKey(body string) string {
+	e.t.Helper()
+	st, b := call(e.t, e.url, "POST", "/key/generate", idMaster, body)
+	key := between(b, `"key":"`, `"`)
+	if st != 200 || key == "" {
+		e.t.Fatalf("/key/generate: %d %s", st, b)
+	}
+	return key
+}
+
+// TestBudgetEvasionByDisconnecting: a key whose budget covers n calls and
+// whose client always disconnects after the first chunk is refused after n
+// calls (each waits for the previous to finish, so none is in flight), on
+// both stores: leaving early does not make a call free.
+func TestBudgetEvasionByDisconnecting(t *testing.T) {
+	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+		e := newBillingEnv(t, newStoreEnv(t))
+		const n = 3
+		perCall := 1000*cheapIn + 1000*cheapOut
+		// A budget of n calls less half of one: the n+1th finds it spent.
+		key := e.newKey(`{"max_budget":` + jsonFloat((n-0.5)*perCall) + `}`)
+		var id string
+		e.acts["evade"] = func(w http.ResponseWriter, r *http.Request, _ string) {
+			openaitest.StartSSE(w)
+			openaitest.WriteEvent(w, chunkEvent("first"))
+			waitGone(e, r, id)
+			openaitest.WriteEvent(w, chunkEvent(" and the rest of a long answer"))
+			openaitest.WriteEvent(w, usageEvent(1000, 1000))
+			openaitest.WriteEvent(w, "[DONE]")
+		}
+		admitted := 0
+		for i := range 3 * n {
+			id = "evade-" + itoa(i)
+			resp, body := e.post(key, id, chatBody("cheap", "evade", true), 1)
+			<-e.tr.get(id).done
+			if resp.StatusCode == 200 {
+				admitted++
+				continue
+			}
+			if resp.StatusCode != 400 || !strings.Contains(body, "budget_exceeded") {
+				t.Fatalf("call %d: %d %s", i, resp.StatusCode, body)
+			}
+		}
+		if admitted != n {
+			t.Fatalf("%d calls admitted on a budget for %d whose client always left after the first chunk", admitted, n)
+		}
+	})
+}
+
+func jsonFloat(f float64) string { b, _ := json.Marshal(f); return string(b) }
+
+// TestFallbacksAreAccessChecked: a key that may use only "flaky" cannot
+// reach "pricey" as a fallback, on both stores: named in the request, it is
+// refused with a 403 naming it; configured (flaky → pricey), it is skipped
+// and the key sees flaky's own failure, never pricey's answer.
+func TestFallbacksAreAccessChecked(t *testing.T) {
+	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+		e := newBillingEnv(t, newStoreEnv(t))
+		e.acts["access"] = func(w http.ResponseWriter, r *http.Request, model string) {
+			if model == "flaky-model" {
+				openaitest.JSON(503, `{"error":{"message":"down","type":"server_error"}}`)(w, r)
+				return
+			}
+			openaitest.JSON(200, chatJSON(model, "served by "+model, 10, 10))(w, r)
+		}
+		key := e.newKey(`{"models":["flaky"]}`)
+		resp, body := e.post(key, "access-1", `{"model":"flaky","fallbacks":["pricey"],"messages":[{"role":"user","content":"access"}]}`, 0)
+		if resp.StatusCode != 403 || !strings.Contains(body, `"param":"fallbacks"`) || !strings.Contains(body, "pricey") {
+			t.Fatalf("a request-level fallback the key may not use: %d %s", resp.StatusCode, body)
+		}
+		resp, body = e.post(key, "access-2", chatBody("flaky", "access", false), 0)
+		if resp.StatusCode != 503 || strings.Contains(body, "served by") {
+			t.Fatalf("a configured fallback the key may not use: %d %s", resp.StatusCode, body)
+		}
+		for _, c := range e.up.Calls() {
+			if strings.Contains(string(c.Body), "pricey-model") {
+				t.Fatalf("the forbidden deployment was called: %s", c.Body)
+			}
+		}
+		// The master key may use it: the configured fallback serves.
+		if resp, body = e.post(idMaster, "access-3", chatBody("flaky", "access", false), 0); resp.StatusCode != 200 ||
+			resp.Header.Get("X-Litellm-Model-Id") != "pricey-1" {
+			t.Fatalf("master key: %d %s", resp.StatusCode, body)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -145,4 +146,55 @@ func TestSettleOrder(t *testing.T) {
 func budgeted(max *float64) *auth.Principal {
 	return &auth.Principal{ID: "k1", Kind: auth.KindKey, Role: auth.RoleInternalUser, KeyHash: store.HashKey("sk-k1"),
 		Levels: []auth.Level{{Kind: "key", ID: store.HashKey("sk-k1"), Limits: &store.Limits{MaxBudget: max}}}}
+}
+
+// settleDown is a store whose settle writes fail as unavailable, as a
+// throttled or unreachable DynamoDB would; admission still works.
+type settleDown struct{ *store.Store }
+
+func (s settleDown) ApplyEach(_ context.Context, ops ...store.Op) []error {
+	errs := make([]error, len(ops))
+	for i := range ops {
+		errs[i] = fmt.Errorf("%w: throttled", store.ErrUnavailable)
+	}
+	return errs
+}
+
+// TestSettleFailureFollowsFailClosed: a call whose budget settle cannot be
+// written is withheld when limits fail closed (a 503 instead of the JSON
+// answer; an error event instead of a stream's [DONE]) and delivered when
+// they fail open.
+func TestSettleFailureFollowsFailClosed(t *testing.T) {
+	budget := 10.0
+	for _, failOpen := range []bool{false, true} {
+		for _, stream := range []bool{false, true} {
+			t.Run(fmt.Sprintf("fail_open=%v,stream=%v", failOpen, stream), func(t *testing.T) {
+				st, err := embedded.Open(t.TempDir(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				dep := &router.Deployment{ID: "f", Group: "f", Provider: "fake", ModelID: "f", Model: fake.New(fake.Options{ModelID: "f", StreamChunks: 3})}
+				dp := &DataPlane{Router: router.New([]*router.Deployment{dep}, nil), Auth: principalAuth{budgeted(&budget)},
+					Limits: ratelimit.New(settleDown{st}, spend.NewPricer(spend.Shipped(), nil), &ratelimit.Options{FailOpen: failOpen})}
+				mux := http.NewServeMux()
+				dp.Register(mux)
+				h := Wrap(mux, slog.New(slog.DiscardHandler))
+				r := httptest.NewRequest("POST", "/v1/chat/completions",
+					strings.NewReader(fmt.Sprintf(`{"model":"f","stream":%v,"messages":[{"role":"user","content":"hi"}]}`, stream)))
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				body := w.Body.String()
+				withheld := strings.Contains(body, "limits_unavailable")
+				switch {
+				case withheld == failOpen:
+					t.Fatalf("withheld %v with fail_open %v: %d %s", withheld, failOpen, w.Code, body)
+				case !stream && !failOpen && w.Code != http.StatusServiceUnavailable:
+					t.Fatalf("status %d: %s", w.Code, body)
+				case stream && strings.Contains(body, "[DONE]") == withheld:
+					t.Fatalf("stream end: %s", body)
+				}
+			})
+		}
+	}
 }

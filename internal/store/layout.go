@@ -1,6 +1,7 @@
 package store
 
 import (
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,7 @@ import (
 //	lease        LEASE#<counter>     LEASE
 //	cooldown     COOLDOWN#<group>    <deployment>
 //
-// Spend table (pk, sk; gsi1..gsi3): DAY#<yyyy-mm-dd> / <time>#<request_id>,
+// Spend table (pk, sk; gsi1..gsi3): DAY#<yyyy-mm-dd>#<shard> / <time>#<request_id>,
 // gsi1 KEY#<hash>, gsi2 USER#<user_id>, gsi3 TEAM#<team_id>, each with the
 // same <time>#<request_id> sort key.
 //
@@ -58,8 +59,34 @@ func gsiUserTeams(user string) string        { return "USERTEAMS#" + user }
 func gsiSessions(owner string) string        { return "SESSIONS#" + owner }
 func skMember(user string) string            { return memberPrefx + user }
 func skMessage(seq int64) string             { return msgPrefix + pad(seq) }
-func pkSpendDay(t time.Time) string          { return "DAY#" + t.UTC().Format(time.DateOnly) }
 func spendSK(t time.Time, rid string) string { return sortTime(t) + "#" + rid }
+
+// SpendShards is how many partitions a day's spend records are spread
+// over, by request id: one partition takes about 1,000 writes a second, so
+// a day holds 16,000 spend records a second before it throttles.
+const SpendShards = 16
+
+// pkSpendDay is the partition of a record of day t with request id rid:
+// DAY#<date>#<shard>.
+func pkSpendDay(t time.Time, rid string) string {
+	h := fnv.New32a()
+	h.Write([]byte(rid))
+	return pkSpendDayShard(t, int(h.Sum32()%SpendShards))
+}
+
+func pkSpendDayShard(t time.Time, shard int) string {
+	return "DAY#" + t.UTC().Format(time.DateOnly) + "#" + strconv.Itoa(shard)
+}
+
+// spendDayPartitions are every partition of day t's records: its shards,
+// then DAY#<date>, where records written before the day was sharded are.
+func spendDayPartitions(t time.Time) []string {
+	pks := make([]string, 0, SpendShards+1)
+	for i := range SpendShards {
+		pks = append(pks, pkSpendDayShard(t, i))
+	}
+	return append(pks, "DAY#"+t.UTC().Format(time.DateOnly))
+}
 
 // sortTime formats t so that sort keys order by time: fixed width, UTC.
 func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }

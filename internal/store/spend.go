@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
@@ -136,7 +141,7 @@ func spendItem(r *SpendRecord) (*Item, error) {
 		return nil, err
 	}
 	sk := spendSK(rec.Time, rec.RequestID)
-	it := &Item{Table: SpendTable, PK: pkSpendDay(rec.Time), SK: sk, TTL: ttlOf(rec.ExpiresAt), Doc: doc}
+	it := &Item{Table: SpendTable, PK: pkSpendDay(rec.Time, rec.RequestID), SK: sk, TTL: ttlOf(rec.ExpiresAt), Doc: doc}
 	if rec.KeyHash != "" {
 		it.Index[0] = IndexKey{PK: pkKey(rec.KeyHash), SK: sk}
 	}
@@ -206,15 +211,125 @@ func (s *Store) QuerySpend(ctx context.Context, sq SpendQuery, p Page) ([]*Spend
 }
 
 // SpendOfDay returns one page of the spend records of the UTC day that
-// holds day, in [From, To) within it when those are set: the report query
-// (group by day × team/key/model).
+// holds day, in [From, To) within it when those are set, oldest first:
+// the report query (group by day × team/key/model). The day's records are
+// spread over SpendShards partitions; each page reads them all at once and
+// merges them in time order, and the cursor holds where each stopped.
 func (s *Store) SpendOfDay(ctx context.Context, day time.Time, from, to time.Time, p Page) ([]*SpendRecord, string, error) {
-	q := Query{Table: SpendTable, PK: pkSpendDay(day)}
 	if emptyRange(from, to) {
 		return nil, "", nil
 	}
-	timeRange(&q, from, to)
-	return s.spendPage(ctx, q, p)
+	parts := spendDayPartitions(day)
+	after, err := decodeDayCursor(p.Cursor, len(parts))
+	if err != nil {
+		return nil, "", fmt.Errorf("querying spend: %w", err)
+	}
+	limit := p.limit()
+	// Each partition is read a share of the page (at least 8), so a page
+	// costs about two pages of reads, not seventeen; the merge below only
+	// returns what it knows is next in time order.
+	per := max(2*limit/len(parts), 8)
+	type batch struct {
+		items []*Item
+		more  bool
+		err   error
+	}
+	got := make([]batch, len(parts))
+	var wg sync.WaitGroup
+	for i, pk := range parts {
+		if after[i] == dayDone {
+			continue
+		}
+		wg.Go(func() {
+			q := Query{Table: SpendTable, PK: pk}
+			timeRange(&q, from, to)
+			n := per
+			if after[i] != "" {
+				q.From, n = after[i], per+1 // From is inclusive: the first item may be the last one returned
+			}
+			items, next, err := s.query(ctx, q, Page{Limit: n})
+			if len(items) > 0 && after[i] != "" && items[0].SK == after[i] {
+				items = items[1:]
+			}
+			got[i] = batch{items: items, more: next != "", err: err}
+		})
+	}
+	wg.Wait()
+	// Items up to the smallest last sort key among partitions that have
+	// more are surely next: nothing unread sorts before them.
+	bound := ""
+	var all []*Item
+	src := make(map[*Item]int)
+	for i, b := range got {
+		if b.err != nil {
+			return nil, "", fmt.Errorf("querying spend: %w", b.err)
+		}
+		if after[i] == dayDone {
+			continue
+		}
+		if b.more && len(b.items) > 0 {
+			if last := b.items[len(b.items)-1].SK; bound == "" || last < bound {
+				bound = last
+			}
+		}
+		for _, it := range b.items {
+			src[it] = i
+		}
+		all = append(all, b.items...)
+	}
+	slices.SortFunc(all, func(a, b *Item) int { return strings.Compare(a.SK, b.SK) })
+	var out []*SpendRecord
+	for _, it := range all {
+		if len(out) == limit || (bound != "" && it.SK > bound) {
+			break
+		}
+		var r SpendRecord
+		if err := decode(it, &r); err != nil {
+			return nil, "", err
+		}
+		out = append(out, &r)
+		after[src[it]] = it.SK
+	}
+	for i, b := range got {
+		if after[i] == dayDone || b.more {
+			continue
+		}
+		if len(b.items) == 0 || after[i] == b.items[len(b.items)-1].SK {
+			after[i] = dayDone // read to its end and all returned
+		}
+	}
+	return out, encodeDayCursor(after), nil
+}
+
+// dayDone marks a partition read to its end in a day cursor ('~' sorts
+// after every sort key, which begin with a year).
+const dayDone = "~"
+
+// encodeDayCursor encodes where each partition of a day stopped; "" when
+// every one is done.
+func encodeDayCursor(after []string) string {
+	for _, a := range after {
+		if a != dayDone {
+			b, _ := json.Marshal(after)
+			return base64.RawURLEncoding.EncodeToString(b)
+		}
+	}
+	return ""
+}
+
+func decodeDayCursor(c string, parts int) ([]string, error) {
+	if c == "" {
+		return make([]string, parts), nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	var after []string
+	if err == nil {
+		err = json.Unmarshal(b, &after)
+	}
+	if err != nil || len(after) != parts {
+		return nil, invalid("bad spend cursor")
+	}
+	return after, nil
 }
 
 // emptyRange reports whether [from, to) holds no instant.

@@ -2,6 +2,7 @@ package embedded_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -69,5 +70,57 @@ func TestLocked(t *testing.T) {
 	defer s.Close()
 	if _, err := embedded.Open(dir, &embedded.Options{LockTimeout: time.Millisecond}); err == nil {
 		t.Fatal("second open of a locked store succeeded")
+	}
+}
+
+// TestSpendDaySharded: a day's spend records are spread over
+// store.SpendShards partitions (DAY#<date>#<n>), not one hot partition,
+// and records written before the day was sharded (DAY#<date>) are still
+// read with the rest.
+func TestSpendDaySharded(t *testing.T) {
+	clk := storetest.NewClock(storetest.Date(time.November, 21, 12, 0, 0))
+	d, err := embedded.OpenDriver(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := store.New(d, &store.Options{Now: clk.Now})
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	day := clk.Now()
+	const n = 200
+	for i := range n {
+		r := &store.SpendRecord{RequestID: fmt.Sprintf("req-%d", i), Time: day.Add(time.Duration(i) * time.Second), Status: "success"}
+		if err := s.PutSpend(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	date := day.UTC().Format(time.DateOnly)
+	used, total := 0, 0
+	for shard := range store.SpendShards {
+		items, _, err := d.Query(ctx, &store.Query{Table: store.SpendTable, PK: fmt.Sprintf("DAY#%s#%d", date, shard), Limit: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) > 0 {
+			used++
+		}
+		if len(items) > 3*n/store.SpendShards {
+			t.Errorf("shard %d holds %d of %d records", shard, len(items), n)
+		}
+		total += len(items)
+	}
+	if used != store.SpendShards || total != n {
+		t.Fatalf("%d records in %d of %d shards", total, used, store.SpendShards)
+	}
+
+	// A record from before the sharding, under DAY#<date>.
+	legacy := &store.Item{Table: store.SpendTable, PK: "DAY#" + date, SK: day.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#old",
+		TTL: day.Add(time.Hour).Unix(), Doc: []byte(`{"request_id":"old","start_time":"` + day.UTC().Format(time.RFC3339Nano) + `","spend":1,"status":"success"}`)}
+	if err := d.Write(ctx, day.Unix(), []*store.Write{{Kind: store.WritePut, Item: legacy}}); err != nil {
+		t.Fatal(err)
+	}
+	recs, next, err := s.SpendOfDay(ctx, day, time.Time{}, time.Time{}, store.Page{Limit: 1000})
+	if err != nil || next != "" || len(recs) != n+1 || recs[0].RequestID != "old" {
+		t.Fatalf("SpendOfDay: %d records, next %q, %v", len(recs), next, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -280,5 +281,45 @@ func testApplyEach(t *testing.T, h *harness) {
 	}
 	if got := counter(t, h, "e-bounded"); len(got) != 0 {
 		t.Errorf("bounded add applied: %v", got)
+	}
+}
+
+// testSpendDayPaging: a busy day's records, however the store spreads
+// them, page out of SpendOfDay oldest first, each once, within [from, to).
+func testSpendDayPaging(t *testing.T, h *harness) {
+	ctx := context.Background()
+	day := Date(time.November, 20, 0, 0, 0)
+	const n = 150
+	var want []string
+	for i := range n {
+		at := day.Add(time.Duration(i*397%n) * time.Minute) // out of order, 150 distinct minutes
+		rid := fmt.Sprintf("busy-%03d", i)
+		must(t, h.PutSpend(ctx, &store.SpendRecord{RequestID: rid, Time: at, KeyHash: store.HashKey("sk-busy"), Cost: 0.001, Status: "success"}))
+		if !at.Before(day.Add(10*time.Minute)) && at.Before(day.Add(140*time.Minute)) {
+			want = append(want, at.Format(time.RFC3339)+" "+rid)
+		}
+	}
+	slices.Sort(want)
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > n {
+			t.Fatal("paging does not end")
+		}
+		recs, next, err := h.SpendOfDay(ctx, day, day.Add(10*time.Minute), day.Add(140*time.Minute), store.Page{Limit: 7, Cursor: cursor})
+		must(t, err)
+		if len(recs) > 7 {
+			t.Fatalf("page of %d records, limit 7", len(recs))
+		}
+		for _, r := range recs {
+			got = append(got, r.Time.Format(time.RFC3339)+" "+r.RequestID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("paged %d records:\n%v\nwant %d:\n%v", len(got), got, len(want), want)
 	}
 }

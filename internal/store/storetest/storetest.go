@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Settle", testSettle},
 		{"ApplyEach", testApplyEach},
 		{"Spend", testSpend},
+		{"SpendDayPaging", testSpendDayPaging},
 		{"Cache", testCache},
 		{"Cooldowns", testCooldowns},
 	}

@@ -10,7 +10,7 @@ LDFLAGS     := -s -w
 # DynamoDB Local for the store tests (scripts/dynamodb-local.sh fetches it).
 export TOLLGATE_DYNAMODB_LOCAL_DIR ?= $(CURDIR)/.cache/dynamodb-local
 
-.PHONY: run fakellm test test-go test-infra dynamodb-local bench bench-docs lint build clean synth deploy diff destroy update-config
+.PHONY: run fakellm test test-go test-infra infra-node dynamodb-local sdk-clients bench bench-docs lint build clean synth deploy diff destroy update-config
 
 # Local binaries are built, then exec'd: `go run` exits 1 when Ctrl-C stops
 # it, even after a clean shutdown, and make would report that as an error.
@@ -29,14 +29,24 @@ fakellm:
 	@$(GO) build -o $(BIN)/fakellm ./functions/fakellm
 	@exec $(BIN)/fakellm $(ARGS)
 
-## test: everything CI runs (the CDK app is its own Go module under infra/)
-test: dynamodb-local test-go test-infra
+## test: everything CI runs (the CDK app is its own Go module under infra/). Needs Go, npm and Java 17;
+## fetches DynamoDB Local and a JS SDK client (.cache/) and node 22 + the CDK CLI (infra/.node) on the first run
+test: dynamodb-local sdk-clients infra-node test-go test-infra
+
+# infra-node: node 22 (infra/.node) before the Go tests too: the README examples test runs the JS example on it
+infra-node:
+	@$(MAKE) --no-print-directory -C infra node
+
+## sdk-clients: the AWS SDK for JavaScript's Bedrock client into .cache, for the README examples test (needs npm)
+sdk-clients:
+	@./scripts/sdk-clients.sh
 
 ## dynamodb-local: fetch AWS's DynamoDB Local into .cache (needs npm; Java 17 to run it)
 dynamodb-local:
-	./scripts/dynamodb-local.sh
+	@./scripts/dynamodb-local.sh
 
 test-go:
+	@echo "== go vet, then every Go test with -race (the first run compiles the AWS SDK and the test clients with the race detector: several minutes)"
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 

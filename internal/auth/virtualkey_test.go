@@ -61,6 +61,8 @@ func (m *memStore) GetTeam(context.Context, string) (*store.Team, error) {
 	return nil, store.ErrNotFound
 }
 
+func (m *memStore) UserTeams(context.Context, string) ([]store.Member, error) { return nil, nil }
+
 func (m *memStore) set(fn func()) { m.mu.Lock(); fn(); m.mu.Unlock() }
 
 type clock struct{ t time.Time }

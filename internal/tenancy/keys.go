@@ -347,7 +347,15 @@ func (s *Service) DeleteKeys(ctx context.Context, p *auth.Principal, req *Delete
 	}
 	out := &DeleteKeysResponse{DeletedKeys: append(append([]string{}, req.Keys...), req.KeyAliases...)}
 	for _, k := range keys {
-		if err := s.st.DeleteKey(ctx, k.Hash, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		// Delete the version that was checked: a key given to another
+		// user (or otherwise changed) since is not deleted blindly.
+		err := s.st.DeleteKey(ctx, k.Hash, k.Version)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			s.inv.InvalidateKey(k.Hash)
+			return nil, &Error{Kind: ErrConflict, Field: "keys", Err: err,
+				Message: "key " + keyName(k) + " changed after it was checked and was not deleted; read it again and retry"}
+		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return nil, storeErr("deleting key "+k.KeyName, err)
 		}
 		s.inv.InvalidateKey(k.Hash)

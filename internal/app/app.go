@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -50,6 +51,11 @@ type Options struct {
 	// Logger receives start-up messages and the request log; nil means
 	// JSON to stderr.
 	Logger *slog.Logger
+	// Terminal is where a secret meant for the developer's eyes alone is
+	// shown once, as plain text: the local master key generated at the
+	// first start. It never goes to Logger, whose records are shipped and
+	// kept. Nil means os.Stderr.
+	Terminal io.Writer
 	// Groups selects the route groups to mount; zero means all of them
 	// (local mode serves every group on one port).
 	Groups Groups
@@ -109,7 +115,10 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 	b := &builder{cfg: cfg, http: &http.Client{Transport: transport}, lookup: lookup, logger: logger}
 	deps := b.deployments(ctx)
 	rt := router.New(deps, routerOptions(ctx, cfg, b, asm.identity, logger)) // routing.go
-	ready := httpapi.Readiness{Version: Version, Store: "embedded", Models: len(rt.Models())}
+	ready := httpapi.Readiness{Version: Version, Models: len(rt.Models())}
+	if asm.identity != nil {
+		ready.Store = asm.identity.store.kind
+	}
 	for _, n := range cfg.Notices {
 		ready.Notices = append(ready.Notices, httpapi.Notice{Path: n.Path, File: n.File, Line: n.Line, Kind: n.Kind.String(), Message: n.Message})
 	}
@@ -122,7 +131,7 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 	}
 	readinessReasons(&ready, cfg, deps)
 
-	masterKey, masterKeyFrom, err := resolveMasterKey(cfg, asm.masterKey, asm.env, logger)
+	masterKey, masterKeyFrom, err := resolveMasterKey(cfg, asm.masterKey, asm.env, logger, asm.terminal)
 	if err != nil {
 		closeAll(transport, b.aws) // nothing was served through them
 		return nil, err
@@ -282,9 +291,10 @@ func configPaths(given []string, v string) ([]string, error) {
 // resolveMasterKey takes the key read from Secrets Manager (fromSecret, set
 // when TOLLGATE_MASTER_KEY_SECRET_ARN is), else TOLLGATE_MASTER_KEY, else
 // general_settings.master_key, else (local mode) a key generated once and
-// kept under TOLLGATE_DATA_DIR, printed at start so the developer can use it.
+// kept under TOLLGATE_DATA_DIR and shown once on terminal (never in the
+// structured log) so the developer can use it.
 // from says where the key came from (MasterKeyFrom), never the key.
-func resolveMasterKey(cfg *config.Config, fromSecret string, e env.Env, logger *slog.Logger) (key, from string, err error) {
+func resolveMasterKey(cfg *config.Config, fromSecret string, e env.Env, logger *slog.Logger, terminal io.Writer) (key, from string, err error) {
 	if fromSecret != "" {
 		return fromSecret, "the Secrets Manager secret TOLLGATE_MASTER_KEY_SECRET_ARN names", nil
 	}
@@ -318,6 +328,11 @@ func resolveMasterKey(cfg *config.Config, fromSecret string, e env.Env, logger *
 	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
 		return "", "", fmt.Errorf("saving local master key: %w", err)
 	}
-	logger.Info("generated a local master key (saved in "+path+"; set TOLLGATE_MASTER_KEY to choose your own)", slog.String("master_key", key))
+	logger.Info("generated a local master key; it is shown once on the terminal, not here",
+		slog.String("saved_in", path))
+	if terminal == nil {
+		terminal = os.Stderr
+	}
+	fmt.Fprintf(terminal, "\nTollgate generated a local master key (saved in %s; set TOLLGATE_MASTER_KEY to choose your own):\n\n    %s\n\n", path, key)
 	return key, path, nil
 }

@@ -109,7 +109,7 @@ func newIdentity(e env.Env, logger *slog.Logger) (*identity, error) {
 		ls.open = func(context.Context) (*store.Store, error) {
 			return embedded.Open(dir, &embedded.Options{Logger: logger})
 		}
-		ls.desc = "embedded store in " + dir
+		ls.kind, ls.desc = "embedded", "embedded store in "+dir
 	case "dynamodb":
 		tables := dynamo.Tables{State: e.StateTable, Spend: e.SpendTable, Cache: e.CacheTable}
 		if err := tables.Check(); err != nil {
@@ -122,7 +122,7 @@ func newIdentity(e env.Env, logger *slog.Logger) (*identity, error) {
 			}
 			return dynamo.New(dynamodb.NewFromConfig(cfg), tables, nil), nil
 		}
-		ls.desc = "DynamoDB table " + tables.State
+		ls.kind, ls.desc = "dynamodb", "DynamoDB table "+tables.State
 	default:
 		return nil, fmt.Errorf("%s=%q: want embedded or dynamodb", envStore, kind)
 	}
@@ -256,6 +256,7 @@ func (id *identity) close() error {
 // failed open is retried by the next request.
 type lazyStore struct {
 	open func(context.Context) (*store.Store, error)
+	kind string // "embedded" or "dynamodb", as /health/readiness reports it
 	desc string
 	mu   sync.Mutex
 	s    atomic.Pointer[store.Store]

@@ -41,6 +41,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -86,7 +87,9 @@ type assembly struct {
 	// env is the functions' own environment, read once at start.
 	env    env.Env
 	logger *slog.Logger
-	groups Groups
+	// terminal is Options.Terminal.
+	terminal io.Writer
+	groups   Groups
 	// masterKey is the master key from Secrets Manager; empty when
 	// TOLLGATE_MASTER_KEY_SECRET_ARN is not set.
 	masterKey string
@@ -158,12 +161,13 @@ type inputs struct {
 // runtime serves the current generation and replaces it when its inputs
 // change. It is App.Handler's core.
 type runtime struct {
-	lookup  func(string) (string, bool) // the process environment, for the config's references
-	env     env.Env
-	logger  *slog.Logger
-	groups  Groups
-	source  *configsource.Source
-	secrets *secrets.Cache // nil when no secret is configured
+	lookup   func(string) (string, bool) // the process environment, for the config's references
+	env      env.Env
+	logger   *slog.Logger
+	terminal io.Writer
+	groups   Groups
+	source   *configsource.Source
+	secrets  *secrets.Cache // nil when no secret is configured
 	// masterARN and keysARN are the secrets the generations are built with.
 	masterARN, keysARN string
 	// reload is whether anything can change without a redeploy.
@@ -265,7 +269,7 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 		id.later = newLater(logger)
 	}
 	rt := &runtime{
-		lookup: lookup, env: e, logger: logger, groups: groups, source: src, secrets: cache,
+		lookup: lookup, env: e, logger: logger, terminal: opts.Terminal, groups: groups, source: src, secrets: cache,
 		masterARN: masterARN, keysARN: keysARN, reload: srcTTL >= 0 || masterARN != "" || keysARN != "",
 		identity: id,
 	}
@@ -421,7 +425,7 @@ func (rt *runtime) poll(ctx context.Context) (inputs, bool, error) {
 // build loads the config from in and assembles a generation with its
 // secrets.
 func (rt *runtime) build(ctx context.Context, in inputs) (*generation, error) {
-	asm := assembly{lookup: rt.lookup, env: rt.env, logger: rt.logger, groups: rt.groups, identity: rt.identity}
+	asm := assembly{lookup: rt.lookup, env: rt.env, logger: rt.logger, terminal: rt.terminal, groups: rt.groups, identity: rt.identity}
 	if rt.keysARN != "" {
 		keys, err := secrets.Env(in.providerKeys)
 		if err != nil {

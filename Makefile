@@ -10,7 +10,7 @@ LDFLAGS     := -s -w
 # DynamoDB Local for the store tests (scripts/dynamodb-local.sh fetches it).
 export TOLLGATE_DYNAMODB_LOCAL_DIR ?= $(CURDIR)/.cache/dynamodb-local
 
-.PHONY: run fakellm test test-go test-infra infra-node dynamodb-local sdk-clients bench bench-docs lint build clean synth deploy diff destroy update-config
+.PHONY: run fakellm test test-go test-infra infra-node dynamodb-local sdk-clients bench bench-docs lint build zip-one clean synth deploy diff destroy update-config
 
 # Local binaries are built, then exec'd: `go run` exits 1 when Ctrl-C stops
 # it, even after a clean shutdown, and make would report that as an error.
@@ -87,11 +87,17 @@ build:
 		out=build/$$arch/$$fn; mkdir -p $$out; \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' \
 			-o $$out/bootstrap ./functions/$$fn; \
-		rm -f build/$$fn-$$arch.zip; (cd $$out && zip -q -X ../../$$fn-$$arch.zip bootstrap); \
+		$(MAKE) -s zip-one BIN=$$out/bootstrap ZIP=build/$$fn-$$arch.zip; \
 		printf '%-26s %6.1f MiB   (bootstrap %s: %6.1f MiB)\n' build/$$fn-$$arch.zip \
 			"$$(stat -c %s build/$$fn-$$arch.zip | awk '{print $$1/1048576}')" \
 			"$$out/bootstrap" "$$(stat -c %s $$out/bootstrap | awk '{print $$1/1048576}')"; \
 	done; done
+
+## zip-one BIN=dir/bootstrap ZIP=file.zip: a deterministic zip of one binary (fixed mode, fixed time, no extra
+## fields), so a build of the same commit is byte-identical and redeploying unchanged code changes nothing
+zip-one:
+	@chmod 755 '$(BIN)' && TZ=UTC touch -d @315576000 '$(BIN)' && rm -f '$(abspath $(ZIP))' && \
+		cd '$(dir $(BIN))' && TZ=UTC zip -q -X '$(abspath $(ZIP))' '$(notdir $(BIN))'
 
 clean:
 	rm -rf build .bin infra/cdk.out

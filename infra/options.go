@@ -137,17 +137,6 @@ type Options struct {
 	DepartmentRoleName string
 }
 
-// ProviderKeyNames are the provider API key variables the shipped config and
-// the seeds' env.template reference as os.environ/NAME. The provider-keys
-// secret holds one JSON field per name, empty until filled (the seeds'
-// "placeholder" value in .env counts as unset too).
-var ProviderKeyNames = []string{
-	"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE", "ANTHROPIC_API_KEY",
-	"GROQ_API_KEY", "COHERE_API_KEY", "CO_API_KEY", "HF_TOKEN", "HUGGINGFACE_API_KEY", "DATABRICKS_API_KEY",
-	"GEMINI_API_KEY", "CODESTRAL_API_KEY", "MISTRAL_API_KEY", "AZURE_AI_API_KEY", "NVIDIA_NIM_API_KEY",
-	"XAI_API_KEY", "PERPLEXITYAI_API_KEY", "GITHUB_API_KEY", "DEEPSEEK_API_KEY", "AI21_API_KEY",
-}
-
 // optionSpec ties an option to its context key and environment variables.
 type optionSpec struct {
 	key  string   // CDK context key

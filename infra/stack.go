@@ -315,6 +315,9 @@ func (s *TollgateStack) newEdge() awscloudfront.Distribution {
 		// (logWebACL), and the gateway logs every call.
 	})
 	output(s.Stack, "GatewayCloudFrontUrl", "https://"+*d.DistributionDomainName()+"/", "gateway base URL through CloudFront + WAF")
+	// For make -C infra rotate-origin-secret.
+	output(s.Stack, "DistributionId", *d.DistributionId(), "CloudFront distribution in front of the gateway")
+	output(s.Stack, "OriginSecretName", *s.Secrets.Origin.SecretName(), "Secrets Manager secret holding the origin secret")
 	return d
 }
 

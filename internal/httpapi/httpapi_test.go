@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -267,6 +269,77 @@ func TestReadinessStatus(t *testing.T) {
 			}
 			if w.Code != tt.code || got.Status != tt.status || len(got.Reasons) != len(tt.ready.Reasons) || got.Reasons == nil {
 				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+		})
+	}
+}
+
+// heldModel answers a non-streamed call once release is closed, or fails
+// when its context ends first; started is closed when the call arrives.
+type heldModel struct{ started, release chan struct{} }
+
+func (m *heldModel) Chat(ctx context.Context, req *llm.Request) (*llm.Response, error) {
+	close(m.started)
+	select {
+	case <-m.release:
+		return &llm.Response{ID: "r", Model: req.Model, Choices: []llm.Choice{{Message: llm.Message{Role: llm.RoleAssistant,
+			Content: []llm.Part{{Type: llm.PartText, Text: "late"}}}, FinishReason: "stop"}},
+			Usage: &llm.Usage{PromptTokens: 300, CompletionTokens: 200, TotalTokens: 500}}, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+func (m *heldModel) ChatStream(context.Context, *llm.Request) (llm.Stream, error) {
+	return nil, errors.New("no")
+}
+
+// TestNonStreamedClientGone: a client that leaves a non-streamed call does
+// not stop it: the answer's usage is billed, recorded as
+// client_disconnected; an upstream that does not answer within the drain
+// limit is cut and its prompt billed by estimate.
+func TestNonStreamedClientGone(t *testing.T) {
+	for _, answers := range []bool{true, false} {
+		t.Run(fmt.Sprintf("upstream answers %v", answers), func(t *testing.T) {
+			m := &heldModel{started: make(chan struct{}), release: make(chan struct{})}
+			limit := time.Hour
+			if !answers {
+				limit = time.Nanosecond
+			}
+			h, logs := newServer(t, map[string]provider.ChatModel{"held": m}, func(d *DataPlane) { d.DrainLimit = limit })
+			gone := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				context.AfterFunc(r.Context(), func() { close(gone) })
+				h.ServeHTTP(w, r)
+			}))
+			ctx, cancel := context.WithCancel(context.Background())
+			req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/v1/chat/completions",
+				strings.NewReader(`{"model":"held","messages":[{"role":"user","content":"x"}]}`))
+			req.Header.Set("Authorization", "Bearer "+key)
+			errc := make(chan error, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				errc <- err
+			}()
+			<-m.started
+			cancel()
+			<-errc
+			<-gone // the gateway saw the client leave
+			if answers {
+				close(m.release)
+			}
+			srv.Close() // waits for the handler, and so for its log line
+			want := []string{`"outcome":"client_disconnected"`, `"prompt_tokens":300`, `"completion_tokens":200`}
+			if !answers {
+				want = []string{`"outcome":"client_disconnected"`, `"usage_estimated":true`, `"prompt_tokens":8`}
+			}
+			for _, w := range want {
+				if !strings.Contains(logs.String(), w) {
+					t.Errorf("log line lacks %s: %s", w, logs)
+				}
 			}
 		})
 	}

@@ -88,6 +88,49 @@ func TestMasterKey(t *testing.T) {
 	}
 }
 
+// TestRotationShapes: the previous master key and the origin secret's
+// values during a rotation; plain secrets have no previous value; errors
+// name the ARN and show no content.
+func TestRotationShapes(t *testing.T) {
+	for _, tt := range []struct {
+		name, in string
+		previous string   // PreviousMasterKey
+		origin   []string // OriginSecrets
+		err      string
+	}{
+		{name: "plain", in: hush, origin: []string{hush}},
+		{name: "master key window", in: `{"master_key":"sk-new","previous_master_key":" sk-old "}`, previous: "sk-old", err: `"current"`},
+		{name: "origin rotation", in: `{"current":"o-new","previous":"o-old"}`, origin: []string{"o-new", "o-old"}},
+		{name: "origin settled", in: `{"current":"o-new","previous":""}`, origin: []string{"o-new"}},
+		{name: "origin without current", in: `{"previous":"o-old"}`, err: `"current" is empty`},
+		{name: "previous not a string", in: `{"current":"o","previous":1,"previous_master_key":2}`, err: "not a string"},
+		{name: "broken json", in: `{"current":"sk-abc`, err: "invalid JSON"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := secrets.NewValue(arn, "v", tt.in)
+			prev, perr := secrets.PreviousMasterKey(v)
+			origin, oerr := secrets.OriginSecrets(v)
+			for _, err := range []error{perr, oerr} {
+				if err != nil && (!strings.Contains(err.Error(), arn) || strings.Contains(err.Error(), "sk-") || strings.Contains(err.Error(), "o-")) {
+					t.Fatalf("error shows the content or misses the ARN: %v", err)
+				}
+			}
+			if tt.err != "" && (perr == nil || !strings.Contains(perr.Error(), tt.err)) && (oerr == nil || !strings.Contains(oerr.Error(), tt.err)) {
+				t.Fatalf("errors %v / %v, want one saying %q", perr, oerr, tt.err)
+			}
+			if tt.err == "" && (perr != nil || oerr != nil) {
+				t.Fatalf("errors %v / %v", perr, oerr)
+			}
+			if perr == nil && prev != tt.previous {
+				t.Errorf("previous master key %q, want %q", prev, tt.previous)
+			}
+			if oerr == nil && strings.Join(origin, "|") != strings.Join(tt.origin, "|") {
+				t.Errorf("origin values %q, want %q", origin, tt.origin)
+			}
+		})
+	}
+}
+
 // TestEnv: provider keys become a lookup; malformed secrets are refused
 // without echoing them.
 func TestEnv(t *testing.T) {

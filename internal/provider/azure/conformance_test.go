@@ -14,7 +14,10 @@ func TestConformance(t *testing.T) {
 		srv := openaitest.NewServer(t, openaitest.Conformance(s))
 		opts := azure.Options{Timeout: time.Minute, StreamTimeout: time.Minute}
 		if s.Timeout != 0 {
-			opts.Timeout, opts.StreamTimeout = s.Timeout, s.Timeout
+			opts.Timeout = s.Timeout
+		}
+		if s.StreamTimeout != 0 {
+			opts.StreamTimeout = s.StreamTimeout
 		}
 		return providertest.Upstream{Model: newModel(t, srv, opts), Bodies: openaitest.Bodies(srv)}
 	}, providertest.Caps{Name: "azure", Wire: true, Tools: true, ImagesIn: true, ExactUsage: true})

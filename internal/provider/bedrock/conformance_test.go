@@ -39,7 +39,10 @@ func TestConformance(t *testing.T) {
 		t.Cleanup(srv.Close)
 		opts := bedrock.Options{ModelID: claude, Timeout: time.Minute, StreamTimeout: time.Minute}
 		if s.Timeout != 0 {
-			opts.Timeout, opts.StreamTimeout = s.Timeout, s.Timeout
+			opts.Timeout = s.Timeout
+		}
+		if s.StreamTimeout != 0 {
+			opts.StreamTimeout = s.StreamTimeout
 		}
 		a := h.build(t, awscred.Spec{BedrockRuntimeEndpoint: srv.URL}, opts)
 		return providertest.Upstream{Model: a, Bodies: func() [][]byte {

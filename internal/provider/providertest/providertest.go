@@ -63,8 +63,9 @@ type Script struct {
 	Status int
 	// RetryAfter is the Retry-After of a Fail in seconds, zero for none.
 	RetryAfter int
-	// Timeout, when not zero, is the adapter's timeout and stream timeout.
-	Timeout time.Duration
+	// Timeout and StreamTimeout, when not zero, are the adapter's timeout
+	// and stream_timeout (see package upstream for what each bounds).
+	Timeout, StreamTimeout time.Duration
 	// Started and Gone are closed by a Stall (either may be nil).
 	Started, Gone chan<- struct{}
 }

@@ -52,6 +52,8 @@ Each delay is drawn uniformly from its range; FAKELLM_DELAY=0 FAKELLM_CHUNK_GAP=
 answers at once. Example:
 
   FAKELLM_DELAY=0 FAKELLM_CHUNK_GAP=50ms make fakellm
+
+fakellm -routes prints the routes it serves and exits.
 `
 
 func main() {
@@ -63,11 +65,18 @@ func run(args []string, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("fakellm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), usage) }
+	routes := fs.Bool("routes", false, "print the routes served and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *routes {
+		for _, p := range fakellm.Routes() {
+			fmt.Fprintln(os.Stdout, p)
+		}
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "fakellm: unexpected argument %q (the settings are variables: fakellm -h lists them)\n", fs.Arg(0))

@@ -76,7 +76,27 @@ func New(opts Options) http.Handler {
 	return mux
 }
 
-func (s *server) routes(mux *http.ServeMux) {
+// mux is where routes register: an *http.ServeMux, or Routes' recorder.
+type mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// patterns records the patterns registered on it.
+type patterns []string
+
+func (p *patterns) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
+	*p = append(*p, pattern)
+}
+
+// Routes returns the method and path patterns the server answers
+// (`fakellm -routes` prints them).
+func Routes() []string {
+	var p patterns
+	(&server{}).routes(&p)
+	return p
+}
+
+func (s *server) routes(mux mux) {
 	mux.HandleFunc("POST /model/{model_id}/converse", s.converse)
 	mux.HandleFunc("POST /model/{model_id}/converse-stream", s.converseStream)
 	mux.HandleFunc("POST /chat/completions", s.chat)

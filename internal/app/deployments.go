@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/tollgate-gw/tollgate/internal/awscred"
 	"github.com/tollgate-gw/tollgate/internal/config"
@@ -33,9 +35,22 @@ type builder struct {
 	// for it at cold start.
 	aws *awscred.Resolver
 	// templates maps each router deployment to its entry, for wildcard
-	// entries built on demand; mu guards it and aws once serving.
+	// entries built on demand.
 	templates map[*router.Deployment]*config.Deployment
-	mu        sync.Mutex
+	// bedrockClients are shared by every deployment with the same region,
+	// credentials and endpoint: a wildcard entry serving many model ids
+	// builds one client, not one per id.
+	bedrockClients map[bedrockClientKey]*bedrockruntime.Client
+	// mu guards aws, templates and bedrockClients once serving; it is never
+	// held while a deployment is built.
+	mu sync.Mutex
+}
+
+// bedrockClientKey is what a Bedrock runtime client depends on. It holds
+// secrets (the spec's keys) and stays in memory only.
+type bedrockClientKey struct {
+	spec   awscred.Spec
+	region string
 }
 
 // resolver returns the AWS credential resolver, building it from the
@@ -43,6 +58,8 @@ type builder struct {
 // Loading the ambient configuration reads the environment and files only;
 // no network call happens until a request needs credentials.
 func (b *builder) resolver(ctx context.Context) (*awscred.Resolver, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.aws != nil {
 		return b.aws, nil
 	}
@@ -90,9 +107,27 @@ func (b *builder) bedrock(ctx context.Context, d *config.Deployment, drop bool, 
 	if baseModel == "" {
 		baseModel = p.BaseModel
 	}
-	client := bedrock.NewClient(awsCfg, &bedrock.ClientOptions{Endpoint: p.AWSBedrockRuntimeEndpoint})
+	client := b.bedrockClient(bedrockClientKey{spec: spec, region: awsCfg.Region}, func() *bedrockruntime.Client {
+		return bedrock.NewClient(awsCfg, &bedrock.ClientOptions{Endpoint: p.AWSBedrockRuntimeEndpoint})
+	})
 	return bedrock.New(client, &bedrock.Options{ModelID: d.ModelID, Route: route, BaseModel: baseModel, DropParams: drop,
 		Timeout: timeout, StreamTimeout: streamTimeout})
+}
+
+// bedrockClient returns the client for k, building it with build the first
+// time.
+func (b *builder) bedrockClient(k bedrockClientKey, build func() *bedrockruntime.Client) *bedrockruntime.Client {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c, ok := b.bedrockClients[k]; ok {
+		return c
+	}
+	c := build()
+	if b.bedrockClients == nil {
+		b.bedrockClients = map[bedrockClientKey]*bedrockruntime.Client{}
+	}
+	b.bedrockClients[k] = c
+	return c
 }
 
 // deployments builds every model_list entry. An entry that cannot be built
@@ -103,7 +138,16 @@ func (b *builder) deployments(ctx context.Context) []*router.Deployment {
 	out := make([]*router.Deployment, 0, len(b.cfg.ModelList))
 	for i := range b.cfg.ModelList {
 		d := &b.cfg.ModelList[i]
-		out = append(out, b.deployment(ctx, d))
+		rd := b.deployment(ctx, d)
+		if strings.HasSuffix(d.ModelName, "*") { // the router serves it as a wildcard template
+			b.mu.Lock()
+			if b.templates == nil {
+				b.templates = map[*router.Deployment]*config.Deployment{}
+			}
+			b.templates[rd] = d
+			b.mu.Unlock()
+		}
+		out = append(out, rd)
 	}
 	return out
 }
@@ -138,10 +182,6 @@ func (b *builder) deployment(ctx context.Context, d *config.Deployment) *router.
 		m = unavailable{err: err}
 	}
 	rd.Model = m
-	if b.templates == nil {
-		b.templates = map[*router.Deployment]*config.Deployment{}
-	}
-	b.templates[rd] = d
 	return rd
 }
 
@@ -149,8 +189,8 @@ func (b *builder) deployment(ctx context.Context, d *config.Deployment) *router.
 // one requested model id, with the entry's parameters and credentials.
 func (b *builder) wildcard(ctx context.Context, tmpl *router.Deployment, modelID string) (*router.Deployment, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	d, ok := b.templates[tmpl]
+	b.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("deployment %s is not a wildcard entry of this config", tmpl.ID)
 	}
@@ -158,7 +198,6 @@ func (b *builder) wildcard(ctx context.Context, tmpl *router.Deployment, modelID
 	c.ModelID = modelID
 	c.ID = d.ID + ":" + modelID
 	rd := b.deployment(ctx, &c)
-	delete(b.templates, rd)
 	if rd.Unavailable != nil {
 		return nil, rd.Unavailable
 	}

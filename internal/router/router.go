@@ -19,8 +19,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/tollgate-gw/tollgate/internal/provider"
 )
@@ -89,8 +91,11 @@ type Router struct {
 	build     func(tmpl *Deployment, modelID string) (*Deployment, error)
 	logger    *slog.Logger
 
-	mu    sync.Mutex
-	built map[string]*Deployment // wildcard deployments built on demand
+	// built are the wildcard deployments built on demand, the most
+	// recently used kept; building is one flight per name, outside any
+	// lock the other requests need.
+	built  *lru.Cache[string, *Deployment]
+	flight singleflight.Group
 }
 
 // Options tune a Router. A nil *Options means defaults.
@@ -118,7 +123,8 @@ func New(deployments []*Deployment, opts *Options) *Router {
 	}
 	r := &Router{groups: make(map[string][]*Deployment), rand: rand.Float64, now: time.Now, sleep: sleepCtx,
 		set: opts.Settings.withDefaults(), state: opts.State, build: opts.Build, logger: opts.Logger,
-		local: newLocal(), built: map[string]*Deployment{}}
+		local: newLocal()}
+	r.built, _ = lru.New[string, *Deployment](maxBuilt) // errors only for a size below 1
 	if opts.Rand != nil {
 		r.rand = opts.Rand
 	}
@@ -208,27 +214,34 @@ func (r *Router) Resolve(name string) (string, []*Deployment, error) {
 }
 
 func (r *Router) wildcard(t *Deployment, name, suffix string) (*Deployment, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if d, ok := r.built[name]; ok {
+	if d, ok := r.built.Get(name); ok {
 		return d, nil
 	}
-	modelID := suffix
-	if strings.Contains(t.ModelID, "*") {
-		modelID = strings.Replace(t.ModelID, "*", suffix, 1)
-	}
-	d, err := r.build(t, modelID)
+	v, err, _ := r.flight.Do(name, func() (any, error) {
+		if d, ok := r.built.Get(name); ok { // built while this caller looked
+			return d, nil
+		}
+		modelID := suffix
+		if strings.Contains(t.ModelID, "*") {
+			modelID = strings.Replace(t.ModelID, "*", suffix, 1)
+		}
+		d, err := r.build(t, modelID)
+		if err != nil {
+			return nil, fmt.Errorf("building a deployment of %s for %q: %w", t.Group, name, err)
+		}
+		d.Group, d.Wildcard = name, false
+		r.built.Add(name, d)
+		return d, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("building a deployment of %s for %q: %w", t.Group, name, err)
+		return nil, err
 	}
-	d.Group, d.Wildcard = name, false
-	if len(r.built) < maxBuilt {
-		r.built[name] = d
-	}
-	return d, nil
+	return v.(*Deployment), nil
 }
 
-// maxBuilt bounds the wildcard deployments kept per router.
+// maxBuilt bounds the wildcard deployments kept per router; past it the
+// least recently used is dropped (rebuilding one is cheap: the adapter's
+// client is shared per template, see app's builder).
 const maxBuilt = 1024
 
 // Pick chooses the deployment to call for a model name.

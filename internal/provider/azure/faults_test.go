@@ -16,7 +16,8 @@ import (
 
 // TestFaultyUpstreams: an Azure deployment inherits the OpenAI adapter's
 // limits, size caps and wrong-body checks; the deployment's timeout and
-// stream_timeout reach it through azure.Options.
+// stream_timeout reach it through azure.Options. A chat that stalls before
+// its headers is providertest's Timeouts/chat.
 func TestFaultyUpstreams(t *testing.T) {
 	const short = 100 * time.Millisecond
 	chat := func(m *azure.Model) error {
@@ -50,7 +51,6 @@ func TestFaultyUpstreams(t *testing.T) {
 		{"HTML page, chat", faulttest.HTML(), chat, time.Minute, provider.KindUnavailable, "malformed response"},
 		{"HTML page, stream", faulttest.HTML(), stream, time.Minute, provider.KindUnavailable, "text/html"},
 		{"empty stream", faulttest.Typed("text/event-stream", ""), stream, time.Minute, provider.KindUnavailable, "without sending any event"},
-		{"stall", faulttest.Stall("", "", nil), chat, short, provider.KindTimeout, "did not answer within 100ms"},
 		{"stream stalls", faulttest.Stall("text/event-stream", ": hello\n\n", nil), stream, short, provider.KindTimeout, "sent no data for 100ms"},
 		{"drip", faulttest.Drip("application/json", "{", 5*time.Millisecond), embed, short, provider.KindTimeout, "did not answer within 100ms"},
 		{"oversized", faulttest.Oversized("application/json", `{"id":"`, 200<<20), chat, time.Minute, provider.KindUnavailable, "exceeds 32 MiB"},

@@ -312,8 +312,14 @@ func testClientLeaves(t *testing.T, h *harness) {
 		}()
 		<-started
 		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
+		err := <-done
+		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Chat after the client left = %v, want context.Canceled", err)
+		}
+		// Not the upstream's fault: the router must not retry it or cool
+		// the deployment down.
+		if _, ok := provider.AsError(err); ok {
+			t.Errorf("a client that went away is reported as an upstream failure: %v", err)
 		}
 		h.waitGone(t, gone)
 	})
@@ -338,6 +344,9 @@ func testClientLeaves(t *testing.T, h *harness) {
 		if !strings.HasPrefix(ReplyFirst, rest.text) || !errors.Is(rest.err, context.Canceled) {
 			t.Errorf("after the client left the stream gave %q then %v, want context.Canceled", rest.text, rest.err)
 		}
+		if _, ok := provider.AsError(rest.err); ok {
+			t.Errorf("a client that went away is reported as an upstream failure: %v", rest.err)
+		}
 		h.waitGone(t, gone)
 	})
 }
@@ -360,26 +369,33 @@ func (h *harness) waitGone(t *testing.T, gone <-chan struct{}) {
 // into it.
 func testTimeouts(t *testing.T, h *harness) {
 	t.Run("chat", func(t *testing.T) {
-		up := h.factory(t, Script{Scenario: Stall, Timeout: 100 * time.Millisecond})
+		const limit = 100 * time.Millisecond
+		up := h.factory(t, Script{Scenario: Stall, Timeout: limit})
 		_, err := up.Model.Chat(context.Background(), request(false))
-		h.wantTimeout(t, err)
+		h.wantTimeout(t, err, limit)
 	})
 	t.Run("stream", func(t *testing.T) {
 		// The stream timeout bounds every wait for an event, the ones
 		// before the stall too, so it leaves those room.
-		got := h.stream(t, Script{Scenario: Stall, Timeout: time.Minute, StreamTimeout: 250 * time.Millisecond}, request(true))
+		const limit = 250 * time.Millisecond
+		got := h.stream(t, Script{Scenario: Stall, Timeout: time.Minute, StreamTimeout: limit}, request(true))
 		if got.text != ReplyFirst {
 			t.Errorf("stream delivered %q before stalling, want %q", got.text, ReplyFirst)
 		}
-		h.wantTimeout(t, got.err)
+		h.wantTimeout(t, got.err, limit)
 	})
 }
 
-func (h *harness) wantTimeout(t *testing.T, err error) {
+// wantTimeout checks err is a retryable timeout whose message names the
+// limit that ran out, so an operator knows which setting to raise.
+func (h *harness) wantTimeout(t *testing.T, err error, limit time.Duration) {
 	t.Helper()
 	pe, ok := provider.AsError(err)
 	if !ok || pe.Kind != provider.KindTimeout || !pe.Retryable() || pe.Status != provider.StatusFor(provider.KindTimeout) {
-		t.Errorf("error = %v, want a retryable %v with status %d", err, provider.KindTimeout, provider.StatusFor(provider.KindTimeout))
+		t.Fatalf("error = %v, want a retryable %v with status %d", err, provider.KindTimeout, provider.StatusFor(provider.KindTimeout))
+	}
+	if !strings.Contains(pe.Message, limit.String()) {
+		t.Errorf("message %q does not name the %v limit", pe.Message, limit)
 	}
 }
 

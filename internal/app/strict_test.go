@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
 )
 
 // strictConfig serves a custom-priced fake model with no output limit
@@ -112,4 +114,47 @@ func keySpend(t *testing.T, url, key string) (float64, int) {
 		sum += l.Spend
 	}
 	return sum, len(logs)
+}
+
+// TestStrictBudgetReservesTheDearestFallback: a call is priced as the
+// deployment that serves it, so strict mode reserves the dearest one the
+// router may move to. "flaky" (cheap) always fails and falls back to
+// "pricey": on a budget that covers flaky's reservation but not pricey's,
+// the call is refused before any upstream is called, where it used to be
+// admitted at flaky's price and served by pricey past the budget. A key
+// that may not use pricey cannot fall back to it, so only flaky's price
+// is reserved. On both stores.
+func TestStrictBudgetReservesTheDearestFallback(t *testing.T) {
+	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+		env := newStoreEnv(t)
+		env["TOLLGATE_BUDGET_MODE"] = "strict"
+		e := newBillingEnv(t, env)
+		e.acts["strict"] = func(w http.ResponseWriter, r *http.Request, model string) {
+			if model == "flaky-model" {
+				openaitest.JSON(503, `{"error":{"message":"down","type":"server_error"}}`)(w, r)
+				return
+			}
+			openaitest.JSON(200, chatJSON(model, "served by "+model, 10, 100))(w, r)
+		}
+		// 100 output tokens reserve 0.0002 USD on flaky, 0.003 on pricey.
+		const budget = 0.001
+		body := `{"model":"flaky","max_tokens":100,"messages":[{"role":"user","content":"strict"}]}`
+
+		key := e.newKey(`{"max_budget":` + jsonFloat(budget) + `}`)
+		resp, b := e.post(key, "strict-1", body, 0)
+		if resp.StatusCode != 400 || !strings.Contains(b, "budget_exceeded") {
+			t.Fatalf("a call that may fall back past the budget: %d %s", resp.StatusCode, b)
+		}
+		if n := len(e.up.Calls()); n != 0 {
+			t.Fatalf("%d upstream calls for a refused call", n)
+		}
+		if spent, records := keySpend(t, e.url, key); spent > budget || records != 0 {
+			t.Fatalf("spent %g over %d records on a strict budget of %g", spent, records, budget)
+		}
+
+		only := e.newKey(`{"max_budget":` + jsonFloat(budget) + `,"models":["flaky"]}`)
+		if resp, b = e.post(only, "strict-2", body, 0); resp.StatusCode != 503 || strings.Contains(b, "served by") {
+			t.Fatalf("a key that cannot fall back: %d %s", resp.StatusCode, b)
+		}
+	})
 }

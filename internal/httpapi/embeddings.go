@@ -30,7 +30,7 @@ func (d *DataPlane) embeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	bound := router.EmbeddingTokenBound(req)
 	adm, err := d.admit(w, r, dep, req.Model, req.User, int64(router.EstimateTextTokens(req.Input)),
-		ratelimit.Bound{PromptTokens: bound, NoOutput: true}, req.Gateway.Priority)
+		ratelimit.Bound{PromptTokens: bound, NoOutput: true}, req.Gateway.Priority, d.alternatives(r, req.Model, &req.Gateway, dep))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -76,7 +76,8 @@ func (d *DataPlane) images(w http.ResponseWriter, r *http.Request) {
 		images = int64(max(*req.N, 1))
 	}
 	adm, err := d.admit(w, r, dep, req.Model, req.User, int64(router.EstimateTextTokens([]string{req.Prompt})),
-		ratelimit.Bound{PromptTokens: int64(len(req.Prompt)), Images: images, NoOutput: true}, req.Gateway.Priority)
+		ratelimit.Bound{PromptTokens: int64(len(req.Prompt)), Images: images, NoOutput: true}, req.Gateway.Priority,
+		d.alternatives(r, req.Model, &req.Gateway, dep))
 	if err != nil {
 		writeError(w, r, err)
 		return

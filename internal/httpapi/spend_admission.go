@@ -42,7 +42,7 @@ type admission struct {
 // est counts against tpm limits and b bounds the strict reservation, both
 // from the decoded request.
 func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string,
-	est int64, b ratelimit.Bound, priority *int) (*admission, error) {
+	est int64, b ratelimit.Bound, priority *int, alts []ratelimit.Candidate) (*admission, error) {
 	adm := &admission{r: r, later: d.Later, o: ratelimit.Outcome{Status: ratelimit.StatusFailure}}
 	if d.Limits == nil {
 		return adm, nil
@@ -53,7 +53,7 @@ func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.De
 	rec := obs.RecordFrom(r.Context())
 	req := ratelimit.Request{RequestID: rec.RequestID, Principal: auth.FromContext(r.Context()), ModelGroup: model,
 		Deployment: dep.ID, Provider: dep.Provider, Model: dep.ModelID, EndUser: endUser,
-		EstimatedTokens: est, Bound: b, Priority: priority}
+		EstimatedTokens: est, Bound: b, Priority: priority, Alternatives: alts}
 	t, err := d.Limits.Admit(r.Context(), req)
 	var rf *ratelimit.Refusal
 	switch {
@@ -174,7 +174,7 @@ func (a *admission) settleFirst() error {
 // n and its output bound: max_completion_tokens, else max_tokens.
 func (d *DataPlane) admitChat(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) (*admission, error) {
 	if d.Limits == nil {
-		return d.admit(w, r, dep, req.Model, req.User, 0, ratelimit.Bound{}, nil) // nothing to bound
+		return d.admit(w, r, dep, req.Model, req.User, 0, ratelimit.Bound{}, nil, nil) // nothing to bound
 	}
 	b := ratelimit.Bound{PromptTokens: router.PromptTokenBound(req)}
 	maxTokens := req.MaxCompletionTokens
@@ -187,5 +187,22 @@ func (d *DataPlane) admitChat(w http.ResponseWriter, r *http.Request, dep *route
 	if req.N != nil {
 		b.Choices = int64(*req.N)
 	}
-	return d.admit(w, r, dep, req.Model, req.User, int64(router.EstimateTokens(req)), b, req.Gateway.Priority)
+	return d.admit(w, r, dep, req.Model, req.User, int64(router.EstimateTokens(req)), b, req.Gateway.Priority,
+		d.alternatives(r, req.Model, &req.Gateway, dep))
+}
+
+// alternatives are the deployments other than dep that may serve a call
+// (retries and fallbacks the caller may use), for the strict reservation;
+// nil outside strict mode, where nothing is reserved.
+func (d *DataPlane) alternatives(r *http.Request, model string, gw *llm.GatewayOptions, dep *router.Deployment) []ratelimit.Candidate {
+	if !d.Limits.Strict() {
+		return nil
+	}
+	var out []ratelimit.Candidate
+	for _, c := range d.Router.Reachable(d.routeRequest(r, model, gw, nil, 0)) {
+		if c != dep {
+			out = append(out, ratelimit.Candidate{Deployment: c.ID, Provider: c.Provider, Model: c.ModelID})
+		}
+	}
+	return out
 }

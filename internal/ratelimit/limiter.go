@@ -153,6 +153,10 @@ type Request struct {
 	ModelGroup string
 	// Deployment, Provider and Model price the strict reservation.
 	Deployment, Provider, Model string
+	// Alternatives are the other deployments that may serve the call
+	// (retries and fallbacks, router.Router.Reachable): a call is priced
+	// as whichever serves it, so the strict reservation is the dearest.
+	Alternatives []Candidate
 	// EndUser is the request's "user" field.
 	EndUser string
 	// EstimatedTokens count against tpm limits before the call.
@@ -164,6 +168,11 @@ type Request struct {
 	// more important); nil falls back to DefaultPriority, the key's or
 	// team's, then to Options.DefaultPriority.
 	Priority, DefaultPriority *int
+}
+
+// Candidate is a deployment that may serve a call, as the pricer names it.
+type Candidate struct {
+	Deployment, Provider, Model string
 }
 
 // Bound is what a request can consume at most, from its decoded body.
@@ -185,17 +194,35 @@ type Bound struct {
 }
 
 // reservation is the strict-mode reservation of req in nano-USD: the
-// prompt bound at the input price, plus every choice's output bound (the
-// request's, capped by the model's output limit) at the output price, plus
-// its images. It fails with a *Refusal of KindUnbounded when the output
-// is priced but nothing bounds it; a model nothing prices reserves 0, as
-// it is counted at 0.
+// dearest reservation among the deployments that may serve it (the picked
+// one and its Alternatives), since a retry or a fallback is priced as
+// itself.
 func (l *Limiter) reservation(req Request) (int64, error) {
-	pr, ok := l.pricer.Price(req.Deployment, req.Provider, req.Model)
+	most, err := l.reserveFor(Candidate{req.Deployment, req.Provider, req.Model}, req.Bound)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range req.Alternatives {
+		n, err := l.reserveFor(c, req.Bound)
+		if err != nil {
+			return 0, err
+		}
+		most = max(most, n)
+	}
+	return most, nil
+}
+
+// reserveFor is the reservation of a call bounded by b on deployment c:
+// the prompt bound at the input price, plus every choice's output bound
+// (the request's, capped by the model's output limit) at the output price,
+// plus its images. It fails with a *Refusal of KindUnbounded when the
+// output is priced but nothing bounds it; a model nothing prices reserves
+// 0, as it is counted at 0.
+func (l *Limiter) reserveFor(c Candidate, b Bound) (int64, error) {
+	pr, ok := l.pricer.Price(c.Deployment, c.Provider, c.Model)
 	if !ok {
 		return 0, nil
 	}
-	b := req.Bound
 	var out int64
 	if !b.NoOutput && pr.OutputPerToken > 0 {
 		per := max(b.OutputTokens, 0)
@@ -203,12 +230,16 @@ func (l *Limiter) reservation(req Request) (int64, error) {
 			per = lim
 		}
 		if per == 0 {
-			return 0, &Refusal{Kind: KindUnbounded, Level: "deployment", ID: req.Deployment, What: req.Model}
+			return 0, &Refusal{Kind: KindUnbounded, Level: "deployment", ID: c.Deployment, What: c.Model}
 		}
 		out = per * max(b.Choices, 1)
 	}
 	return nanos(pr.MaxCost(max(b.PromptTokens, 0), out, max(b.Images, 0))), nil
 }
+
+// Strict reports whether the limiter reserves each call's maximum cost
+// (strict budget mode): only then do callers need Request.Alternatives.
+func (l *Limiter) Strict() bool { return l != nil && l.o.Strict }
 
 // ErrUnavailable matches an admission refused because the store could not
 // be reached (fail closed).

@@ -525,3 +525,47 @@ func TestStrictReservation(t *testing.T) {
 }
 
 func (t *Ticket) costNanos(o Outcome) int64 { return nanos(t.Cost(o)) }
+
+// TestStrictReservationDearestAlternative: the strict reservation is the
+// dearest among the picked deployment and the alternatives that may serve
+// the call instead; an alternative whose output nothing bounds refuses the
+// call, naming it.
+func TestStrictReservationDearestAlternative(t *testing.T) {
+	pr := spend.NewPricer(spend.Shipped(), map[string]spend.Override{
+		"cheap":     {InputPerToken: ptr(1e-9), OutputPerToken: ptr(2e-9), MaxOutputTokens: ptr(50)},
+		"dear":      {InputPerToken: ptr(10e-9), OutputPerToken: ptr(30e-9)},
+		"unbounded": {InputPerToken: ptr(1e-9), OutputPerToken: ptr(2e-9)},
+	})
+	l := New(nil, pr, &Options{Strict: true})
+	for _, tc := range []struct {
+		name      string
+		alts      []string
+		maxTokens int64
+		want      int64 // nano-USD
+		unbounded bool
+	}{
+		{"alone", nil, 10, 100 + 20, false},
+		{"a dearer fallback", []string{"dear"}, 10, 1000 + 300, false},
+		{"a cheaper one changes nothing", []string{"cheap"}, 10, 100 + 20, false},
+		{"an unbounded fallback", []string{"unbounded"}, 0, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := Request{Deployment: "cheap", Provider: "custom", Model: "m",
+				Bound: Bound{PromptTokens: 100, OutputTokens: tc.maxTokens}}
+			for _, a := range tc.alts {
+				req.Alternatives = append(req.Alternatives, Candidate{Deployment: a, Provider: "custom", Model: a})
+			}
+			got, err := l.reservation(req)
+			if tc.unbounded {
+				var rf *Refusal
+				if !errors.As(err, &rf) || rf.Kind != KindUnbounded || rf.ID != "unbounded" {
+					t.Fatalf("want an unbounded refusal naming the fallback, got %d, %v", got, err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("reservation = %d, %v; want %d", got, err, tc.want)
+			}
+		})
+	}
+}

@@ -224,14 +224,7 @@ func (r *Router) failed(ctx context.Context, group string, dep *Deployment, kind
 // fallbacks lists the groups to try after group (requested as name)
 // failed with kind.
 func (r *Router) fallbacks(req *Request, name, group string, kind provider.Kind) []string {
-	lookup := func(m map[string][]string) []string {
-		for _, k := range []string{group, name, "*"} {
-			if f, ok := m[k]; ok {
-				return f
-			}
-		}
-		return nil
-	}
+	lookup := func(m map[string][]string) []string { return lookupFallbacks(m, name, group) }
 	var out []string
 	switch kind {
 	case provider.KindContextWindow:
@@ -251,6 +244,57 @@ func (r *Router) fallbacks(req *Request, name, group string, kind provider.Kind)
 		return f
 	}
 	return r.set.DefaultFallbacks
+}
+
+// lookupFallbacks returns the fallbacks m configures for group (requested
+// as name), else for "*".
+func lookupFallbacks(m map[string][]string, name, group string) []string {
+	for _, k := range []string{group, name, "*"} {
+		if f, ok := m[k]; ok {
+			return f
+		}
+	}
+	return nil
+}
+
+// Reachable lists every deployment Do may serve req with: req.First, the
+// requested group's deployments, and those of every fallback group that
+// some failure could move to (context-window, content-policy, the
+// request's, configured and default fallbacks) and req.Allow accepts. A
+// call is priced as whichever deployment serves it, so a strict budget
+// reserves the dearest of these.
+func (r *Router) Reachable(req *Request) []*Deployment {
+	var out []*Deployment
+	if req.First != nil {
+		out = append(out, req.First)
+	}
+	group, deps, err := r.Resolve(req.Model)
+	if err != nil {
+		group = req.Model
+	}
+	out = append(out, deps...)
+	seen := map[string]bool{req.Model: true, group: true}
+	for _, list := range [][]string{
+		lookupFallbacks(r.set.ContextWindowFallbacks, req.Model, group),
+		lookupFallbacks(r.set.ContentPolicyFallbacks, req.Model, group),
+		req.Fallbacks,
+		lookupFallbacks(r.set.Fallbacks, req.Model, group),
+		r.set.DefaultFallbacks,
+	} {
+		for _, f := range list {
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			if req.Allow != nil && req.Allow(f) != nil {
+				continue
+			}
+			if _, fdeps, err := r.Resolve(f); err == nil {
+				out = append(out, fdeps...)
+			}
+		}
+	}
+	return out
 }
 
 // Served records a served call's usage (one request and its tokens) for

@@ -2,6 +2,7 @@ package router
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,50 @@ func TestPick(t *testing.T) {
 	}
 	if len(r.Deployments()) != 3 {
 		t.Fatalf("Deployments() = %v", r.Deployments())
+	}
+}
+
+// TestReachable: every deployment a call may be served by, for the strict
+// reservation: the group's, and those of each kind of fallback the caller
+// may use, once each.
+func TestReachable(t *testing.T) {
+	dep := func(group, id string) *Deployment {
+		return &Deployment{ID: id, Group: group, Provider: "openai", ModelID: id}
+	}
+	deps := []*Deployment{dep("a", "a1"), dep("a", "a2"), dep("b", "b1"), dep("c", "c1"), dep("d", "d1"), dep("e", "e1"), dep("f", "f1")}
+	r := New(deps, &Options{Settings: Settings{
+		Fallbacks:              map[string][]string{"a": {"b"}},
+		ContextWindowFallbacks: map[string][]string{"a": {"c", "b"}},
+		ContentPolicyFallbacks: map[string][]string{"*": {"d"}},
+		DefaultFallbacks:       []string{"e"},
+	}})
+	ids := func(ds []*Deployment) string {
+		var s []string
+		for _, d := range ds {
+			s = append(s, d.ID)
+		}
+		return strings.Join(s, ",")
+	}
+	for _, tc := range []struct {
+		name string
+		req  *Request
+		want string
+	}{
+		{"every kind of fallback", &Request{Model: "a"}, "a1,a2,c1,b1,d1,e1"},
+		{"the request's own", &Request{Model: "a", Fallbacks: []string{"f", "a"}}, "a1,a2,c1,b1,d1,f1,e1"},
+		{"only what the caller may use", &Request{Model: "a", Fallbacks: []string{"f"},
+			Allow: func(m string) error {
+				if m == "a" || m == "b" {
+					return nil
+				}
+				return errors.New("no")
+			}}, "a1,a2,b1"},
+		{"a group without fallbacks of its own", &Request{Model: "f"}, "f1,d1,e1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ids(r.Reachable(tc.req)); got != tc.want {
+				t.Errorf("Reachable = %s, want %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -458,18 +458,19 @@ func TestHealth(t *testing.T) {
 		}
 		if path == "/health/readiness" {
 			var r struct {
-				Status      string   `json:"status"`
-				Reasons     []string `json:"reasons"`
-				Models      int      `json:"models"`
-				Serving     int      `json:"serving_deployments"`
-				Unavailable []struct {
+				Status         string   `json:"status"`
+				LiteLLMVersion string   `json:"litellm_version"`
+				Reasons        []string `json:"reasons"`
+				Models         int      `json:"models"`
+				Serving        int      `json:"serving_deployments"`
+				Unavailable    []struct {
 					Model, Reason string
 				} `json:"unavailable_deployments"`
 			}
 			// Of 9 deployments, groq-no-key has no key and claude-direct's
 			// provider has not shipped: degraded, with both reasons.
 			if err := json.Unmarshal(body, &r); err != nil || r.Models != 9 || r.Serving != 7 || len(r.Unavailable) != 1 || r.Unavailable[0].Model != "groq-no-key" ||
-				!strings.Contains(r.Unavailable[0].Reason, "GROQ_API_KEY") || r.Status != "degraded" || len(r.Reasons) != 3 {
+				!strings.Contains(r.Unavailable[0].Reason, "GROQ_API_KEY") || r.Status != "degraded" || len(r.Reasons) != 3 || r.LiteLLMVersion != app.Version {
 				t.Fatalf("readiness %s", body)
 			}
 		}

@@ -20,6 +20,11 @@ func (d *DataPlane) chat(w http.ResponseWriter, r *http.Request) {
 	req, dep, err := decodeAndPick(d, w, r, oai.DecodeChatRequest, func(q *llm.Request) (*string, *llm.GatewayOptions, bool) {
 		return &q.Model, &q.Gateway, q.Stream
 	})
+	var batch *batchRequest
+	if errors.As(err, &batch) {
+		d.batchChat(w, r, batch)
+		return
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return

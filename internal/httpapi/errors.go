@@ -114,7 +114,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
 	}
 	msg := ae.Message
-	if ae.Status >= 500 && ae.Type == "server_error" {
+	if ae.Status >= 500 && (ae.Type == "server_error" || ae.Type == "internal_server_error" || ae.Type == "no_db_connection") {
 		msg += " (request id " + rec.RequestID + ")"
 	}
 	oai.WriteError(w, ae.Status, ae.Type, ae.Code, ae.Param, msg)

@@ -15,8 +15,11 @@ type Readiness struct {
 	// sets it from the other fields.
 	Status  string `json:"status"`
 	Version string `json:"version,omitempty"`
-	Store   string `json:"store,omitempty"`
-	Models  int    `json:"models"`
+	// LiteLLMVersion is LiteLLM's name for the version (litellm_version):
+	// Tollgate's own, so tools that read LiteLLM's readiness parse ours.
+	LiteLLMVersion string `json:"litellm_version"`
+	Store          string `json:"store,omitempty"`
+	Models         int    `json:"models"`
 	// Deployments counts the configured deployments, Serving those that
 	// can answer a call.
 	Deployments int `json:"deployments"`
@@ -74,6 +77,9 @@ func Health(mux Mux, ready Readiness) {
 	}
 	if ready.Reasons == nil {
 		ready.Reasons = []string{}
+	}
+	if ready.LiteLLMVersion == "" {
+		ready.LiteLLMVersion = ready.Version
 	}
 	if ready.Notices == nil {
 		ready.Notices = []Notice{}

@@ -104,10 +104,13 @@ func (l *RouteList) HandleFunc(pattern string, _ func(http.ResponseWriter, *http
 func (d *DataPlane) Register(mux Mux) {
 	handle(mux, "POST", "/v1/chat/completions", d.authed(d.chat))
 	handle(mux, "POST", "/chat/completions", d.authed(d.chat))
+	handle(mux, "POST", "/v1/completions", d.authed(d.completions))
+	handle(mux, "POST", "/completions", d.authed(d.completions))
 	handle(mux, "POST", "/v1/embeddings", d.authed(d.embeddings))
 	handle(mux, "POST", "/embeddings", d.authed(d.embeddings))
 	handle(mux, "POST", "/v1/images/generations", d.authed(d.images))
 	handle(mux, "POST", "/images/generations", d.authed(d.images))
+	d.registerAzure(mux)
 	d.registerBedrock(mux)
 	d.registerHistory(mux)
 	d.RegisterModels(mux)

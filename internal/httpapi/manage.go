@@ -200,14 +200,14 @@ func (m *Management) serve(h func(*http.Request, *auth.Principal) (any, error)) 
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := m.Auth.Authenticate(r.Context(), r)
 		if err != nil {
-			writeError(w, r, err)
+			writeError(w, r, proxyError(err))
 			return
 		}
 		obs.RecordFrom(r.Context()).Principal = p.ID
 		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		out, err := h(r, p)
 		if err != nil {
-			writeError(w, r, manageError(err))
+			writeError(w, r, proxyError(manageError(err)))
 			return
 		}
 		body, err := json.Marshal(out)
@@ -287,6 +287,37 @@ func manageError(err error) error {
 			Message: "the key store is unavailable; retry shortly", RetryAfter: 1, Err: err}
 	}
 	return err
+}
+
+// proxyTypes are the error types LiteLLM's management API answers with
+// (its ProxyErrorTypes), by status; the code is the status as a string,
+// as LiteLLM sends it.
+var proxyTypes = map[int]string{
+	http.StatusBadRequest:            "bad_request_error",
+	http.StatusUnauthorized:          "auth_error",
+	http.StatusForbidden:             "auth_error",
+	http.StatusNotFound:              "not_found_error",
+	http.StatusConflict:              "bad_request_error",
+	http.StatusRequestEntityTooLarge: "bad_request_error",
+	http.StatusUnsupportedMediaType:  "bad_request_error",
+	http.StatusServiceUnavailable:    "no_db_connection",
+}
+
+// proxyError renders a management error in LiteLLM's ProxyException
+// vocabulary, so clients written against LiteLLM's management API branch
+// on the same type and code; the status, message and param stay ours.
+func proxyError(err error) error {
+	ae := *toAPIError(err)
+	if t, ok := proxyTypes[ae.Status]; ok {
+		ae.Type = t
+	} else {
+		ae.Type = "internal_server_error"
+	}
+	ae.Code = strconv.Itoa(ae.Status)
+	if ae.Err == nil {
+		ae.Err = err
+	}
+	return &ae
 }
 
 // jsonField drops the Go names of embedded structs from a decode error's

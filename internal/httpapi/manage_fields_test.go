@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -136,4 +137,33 @@ func fieldIDs(endpoint, field string) string {
 		add("team_id", "t-fields")
 	}
 	return strings.Join(ids, "")
+}
+
+// TestManagementErrorsSpeakLiteLLM: management errors carry LiteLLM's
+// ProxyException type and the status as their code, as clients written
+// against LiteLLM's management API expect.
+func TestManagementErrorsSpeakLiteLLM(t *testing.T) {
+	m := newMgmt(t)
+	user := m.newUser("eve", "internal_user", "")
+	for _, tt := range []struct {
+		name, key, method, path, body string
+		status                        int
+		typ                           string
+	}{
+		{"bad input", mgmtMaster, "POST", "/key/generate", `{"max_budget":"lots"}`, 400, "bad_request_error"},
+		{"no key", "", "GET", "/key/info", "", 401, "auth_error"},
+		{"bad key", "sk-nope", "GET", "/key/info", "", 401, "auth_error"},
+		{"forbidden", user, "POST", "/team/new", `{}`, 403, "auth_error"},
+		{"not found", mgmtMaster, "GET", "/team/info?team_id=nobody", "", 404, "not_found_error"},
+		{"conflict", mgmtMaster, "POST", "/user/new", `{"user_id":"eve"}`, 409, "bad_request_error"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m.t = t
+			status, out := m.call(tt.key, tt.method, tt.path, tt.body)
+			e, _ := out["error"].(map[string]any)
+			if status != tt.status || e["type"] != tt.typ || e["code"] != strconv.Itoa(tt.status) {
+				t.Errorf("got %d %v", status, out)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/llm"
@@ -22,12 +23,23 @@ func decodeAndPick[T any](d *DataPlane, w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return zero, nil, err
 	}
+	deployment := r.PathValue("deployment") // Azure-style routes (azure.go)
+	if deployment != "" {
+		body = withModel(body, deployment)
+	}
 	req, err := decode(body)
 	if err != nil {
 		return zero, nil, err
 	}
 	rec := obs.RecordFrom(r.Context())
 	name, gw, stream := model(req)
+	if deployment != "" {
+		*name = deployment
+	} else if strings.Contains(*name, ",") {
+		if _, ok := d.Router.Group(*name); !ok {
+			return zero, nil, newBatch(*name, body, stream)
+		}
+	}
 	// The key's alias for the name, if any, is the model served: access,
 	// routing, limits and spend all apply to it (and to a fallback named
 	// the same way).

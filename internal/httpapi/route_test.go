@@ -269,3 +269,17 @@ func (f *failAfter) Recv() (*llm.Chunk, error) {
 func (f *failAfter) Close() error { return nil }
 
 var _ io.Closer = (*failAfter)(nil)
+
+func TestWithModel(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`{}`, `{"model":"d"}`},
+		{` { "messages":[]}`, `{"model":"d", "messages":[]}`},
+		{`{"model":"x","n":1}`, `{"model":"d","model":"x","n":1}`},
+		{`[1]`, `[1]`},
+		{``, ``},
+	} {
+		if got := string(withModel([]byte(tt.in), "d")); got != tt.want {
+			t.Errorf("withModel(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

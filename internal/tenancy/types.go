@@ -168,8 +168,8 @@ type KeyView struct {
 	Tags       []string          `json:"tags"`
 	Spend      float64           `json:"spend"`
 	// BudgetResetAt is when the current budget period ends (/key/info).
-	BudgetResetAt *time.Time `json:"budget_reset_at,omitempty"`
-	CreatedBy     string     `json:"created_by,omitempty"`
+	BudgetResetAt *time.Time `json:"budget_reset_at"`
+	CreatedBy     *string    `json:"created_by"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 }
@@ -185,7 +185,7 @@ func keyView(k *store.Key, plaintext string) KeyView {
 	v := KeyView{Key: plaintext, KeyName: k.KeyName, Token: k.Hash, TokenID: k.Hash, KeyAlias: strPtr(k.KeyAlias),
 		UserID: strPtr(k.UserID), TeamID: strPtr(k.TeamID), LimitsView: limitsView(k.Limits), Duration: strPtr(k.Duration),
 		Expires: k.Expires, Metadata: k.Metadata, Blocked: k.Blocked, Guardrails: k.Guardrails, Aliases: k.Aliases,
-		Tags: k.Tags, CreatedBy: k.CreatedBy, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt}
+		Tags: k.Tags, CreatedBy: strPtr(k.CreatedBy), CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt}
 	if v.Metadata == nil {
 		v.Metadata = json.RawMessage("{}")
 	}
@@ -257,7 +257,7 @@ type UserView struct {
 	Teams    []string        `json:"teams"`
 	Spend    float64         `json:"spend"`
 	// BudgetResetAt is when the current budget period ends (/user/info).
-	BudgetResetAt *time.Time `json:"budget_reset_at,omitempty"`
+	BudgetResetAt *time.Time `json:"budget_reset_at"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 }
@@ -337,7 +337,7 @@ type TeamView struct {
 	// by /team/info, /team/list and /user/info (spentTeamView).
 	Spend float64 `json:"spend"`
 	// BudgetResetAt is when the current budget period ends.
-	BudgetResetAt *time.Time `json:"budget_reset_at,omitempty"`
+	BudgetResetAt *time.Time `json:"budget_reset_at"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 }

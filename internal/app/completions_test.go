@@ -1,0 +1,93 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+// TestLegacyCompletions: the OpenAI SDK's legacy completions (JSON and
+// streamed) through /v1/completions, bridged to chat, with a virtual key
+// whose limits and model list apply as on chat.
+func TestLegacyCompletions(t *testing.T) {
+	forEachStore(t, testLegacyCompletions)
+}
+
+// TestBatchCompletion: model "a,b" on chat completions answers with the
+// list of each model's completion, each call checked and billed as its own.
+func TestBatchCompletion(t *testing.T) {
+	a := startLocalApp(t, storeBackends[0].env(t), Options{})
+	st, body := call(t, a.gw.URL, "POST", "/key/generate", idMaster, `{"models":["gpt-4o-mini","fake-echo"]}`)
+	if st != 200 {
+		t.Fatalf("/key/generate: %d %s", st, body)
+	}
+	key := between(body, `"key":"`, `"`)
+	msgs := `"messages":[{"role":"user","content":"hi"}]`
+	st, body = call(t, a.gw.URL, "POST", "/v1/chat/completions", key, `{"model":"gpt-4o-mini, fake-echo",`+msgs+`}`)
+	if st != 200 || !strings.HasPrefix(body, `[{`) || !strings.Contains(body, `"model":"gpt-4o-mini"`) || !strings.Contains(body, `"model":"fake-echo"`) {
+		t.Errorf("batch: %d %s", st, body)
+	}
+	for _, tt := range []struct{ body, want string }{
+		{`{"model":"gpt-4o-mini,claude-3-haiku",` + msgs + `}`, `"code":"model_not_allowed"`},
+		{`{"model":"gpt-4o-mini,fake-echo","stream":true,` + msgs + `}`, `"param":"stream"`},
+	} {
+		if st, body := call(t, a.gw.URL, "POST", "/v1/chat/completions", key, tt.body); st < 400 || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %d %s", tt.body, st, body)
+		}
+	}
+	if st, body := call(t, a.gw.URL, "POST", "/v1/embeddings", key, `{"model":"a,b","input":"x"}`); st != 400 || !strings.Contains(body, "batch completion") {
+		t.Errorf("embeddings with a model list: %d %s", st, body)
+	}
+}
+
+func testLegacyCompletions(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+	a := startLocalApp(t, newStoreEnv(t), Options{})
+	st, body := call(t, a.gw.URL, "POST", "/key/generate", idMaster, `{"models":["gpt-4o-mini","fake-stream"]}`)
+	if st != 200 {
+		t.Fatalf("/key/generate: %d %s", st, body)
+	}
+	key := between(body, `"key":"`, `"`)
+	c := openai.NewClient(option.WithBaseURL(a.gw.URL+"/v1/"), option.WithAPIKey(key), option.WithMaxRetries(0))
+	ctx := context.Background()
+	resp, err := c.Completions.New(ctx, openai.CompletionNewParams{Model: "gpt-4o-mini",
+		Prompt: openai.CompletionNewParamsPromptUnion{OfString: openai.String("Say hi")}, MaxTokens: openai.Int(20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Object != "text_completion" || len(resp.Choices) != 1 || resp.Choices[0].Text == "" || resp.Usage.TotalTokens == 0 {
+		t.Errorf("completion: %+v", resp)
+	}
+
+	stream := c.Completions.NewStreaming(ctx, openai.CompletionNewParams{Model: "fake-stream",
+		Prompt: openai.CompletionNewParamsPromptUnion{OfString: openai.String("Say hi")}})
+	var text strings.Builder
+	n := 0
+	for stream.Next() {
+		ch := stream.Current()
+		if ch.Object != "text_completion" {
+			t.Errorf("chunk object %q", ch.Object)
+		}
+		for _, c := range ch.Choices {
+			text.WriteString(c.Text)
+		}
+		n++
+	}
+	if err := stream.Err(); err != nil || n < 2 || text.Len() == 0 {
+		t.Errorf("stream: %d chunks, %q, %v", n, text.String(), err)
+	}
+
+	for _, tt := range []struct{ body, want string }{
+		{`{"model":"claude-3-haiku","prompt":"hi"}`, `"code":"model_not_allowed"`},
+		{`{"model":"gpt-4o-mini","prompt":"hi","echo":true}`, `"param":"echo"`},
+		{`{"model":"gpt-4o-mini","prompt":["a","b"]}`, `"param":"prompt"`},
+		{`{"model":"gpt-4o-mini"}`, `"param":"prompt"`},
+	} {
+		st, body := call(t, a.gw.URL, "POST", "/completions", key, tt.body)
+		if st < 400 || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %d %s", tt.body, st, body)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,6 +90,35 @@ func testLegacyCompletions(t *testing.T, newStoreEnv func(*testing.T) map[string
 		st, body := call(t, a.gw.URL, "POST", "/completions", key, tt.body)
 		if st < 400 || !strings.Contains(body, tt.want) {
 			t.Errorf("%s: %d %s", tt.body, st, body)
+		}
+	}
+}
+
+// TestModelListOptions: /v1/models honours LiteLLM's query options or
+// refuses them by name.
+func TestModelListOptions(t *testing.T) {
+	extra := filepath.Join(t.TempDir(), "groups.yaml")
+	if err := os.WriteFile(extra, []byte("model_list:\n  - model_name: grouped-echo\n    litellm_params: {model: fake/echo}\n    model_info: {access_groups: [cheap]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startLocalApp(t, storeBackends[0].env(t), Options{ConfigPaths: []string{localConfig, extra}})
+	for _, tt := range []struct {
+		query    string
+		status   int
+		want     string
+		unwanted string
+	}{
+		{"", 200, `"id":"grouped-echo"`, `"id":"cheap"`},
+		{"?include_model_access_groups=true", 200, `"id":"cheap"`, ""},
+		{"?only_model_access_groups=true", 200, `{"object":"list","data":[{"id":"cheap"`, "grouped-echo"},
+		{"?return_wildcard_routes=false&include_metadata=false", 200, `"id":"grouped-echo"`, ""},
+		{"?return_wildcard_routes=true", 400, `"param":"return_wildcard_routes"`, ""},
+		{"?team_id=t1", 400, `"param":"team_id"`, ""},
+		{"?only_model_access_groups=maybe", 400, `"param":"only_model_access_groups"`, ""},
+	} {
+		st, body := call(t, a.gw.URL, "GET", "/v1/models"+tt.query, idMaster, "")
+		if st != tt.status || !strings.Contains(body, tt.want) || (tt.unwanted != "" && strings.Contains(body, tt.unwanted)) {
+			t.Errorf("/v1/models%s: %d %s", tt.query, st, body)
 		}
 	}
 }

@@ -81,6 +81,9 @@ type ModelAccess interface {
 	CheckModel(p *auth.Principal, model string) error
 	// FilterModels returns the names p may use.
 	FilterModels(p *auth.Principal, names []string) []string
+	// AccessGroups returns the access groups (model_info.access_groups)
+	// of the named models, each once, in order.
+	AccessGroups(names []string) []string
 }
 
 // Mux is what route groups register on: an *http.ServeMux, or a

@@ -9,17 +9,78 @@ import (
 	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
-// listModels serves GET /v1/models: every model group, in OpenAI's shape.
+// listModels serves GET /v1/models: every model group the caller may use,
+// in OpenAI's shape. LiteLLM's query options: include_model_access_groups
+// adds the access groups (model_info.access_groups) of those models as
+// entries, only_model_access_groups lists only them; return_wildcard_routes
+// and include_metadata are accepted when false (the default), and options
+// Tollgate cannot honour are refused by name.
 func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	flag := func(name string) (bool, error) {
+		v := q.Get(name)
+		if v == "" {
+			return false, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, badRequest(name, "%s must be true or false, got %q", name, v)
+		}
+		return b, nil
+	}
+	var include, only bool
+	for _, o := range []struct {
+		name string
+		dst  *bool
+		why  string // why true cannot be honoured ("" when it can)
+	}{
+		{"include_model_access_groups", &include, ""},
+		{"only_model_access_groups", &only, ""},
+		{"return_wildcard_routes", new(bool), "wildcard routes are listed as configured; there is nothing to expand"},
+		{"include_metadata", new(bool), "model metadata is at GET /model/info and /model_group/info"},
+	} {
+		v, err := flag(o.name)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if v && o.why != "" {
+			writeError(w, r, badRequest(o.name, "%s=true is not supported by Tollgate: %s", o.name, o.why))
+			return
+		}
+		*o.dst = v
+	}
+	for _, name := range []string{"team_id", "fallback_type"} {
+		if q.Get(name) != "" {
+			writeError(w, r, badRequest(name, "%s is not supported by Tollgate on /v1/models: it lists the models of the calling key", name))
+			return
+		}
+	}
 	names := d.Router.Models()
 	if d.Access != nil {
 		names = d.Access.FilterModels(auth.FromContext(r.Context()), names)
+	}
+	if include || only {
+		groups := d.accessGroups(names)
+		if only {
+			names = groups
+		} else {
+			names = append(names, groups...)
+		}
 	}
 	models := make([]oai.Model, len(names))
 	for i, name := range names {
 		models[i] = d.model(name)
 	}
 	writeRaw(w, oai.AppendModelList(make([]byte, 0, 64+80*len(names)), models))
+}
+
+// accessGroups are the access groups of the named models, each once.
+func (d *DataPlane) accessGroups(names []string) []string {
+	if d.Access == nil {
+		return nil
+	}
+	return d.Access.AccessGroups(names)
 }
 
 // getModel serves GET /v1/models/{id}; ids may contain slashes.

@@ -138,6 +138,22 @@ func (m *Models) FilterModels(p *auth.Principal, names []string) []string {
 	return out
 }
 
+// AccessGroups returns the access groups of the named models, each once,
+// in order.
+func (m *Models) AccessGroups(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if g := m.groups[n]; g != nil {
+			for _, ag := range g.accessGroups {
+				if !slices.Contains(out, ag) {
+					out = append(out, ag)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // within reports whether every model the entries admit is admitted by
 // ceiling: a caller may hand a key only models they may use themselves.
 // An entry that names no configured model must appear in ceiling itself.

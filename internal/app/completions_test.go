@@ -29,7 +29,8 @@ func TestBatchCompletion(t *testing.T) {
 	key := between(body, `"key":"`, `"`)
 	msgs := `"messages":[{"role":"user","content":"hi"}]`
 	st, body = call(t, a.gw.URL, "POST", "/v1/chat/completions", key, `{"model":"gpt-4o-mini, fake-echo",`+msgs+`}`)
-	if st != 200 || !strings.HasPrefix(body, `[{`) || !strings.Contains(body, `"model":"gpt-4o-mini"`) || !strings.Contains(body, `"model":"fake-echo"`) {
+	if st != 200 || !strings.HasPrefix(body, `[{`) || strings.Count(body, `"object":"chat.completion"`) != 2 ||
+		!strings.Contains(body, `"model":"gpt-4o-mini"`) || !strings.Contains(body, "Hello from Tollgate's fake provider.") {
 		t.Errorf("batch: %d %s", st, body)
 	}
 	for _, tt := range []struct{ body, want string }{
@@ -121,4 +122,50 @@ func TestModelListOptions(t *testing.T) {
 			t.Errorf("/v1/models%s: %d %s", tt.query, st, body)
 		}
 	}
+}
+
+// TestProxyBudgetUserAndModerations: LiteLLM's litellm-proxy-budget user
+// shows the proxy-wide budget and its spend (changed in the config, not
+// through /user/update); /v1/moderations answers as LiteLLM does for a
+// model it cannot route, and 501 for one no Tollgate adapter can moderate.
+func TestProxyBudgetUserAndModerations(t *testing.T) {
+	extra := filepath.Join(t.TempDir(), "budget.yaml")
+	if err := os.WriteFile(extra, []byte("litellm_settings:\n  max_budget: 100\n  budget_duration: 30d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+		a := startLocalApp(t, newStoreEnv(t), Options{ConfigPaths: []string{localConfig, extra}})
+		st, body := call(t, a.gw.URL, "POST", "/key/generate", idMaster, `{}`)
+		if st != 200 {
+			t.Fatalf("/key/generate: %d %s", st, body)
+		}
+		key := between(body, `"key":"`, `"`)
+		if st, body := chat(t, a.gw.URL, key, "gpt-4o-mini"); st != 200 {
+			t.Fatalf("chat: %d %s", st, body)
+		}
+		st, body = call(t, a.gw.URL, "GET", "/user/info?user_id=litellm-proxy-budget", idMaster, "")
+		if st != 200 || !strings.Contains(body, `"max_budget":100`) || !strings.Contains(body, `"budget_duration":"30d"`) ||
+			strings.Contains(body, `"spend":0,`) || !strings.Contains(body, `"budget_reset_at":"`) {
+			t.Errorf("proxy budget user: %d %s", st, body)
+		}
+		for _, path := range []string{"/user/update", "/user/new"} {
+			if st, body := call(t, a.gw.URL, "POST", path, idMaster, `{"user_id":"litellm-proxy-budget","max_budget":5}`); st != 400 || !strings.Contains(body, "max_budget") {
+				t.Errorf("%s of the proxy budget user: %d %s", path, st, body)
+			}
+		}
+		for _, tt := range []struct {
+			body   string
+			status int
+			want   string
+		}{
+			{`{"input":"hello","model":"omni-moderation-latest"}`, 400, "Invalid model name passed in model="},
+			{`{"input":"hello"}`, 400, "Invalid model name"},
+			{`{"input":"hello","model":"gpt-4o-mini"}`, 501, "moderation is not available"},
+			{`{"model":"gpt-4o-mini"}`, 400, `"param":"input"`},
+		} {
+			if st, body := call(t, a.gw.URL, "POST", "/v1/moderations", key, tt.body); st != tt.status || !strings.Contains(body, tt.want) {
+				t.Errorf("/v1/moderations %s: %d %s", tt.body, st, body)
+			}
+		}
+	})
 }

@@ -156,7 +156,8 @@ func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, dp *httpapi
 	if err := id.wireSpend(cfg, dp); err != nil {
 		return nil, err
 	}
-	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: defaults})
+	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: defaults,
+		ProxyBudget: tenancy.ProxyBudgetFromConfig(cfg)})
 	return &management{
 		api:   &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes},
 		spend: &httpapi.SpendRoutes{Service: svc, Auth: authn},

@@ -90,8 +90,17 @@ type completionWriter struct {
 
 func (c *completionWriter) Header() http.Header { return c.w.Header() }
 
-// Unwrap lets http.ResponseController flush the client's connection.
+// Unwrap lets http.ResponseController reach the client's connection.
 func (c *completionWriter) Unwrap() http.ResponseWriter { return c.w }
+
+// FlushError flushes a stream; a JSON answer is held until finish
+// rewrites it, so flushing it early would send the headers too soon.
+func (c *completionWriter) FlushError() error {
+	if !c.stream {
+		return nil
+	}
+	return http.NewResponseController(c.w).Flush()
+}
 
 func (c *completionWriter) WriteHeader(status int) {
 	if c.status != 0 {

@@ -109,6 +109,8 @@ func (d *DataPlane) Register(mux Mux) {
 	handle(mux, "POST", "/chat/completions", d.authed(d.chat))
 	handle(mux, "POST", "/v1/completions", d.authed(d.completions))
 	handle(mux, "POST", "/completions", d.authed(d.completions))
+	handle(mux, "POST", "/v1/moderations", d.authed(d.moderations))
+	handle(mux, "POST", "/moderations", d.authed(d.moderations))
 	handle(mux, "POST", "/v1/embeddings", d.authed(d.embeddings))
 	handle(mux, "POST", "/embeddings", d.authed(d.embeddings))
 	handle(mux, "POST", "/v1/images/generations", d.authed(d.images))

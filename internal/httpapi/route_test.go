@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -281,5 +282,26 @@ func TestWithModel(t *testing.T) {
 		if got := string(withModel([]byte(tt.in), "d")); got != tt.want {
 			t.Errorf("withModel(%s) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestCompletionWriterHoldsJSON: the chat path flushes its JSON answer;
+// the text-completion bridge must hold it until it has rewritten it, or
+// the headers go out without the rewritten body's Content-Length.
+func TestCompletionWriterHoldsJSON(t *testing.T) {
+	rec := httptest.NewRecorder()
+	cw := &completionWriter{w: rec}
+	chat := `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`
+	cw.Header().Set("Content-Type", "application/json")
+	cw.Header().Set("Content-Length", strconv.Itoa(len(chat)))
+	cw.WriteHeader(http.StatusOK)
+	_, _ = cw.Write([]byte(chat))
+	_ = http.NewResponseController(cw).Flush()
+	cw.finish()
+	res := rec.Result()
+	body, _ := io.ReadAll(res.Body)
+	if res.Header.Get("Content-Length") != strconv.Itoa(len(body)) || !strings.Contains(string(body), `"object":"text_completion"`) ||
+		!strings.Contains(string(body), `"text":"hi"`) {
+		t.Errorf("Content-Length %q for %d bytes: %s", res.Header.Get("Content-Length"), len(body), body)
 	}
 }

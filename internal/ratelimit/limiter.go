@@ -364,7 +364,8 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 	}
 	if l.o.ProxyBudget != nil {
 		d := l.o.ProxyBudgetDuration
-		budget("proxy", "", "", store.CounterKey("proxy", "budget", periodID(d, now)), d, *l.o.ProxyBudget,
+		counter, _ := ProxyBudgetPeriod(d, now)
+		budget("proxy", "", "", counter, d, *l.o.ProxyBudget,
 			p == nil || p.Kind != auth.KindMaster, nil)
 	}
 	if checked && unbounded != nil {
@@ -447,6 +448,17 @@ func BudgetPeriod(kind, id, duration string, now time.Time) (counter string, res
 		reset = w.End
 	}
 	return BudgetCounter(kind, id, duration, now), reset
+}
+
+// ProxyBudgetPeriod returns the counter of the proxy-wide budget
+// (litellm_settings.max_budget) in the period of duration that holds now,
+// and when that period resets (zero: never).
+func ProxyBudgetPeriod(duration string, now time.Time) (counter string, reset time.Time) {
+	_, w, bounded := periodOf(duration, now)
+	if bounded {
+		reset = w.End
+	}
+	return store.CounterKey("proxy", "budget", periodID(duration, now)), reset
 }
 
 // SpendOf is the USD spend a budget counter holds (store.Counter values).

@@ -106,6 +106,28 @@ type Options struct {
 	Now func() time.Time
 	// NewKey makes key plaintexts; nil means auth.NewKey.
 	NewKey func() string
+	// ProxyBudget is the proxy-wide budget (litellm_settings.max_budget
+	// and budget_duration), which /user/info shows as ProxyBudgetUser.
+	ProxyBudget ProxyBudget
+}
+
+// ProxyBudget is the proxy-wide budget.
+type ProxyBudget struct {
+	MaxBudget      *float64
+	BudgetDuration string
+}
+
+// ProxyBudgetFromConfig reads litellm_settings.max_budget and
+// budget_duration.
+func ProxyBudgetFromConfig(cfg *config.Config) ProxyBudget {
+	if cfg == nil {
+		return ProxyBudget{}
+	}
+	b := ProxyBudget{MaxBudget: cfg.LiteLLM.MaxBudget}
+	if p := cfg.LiteLLM.BudgetDuration; p != nil {
+		b.BudgetDuration = p.String()
+	}
+	return b
 }
 
 // Service is the management service. It is safe for concurrent use.
@@ -114,6 +136,7 @@ type Service struct {
 	models   *Models
 	inv      Invalidator
 	defaults Defaults
+	proxy    ProxyBudget
 	now      func() time.Time
 	newKey   func() string
 }
@@ -126,7 +149,7 @@ func New(st Store, models *Models, opts *Options) *Service {
 		if opts.Invalidate != nil {
 			s.inv = opts.Invalidate
 		}
-		s.defaults = opts.Defaults
+		s.defaults, s.proxy = opts.Defaults, opts.ProxyBudget
 		if opts.Now != nil {
 			s.now = opts.Now
 		}

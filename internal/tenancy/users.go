@@ -3,11 +3,13 @@ package tenancy
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
+	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
@@ -48,6 +50,9 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 		}
 	} else if u.UserID == "" {
 		u.UserID = newID()
+	}
+	if u.UserID == ProxyBudgetUser {
+		return nil, invalid("user_id", "%s is reserved for the proxy-wide budget (litellm_settings.max_budget)", ProxyBudgetUser)
 	}
 	u.Alias = deref(req.UserAlias)
 	req.LimitsInput.apply(&u.Limits)
@@ -134,6 +139,30 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 	return out, nil
 }
 
+// ProxyBudgetUser is the user id under which LiteLLM shows the proxy-wide
+// budget; Tollgate keeps that budget in the config and shows it under the
+// same id.
+const ProxyBudgetUser = "litellm-proxy-budget"
+
+// proxyBudgetInfo is /user/info for ProxyBudgetUser: the proxy budget
+// and the spend of its current period, as LiteLLM shows them.
+func (s *Service) proxyBudgetInfo(ctx context.Context) (*UserInfoResponse, error) {
+	v := UserView{UserID: ProxyBudgetUser, UserRole: string(auth.RoleProxyAdmin), LimitsView: limitsView(store.Limits{
+		MaxBudget: s.proxy.MaxBudget, BudgetDuration: s.proxy.BudgetDuration}), Metadata: json.RawMessage("{}"), Teams: []string{}}
+	if st, ok := s.st.(SpendStore); ok {
+		counter, reset := ratelimit.ProxyBudgetPeriod(s.proxy.BudgetDuration, s.now())
+		c, err := st.GetCounter(ctx, counter)
+		if err != nil {
+			return nil, storeErr("reading the proxy's spend", err)
+		}
+		v.Spend = ratelimit.SpendOf(c.Values)
+		if !reset.IsZero() {
+			v.BudgetResetAt = &reset
+		}
+	}
+	return &UserInfoResponse{UserID: ProxyBudgetUser, UserInfo: v, Keys: []KeyView{}, Teams: []TeamView{}}, nil
+}
+
 // checkSelfSignup bounds what a user may set when creating themselves.
 func (s *Service) checkSelfSignup(p *auth.Principal, req *UserRequest, u *store.User) error {
 	if p.UserID == "" {
@@ -197,6 +226,9 @@ func (s *Service) UserInfo(ctx context.Context, p *auth.Principal, userID string
 	if a == Own && userID != p.UserID {
 		return nil, forbidden("user_id", "you may not read another user (user_id %s)", quote(userID))
 	}
+	if userID == ProxyBudgetUser {
+		return s.proxyBudgetInfo(ctx)
+	}
 	u, err := s.st.GetUser(ctx, userID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -242,6 +274,9 @@ func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, req *UserRe
 	id := deref(req.UserID)
 	if id == "" {
 		return nil, invalid("user_id", "user_id is required")
+	}
+	if id == ProxyBudgetUser {
+		return nil, invalid("user_id", "%s is the proxy-wide budget, set by litellm_settings.max_budget and budget_duration in config.yaml; change it there (a changed config is picked up without a restart)", ProxyBudgetUser)
 	}
 	u, err := s.st.GetUser(ctx, id)
 	if err != nil {

@@ -219,6 +219,7 @@ func mount(mux httpapi.Mux, groups Groups, ready httpapi.Readiness, dp *httpapi.
 		case groups&GroupManagement != 0:
 			mgmt.api.Register(mux)
 			mgmt.spend.Register(mux)
+			httpapi.RegisterRoutes(mux, mgmt.api.Auth, func() []string { return Routes(GroupAll) })
 		case groups&GroupDataPlane != 0:
 			mgmt.api.RegisterDataPlaneReads(mux)
 		}

@@ -169,3 +169,24 @@ func TestProxyBudgetUserAndModerations(t *testing.T) {
 		}
 	})
 }
+
+// TestRoutesList: GET /routes lists every route of the deployment (both
+// functions'), grouped by path, for any valid key.
+func TestRoutesList(t *testing.T) {
+	a := startLocalApp(t, storeBackends[0].env(t), Options{})
+	st, body := call(t, a.gw.URL, "POST", "/key/generate", idMaster, `{}`)
+	if st != 200 {
+		t.Fatalf("/key/generate: %d %s", st, body)
+	}
+	key := between(body, `"key":"`, `"`)
+	st, body = call(t, a.gw.URL, "GET", "/routes", key, "")
+	for _, want := range []string{`{"path":"/v1/chat/completions","methods":["POST"],"name":"v1_chat_completions"}`,
+		`"path":"/openai/deployments/{deployment}/chat/completions"`, `"path":"/team/member_update"`, `"path":"/routes"`} {
+		if st != 200 || !strings.Contains(body, want) {
+			t.Errorf("/routes lacks %s: %d %s", want, st, body)
+		}
+	}
+	if st, _ := call(t, a.gw.URL, "GET", "/routes", "", ""); st != 401 {
+		t.Errorf("/routes without a key: %d", st)
+	}
+}

@@ -142,6 +142,7 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 	}
 
 	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey, asm.previousMasterKey), MaxBodyBytes: maxBody, Created: time.Now(),
+		Modes:   deploymentModes(cfg),
 		Prompts: NewPromptResolver(cfg, rt)}
 	var mgmt *management
 	if asm.identity != nil {
@@ -230,6 +231,17 @@ func mount(mux httpapi.Mux, groups Groups, ready httpapi.Readiness, dp *httpapi.
 	case groups&GroupManagement != 0:
 		dp.RegisterModels(mux)
 	}
+}
+
+// deploymentModes maps each deployment id to its model_info.mode.
+func deploymentModes(cfg *config.Config) map[string]string {
+	out := make(map[string]string, len(cfg.ModelList))
+	for _, d := range cfg.ModelList {
+		if d.Info.Mode != "" {
+			out[d.ID] = d.Info.Mode
+		}
+	}
+	return out
 }
 
 // Routes returns the method and path patterns a process mounting groups

@@ -55,6 +55,9 @@ type DataPlane struct {
 	// Cache is the response cache (litellm_settings.cache); nil means no
 	// caching.
 	Cache *cache.Cache
+	// Modes are the deployments' model_info.mode by deployment id, so GET
+	// /health probes each with the call it takes (chat when unset).
+	Modes map[string]string
 	// Later runs the settle of a call that gates no later admission after
 	// the handler has returned, freeing the connection from the store
 	// write. Only a long-lived server may set it (it must finish the work
@@ -109,6 +112,7 @@ func (d *DataPlane) Register(mux Mux) {
 	handle(mux, "POST", "/chat/completions", d.authed(d.chat))
 	handle(mux, "POST", "/v1/completions", d.authed(d.completions))
 	handle(mux, "POST", "/completions", d.authed(d.completions))
+	handle(mux, "GET", "/health", d.authed(d.deploymentHealth))
 	handle(mux, "POST", "/v1/moderations", d.authed(d.moderations))
 	handle(mux, "POST", "/moderations", d.authed(d.moderations))
 	handle(mux, "POST", "/v1/embeddings", d.authed(d.embeddings))

@@ -79,6 +79,9 @@ func (d *DataPlane) deploymentHealth(w http.ResponseWriter, r *http.Request) {
 	for i, e := range results {
 		if errs[i] != nil {
 			e.Error = toAPIError(errs[i]).Message
+			if dep := deps[i]; dep.Unavailable != nil {
+				e.Error = dep.Unavailable.Error() // as /health/readiness shows it
+			}
 			out.Unhealthy = append(out.Unhealthy, e)
 		} else {
 			out.Healthy = append(out.Healthy, e)

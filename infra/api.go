@@ -29,6 +29,11 @@ var gatewayPaths = []string{
 	"/v1/images/generations", "/images/generations", "/bedrock/model/{proxy+}", "/bedrock/chat-history",
 	"/chat-history", "/session-ids", "/v1/models", "/models", "/v1/models/{proxy+}", "/models/{proxy+}",
 	"/v1/model/info", "/health/liveliness", "/health/liveness", "/health/readiness",
+	"/v1/completions", "/completions", "/v1/moderations", "/moderations", "/health",
+	"/openai/deployments/{deployment}/chat/completions", "/openai/deployments/{deployment}/completions",
+	"/openai/deployments/{deployment}/embeddings", "/openai/deployments/{deployment}/images/generations",
+	"/engines/{deployment}/chat/completions", "/engines/{deployment}/completions", "/engines/{deployment}/embeddings",
+	"/engines/{deployment}/images/generations",
 }
 
 // adminPaths go to the admin function through a buffered integration: the
@@ -38,7 +43,7 @@ var adminPaths = []string{
 	"/key/generate", "/key/update", "/key/delete", "/key/regenerate", "/key/info", "/key/list", "/key/block",
 	"/key/unblock", "/user/new", "/user/update", "/user/delete", "/user/info", "/user/list", "/team/new",
 	"/team/update", "/team/delete", "/team/member_add", "/team/member_update", "/team/member_delete", "/team/info",
-	"/team/list", "/model/info", "/model_group/info", "/spend/logs", "/global/spend/report",
+	"/team/list", "/model/info", "/model_group/info", "/spend/logs", "/global/spend/report", "/routes",
 }
 
 type restAPI struct {

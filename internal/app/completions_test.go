@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,15 @@ func TestBatchCompletion(t *testing.T) {
 	if st != 200 || !strings.HasPrefix(body, `[{`) || strings.Count(body, `"object":"chat.completion"`) != 2 ||
 		!strings.Contains(body, `"model":"gpt-4o-mini"`) || !strings.Contains(body, "Hello from Tollgate's fake provider.") {
 		t.Errorf("batch: %d %s", st, body)
+	}
+	// Each call of the batch has a request id of its own, which names its
+	// spend record and its leases (the calls used to share the batch's).
+	st, body = call(t, a.gw.URL, "GET", "/spend/logs?api_key="+key, idMaster, "")
+	var logs []struct {
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal([]byte(body), &logs); st != 200 || err != nil || len(logs) != 2 || logs[0].RequestID == logs[1].RequestID {
+		t.Errorf("a batch of 2 models: spend records %d %s", st, body)
 	}
 	for _, tt := range []struct{ body, want string }{
 		{`{"model":"gpt-4o-mini,claude-3-haiku",` + msgs + `}`, `"code":"model_not_allowed"`},

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/obs"
 )
 
 // batchRequest is a chat request whose model is a comma-separated list
@@ -56,12 +60,19 @@ func (d *DataPlane) batchChat(w http.ResponseWriter, r *http.Request, b *batchRe
 		return
 	}
 	out := []byte{'['}
+	parent := obs.RecordFrom(r.Context())
 	for i, m := range b.models {
-		sub := r.Clone(r.Context())
+		// Each call has a record, and so a request id, of its own: the id
+		// names its spend record and its leases, which two calls must not
+		// share (the second spend record would be refused as a duplicate).
+		own := &obs.Record{RequestID: parent.RequestID + "-" + strconv.Itoa(i+1), Method: parent.Method,
+			Route: parent.Route, Principal: parent.Principal, Start: time.Now()}
+		sub := r.Clone(obs.WithRecord(r.Context(), own))
 		sub.SetPathValue("deployment", m) // decodeAndPick serves it as the model
 		sub.Body, sub.ContentLength = io.NopCloser(bytes.NewReader(b.body)), int64(len(b.body))
 		rec := &bufferWriter{header: http.Header{}}
 		d.chat(rec, sub)
+		parent.Fold(own)
 		if rec.status != http.StatusOK {
 			copyHeader(w.Header(), rec.header)
 			w.WriteHeader(rec.status)

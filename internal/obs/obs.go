@@ -133,3 +133,19 @@ func (rec *Record) Log(ctx context.Context, logger *slog.Logger) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Fold adds the record of one call made on rec's behalf (a model of a
+// batch completion, which has its own request id) to rec, so that rec's
+// log line covers every call: tokens add up, attempts are appended, and
+// the model, deployment and outcome are the last call's.
+func (rec *Record) Fold(sub *Record) {
+	rec.PromptTokens += sub.PromptTokens
+	rec.CompletionTokens += sub.CompletionTokens
+	rec.Upstream += sub.Upstream
+	rec.Attempts = append(rec.Attempts, sub.Attempts...)
+	rec.Model, rec.Deployment, rec.Provider = sub.Model, sub.Deployment, sub.Provider
+	rec.Outcome, rec.UsageEstimated = sub.Outcome, rec.UsageEstimated || sub.UsageEstimated
+	if sub.ErrorType != "" {
+		rec.ErrorType, rec.Error = sub.ErrorType, sub.Error
+	}
+}

@@ -2,7 +2,6 @@ package azure_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/provider/azure"
 	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
@@ -12,13 +11,8 @@ import (
 func TestConformance(t *testing.T) {
 	providertest.Run(t, func(t *testing.T, s providertest.Script) providertest.Upstream {
 		srv := openaitest.NewServer(t, openaitest.Conformance(s))
-		opts := azure.Options{Timeout: time.Minute, StreamTimeout: time.Minute}
-		if s.Timeout != 0 {
-			opts.Timeout = s.Timeout
-		}
-		if s.StreamTimeout != 0 {
-			opts.StreamTimeout = s.StreamTimeout
-		}
+		var opts azure.Options
+		opts.Timeout, opts.StreamTimeout = s.Limits()
 		return providertest.Upstream{Model: newModel(t, srv, opts), Bodies: openaitest.Bodies(srv)}
 	}, providertest.Caps{Name: "azure", Wire: true, Tools: true, ImagesIn: true, ExactUsage: true})
 }

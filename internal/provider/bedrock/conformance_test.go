@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/awscred"
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
@@ -37,13 +36,8 @@ func TestConformance(t *testing.T) {
 		h.bedrock.Script("", conformanceReply(t, s))
 		srv := httptest.NewServer(conformanceHandler(h.bedrock, s))
 		t.Cleanup(srv.Close)
-		opts := bedrock.Options{ModelID: claude, Timeout: time.Minute, StreamTimeout: time.Minute}
-		if s.Timeout != 0 {
-			opts.Timeout = s.Timeout
-		}
-		if s.StreamTimeout != 0 {
-			opts.StreamTimeout = s.StreamTimeout
-		}
+		opts := bedrock.Options{ModelID: claude}
+		opts.Timeout, opts.StreamTimeout = s.Limits()
 		a := h.build(t, awscred.Spec{BedrockRuntimeEndpoint: srv.URL}, opts)
 		return providertest.Upstream{Model: a, Bodies: func() [][]byte {
 			var out [][]byte

@@ -70,6 +70,20 @@ type Script struct {
 	Started, Gone chan<- struct{}
 }
 
+// Limits are the timeout and stream timeout an adapter under test is
+// built with: the script's, and a minute where it sets none, so that only
+// the rows about timeouts ever time out.
+func (s Script) Limits() (timeout, streamTimeout time.Duration) {
+	timeout, streamTimeout = time.Minute, time.Minute
+	if s.Timeout != 0 {
+		timeout = s.Timeout
+	}
+	if s.StreamTimeout != 0 {
+		streamTimeout = s.StreamTimeout
+	}
+	return timeout, streamTimeout
+}
+
 // Upstream is an adapter wired to one scripted upstream.
 type Upstream struct {
 	Model provider.ChatModel

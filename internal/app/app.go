@@ -117,7 +117,7 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 	rt := router.New(deps, routerOptions(ctx, cfg, b, asm.identity, logger)) // routing.go
 	ready := httpapi.Readiness{Version: Version, Models: len(rt.Models())}
 	if asm.identity != nil {
-		ready.Store = asm.identity.store.kind
+		ready.Store = asm.identity.storeKind
 	}
 	for _, n := range cfg.Notices {
 		ready.Notices = append(ready.Notices, httpapi.Notice{Path: n.Path, File: n.File, Line: n.Line, Kind: n.Kind.String(), Message: n.Message})

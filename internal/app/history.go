@@ -27,7 +27,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/history"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
-	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
 // Environment variables chat history reads (through internal/env), named
@@ -105,41 +104,4 @@ func historyOwner(share bool) func(context.Context) (history.Owner, bool) {
 		}
 		return history.Owner{}, false
 	}
-}
-
-var _ history.Store = (*lazyStore)(nil)
-
-// The session methods of the lazily opened store (identity.go), for
-// chat history.
-
-func (l *lazyStore) CreateSession(ctx context.Context, sess *store.Session) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.CreateSession(ctx, sess)
-}
-
-func (l *lazyStore) Messages(ctx context.Context, owner, id string) (*store.Session, []store.Message, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.Messages(ctx, owner, id)
-}
-
-func (l *lazyStore) AppendMessages(ctx context.Context, owner, id string, msgs []store.Message) ([]store.Message, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.AppendMessages(ctx, owner, id, msgs)
-}
-
-func (l *lazyStore) ListSessions(ctx context.Context, owner string, p store.Page) ([]*store.Session, string, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	return s.ListSessions(ctx, owner, p)
 }

@@ -38,7 +38,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -65,11 +64,14 @@ const (
 
 // identity is the process-wide authentication and tenancy state.
 type identity struct {
-	store  *lazyStore
-	keys   *auth.Keys
-	jwt    *oidc.Verifier // from the environment alone; nil: JWTs are refused
-	env    env.Env
-	logger *slog.Logger
+	// store opens on first use (store.Lazy).
+	store *store.Store
+	// storeKind is "embedded" or "dynamodb", as /health/readiness reports it.
+	storeKind string
+	keys      *auth.Keys
+	jwt       *oidc.Verifier // from the environment alone; nil: JWTs are refused
+	env       env.Env
+	logger    *slog.Logger
 	// later settles calls past their handlers in a long-lived server;
 	// nil under Lambda (Options.LongLived).
 	later *later
@@ -99,34 +101,39 @@ func newIdentity(e env.Env, logger *slog.Logger) (*identity, error) {
 			ttl = -1
 		}
 	}
-	ls := &lazyStore{}
-	switch kind := e.Store; kind {
+	var open func(context.Context) (store.Driver, error)
+	var kind string
+	switch kind = e.Store; kind {
 	case "", "embedded":
 		dir := e.DataDir
 		if dir == "" {
 			dir = defaultLocalData
 		}
-		ls.open = func(context.Context) (*store.Store, error) {
-			return embedded.Open(dir, &embedded.Options{Logger: logger})
+		kind = "embedded"
+		open = func(context.Context) (store.Driver, error) {
+			d, err := embedded.OpenDriver(dir, &embedded.Options{Logger: logger})
+			if err != nil {
+				return nil, fmt.Errorf("opening the embedded store in %s: %w", dir, err)
+			}
+			return d, nil
 		}
-		ls.kind, ls.desc = "embedded", "embedded store in "+dir
 	case "dynamodb":
 		tables := dynamo.Tables{State: e.StateTable, Spend: e.SpendTable, Cache: e.CacheTable}
 		if err := tables.Check(); err != nil {
 			return nil, err
 		}
-		ls.open = func(ctx context.Context) (*store.Store, error) {
+		open = func(ctx context.Context) (store.Driver, error) {
 			cfg, err := awsconfig.LoadDefaultConfig(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+				return nil, fmt.Errorf("opening the DynamoDB table %s: loading the AWS configuration: %w", tables.State, err)
 			}
-			return dynamo.New(dynamodb.NewFromConfig(cfg), tables, nil), nil
+			return dynamo.NewDriver(dynamodb.NewFromConfig(cfg), tables, nil), nil
 		}
-		ls.kind, ls.desc = "dynamodb", "DynamoDB table "+tables.State
 	default:
 		return nil, fmt.Errorf("%s=%q: want embedded or dynamodb", envStore, kind)
 	}
-	id := &identity{store: ls, keys: auth.NewKeys(ls, &auth.KeysOptions{TTL: ttl}), env: e, logger: logger}
+	st := store.New(store.Lazy(open), nil)
+	id := &identity{store: st, storeKind: kind, keys: auth.NewKeys(st, &auth.KeysOptions{TTL: ttl}), env: e, logger: logger}
 	if cfg, ok := oidc.EnvConfig(e.OktaIssuer, e.OktaAudience); ok {
 		v, err := oidc.New(cfg, &oidc.Options{Logger: logger})
 		if errors.Is(err, oidc.ErrNoAudience) {
@@ -250,190 +257,5 @@ func (id *identity) close() error {
 		return nil
 	}
 	id.later.wait() // the settles still running need the store
-	return id.store.close()
-}
-
-// lazyStore opens the store on first use and then delegates to it. A
-// failed open is retried by the next request.
-type lazyStore struct {
-	open func(context.Context) (*store.Store, error)
-	kind string // "embedded" or "dynamodb", as /health/readiness reports it
-	desc string
-	mu   sync.Mutex
-	s    atomic.Pointer[store.Store]
-}
-
-func (l *lazyStore) get(ctx context.Context) (*store.Store, error) {
-	if s := l.s.Load(); s != nil {
-		return s, nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if s := l.s.Load(); s != nil {
-		return s, nil
-	}
-	s, err := l.open(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: opening the %s: %v", store.ErrUnavailable, l.desc, err)
-	}
-	l.s.Store(s)
-	return s, nil
-}
-
-func (l *lazyStore) close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if s := l.s.Swap(nil); s != nil {
-		return s.Close()
-	}
-	return nil
-}
-
-var (
-	_ tenancy.Store = (*lazyStore)(nil)
-	_ auth.KeyStore = (*lazyStore)(nil)
-)
-
-func (l *lazyStore) CreateKey(ctx context.Context, k *store.Key) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.CreateKey(ctx, k)
-}
-
-func (l *lazyStore) GetKey(ctx context.Context, hash string) (*store.Key, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.GetKey(ctx, hash)
-}
-
-func (l *lazyStore) UpdateKey(ctx context.Context, k *store.Key) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.UpdateKey(ctx, k)
-}
-
-func (l *lazyStore) DeleteKey(ctx context.Context, hash string, version int64) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.DeleteKey(ctx, hash, version)
-}
-
-func (l *lazyStore) ListKeys(ctx context.Context, f store.KeyFilter, p store.Page) ([]*store.Key, string, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	return s.ListKeys(ctx, f, p)
-}
-
-func (l *lazyStore) CreateUser(ctx context.Context, u *store.User) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.CreateUser(ctx, u)
-}
-
-func (l *lazyStore) GetUser(ctx context.Context, id string) (*store.User, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.GetUser(ctx, id)
-}
-
-func (l *lazyStore) UpdateUser(ctx context.Context, u *store.User) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.UpdateUser(ctx, u)
-}
-
-func (l *lazyStore) DeleteUser(ctx context.Context, id string, version int64) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.DeleteUser(ctx, id, version)
-}
-
-func (l *lazyStore) ListUsers(ctx context.Context, p store.Page) ([]*store.User, string, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	return s.ListUsers(ctx, p)
-}
-
-func (l *lazyStore) CreateTeam(ctx context.Context, t *store.Team) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.CreateTeam(ctx, t)
-}
-
-func (l *lazyStore) GetTeam(ctx context.Context, id string) (*store.Team, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.GetTeam(ctx, id)
-}
-
-func (l *lazyStore) UpdateTeam(ctx context.Context, t *store.Team) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.UpdateTeam(ctx, t)
-}
-
-func (l *lazyStore) DeleteTeam(ctx context.Context, id string, version int64) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.DeleteTeam(ctx, id, version)
-}
-
-func (l *lazyStore) ListTeams(ctx context.Context, p store.Page) ([]*store.Team, string, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	return s.ListTeams(ctx, p)
-}
-
-func (l *lazyStore) PutTeamMember(ctx context.Context, m store.Member) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.PutTeamMember(ctx, m)
-}
-
-func (l *lazyStore) RemoveTeamMember(ctx context.Context, teamID, userID string) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.RemoveTeamMember(ctx, teamID, userID)
-}
-
-func (l *lazyStore) UserTeams(ctx context.Context, userID string) ([]store.Member, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.UserTeams(ctx, userID)
+	return id.store.Close()
 }

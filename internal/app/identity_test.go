@@ -120,10 +120,7 @@ func testVirtualKeysThroughTheGateway(t *testing.T, newStoreEnv func(*testing.T)
 	}
 
 	// An expired key, planted with an end in the past.
-	st, err := a.rt.identity.store.get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := a.rt.identity.store
 	expired := auth.NewKey()
 	past := time.Now().Add(-time.Hour)
 	if err := st.CreateKey(context.Background(), &store.Key{Hash: store.HashKey(expired), KeyName: store.KeyName(expired), UserID: "u1", Expires: &past}); err != nil {

@@ -25,7 +25,7 @@ func routerOptions(ctx context.Context, cfg *config.Config, b *builder, id *iden
 			return b.wildcard(context.WithoutCancel(ctx), t, modelID)
 		}}
 	if id != nil {
-		opts.State = router.NewStoreState(func(ctx context.Context) (router.Store, error) { return id.store.get(ctx) },
+		opts.State = router.NewStoreState(id.store,
 			nil, 0, func(msg string, err error) { logger.Warn(msg, slog.String("error", err.Error())) })
 	}
 	return opts
@@ -140,5 +140,5 @@ func responseCache(cfg *config.Config, id *identity, logger *slog.Logger) *cache
 	for _, t := range cp.SupportedCallTypes {
 		cc.CallTypes = append(cc.CallTypes, strings.TrimSpace(t))
 	}
-	return cache.New(func(ctx context.Context) (cache.Backend, error) { return id.store.get(ctx) }, cc, nil, logger)
+	return cache.New(id.store, cc, nil, logger)
 }

@@ -17,7 +17,6 @@ package app
 //     (priority shedding; default 0, off). See ratelimit.Options.
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -27,8 +26,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/spend"
-	"github.com/tollgate-gw/tollgate/internal/store"
-	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
 
 // Environment variables spend reads (through internal/env), named in its
@@ -109,73 +106,6 @@ func priceOverrides(cfg *config.Config) map[string]spend.Override {
 		}
 	}
 	return out
-}
-
-var _ ratelimit.Store = (*lazyStore)(nil)
-
-// Apply opens the store if needed and applies ops (ratelimit.Store).
-func (l *lazyStore) Apply(ctx context.Context, ops ...store.Op) error {
-	s, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return s.Apply(ctx, ops...)
-}
-
-// ApplyEach opens the store if needed and applies each op on its own
-// (ratelimit.Store).
-func (l *lazyStore) ApplyEach(ctx context.Context, ops ...store.Op) []error {
-	s, err := l.get(ctx)
-	if err != nil {
-		errs := make([]error, len(ops))
-		for i := range errs {
-			errs[i] = err
-		}
-		return errs
-	}
-	return s.ApplyEach(ctx, ops...)
-}
-
-var _ ratelimit.ValuesStore = (*lazyStore)(nil)
-
-// ApplyValues opens the store if needed and applies ops, reporting the
-// values left behind (ratelimit.ValuesStore).
-func (l *lazyStore) ApplyValues(ctx context.Context, ops ...store.Op) (*store.Applied, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.ApplyValues(ctx, ops...)
-}
-
-var _ tenancy.SpendStore = (*lazyStore)(nil)
-
-// QuerySpend opens the store if needed and queries spend records
-// (tenancy.SpendStore).
-func (l *lazyStore) QuerySpend(ctx context.Context, q store.SpendQuery, p store.Page) ([]*store.SpendRecord, string, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	return s.QuerySpend(ctx, q, p)
-}
-
-// SpendOfDay opens the store if needed and reads a day's spend records.
-func (l *lazyStore) SpendOfDay(ctx context.Context, day, from, to time.Time, p store.Page) ([]*store.SpendRecord, string, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	return s.SpendOfDay(ctx, day, from, to, p)
-}
-
-// GetCounter opens the store if needed and reads a counter.
-func (l *lazyStore) GetCounter(ctx context.Context, key string) (*store.Counter, error) {
-	s, err := l.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.GetCounter(ctx, key)
 }
 
 // retention is a retention period as a duration; a month counts as 30 days

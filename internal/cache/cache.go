@@ -30,12 +30,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-// Backend is the part of *store.Store the cache uses.
-type Backend interface {
-	GetCache(ctx context.Context, key string) (*store.CacheItem, error)
-	PutCache(ctx context.Context, c *store.CacheItem) error
-}
-
 // Call types, in LiteLLM's spelling (supported_call_types).
 const (
 	Completion = "acompletion"
@@ -73,14 +67,14 @@ const (
 
 // Cache reads and writes cached responses.
 type Cache struct {
-	open   func(context.Context) (Backend, error)
+	st     *store.Store
 	cfg    Config
 	now    func() time.Time
 	logger *slog.Logger
 }
 
-// New returns a cache over the backend open returns (opened on first use).
-func New(open func(context.Context) (Backend, error), cfg Config, now func() time.Time, logger *slog.Logger) *Cache {
+// New returns a cache kept in st.
+func New(st *store.Store, cfg Config, now func() time.Time, logger *slog.Logger) *Cache {
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL
 	}
@@ -93,7 +87,7 @@ func New(open func(context.Context) (Backend, error), cfg Config, now func() tim
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Cache{open: open, cfg: cfg, now: now, logger: logger}
+	return &Cache{st: st, cfg: cfg, now: now, logger: logger}
 }
 
 // Controls are one request's cache controls.
@@ -187,11 +181,7 @@ func (l *Lookup) Get(ctx context.Context) ([]byte, bool) {
 	if l == nil || l.ctl.NoCache {
 		return nil, false
 	}
-	b, err := l.c.open(ctx)
-	var it *store.CacheItem
-	if err == nil {
-		it, err = b.GetCache(ctx, l.Key)
-	}
+	it, err := l.c.st.GetCache(ctx, l.Key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, false
 	}
@@ -230,11 +220,7 @@ func (l *Lookup) Put(ctx context.Context, value []byte) {
 		l.c.logger.InfoContext(ctx, "response too large to cache", "bytes", len(value), "stored_bytes", len(v), "limit", l.c.cfg.MaxItemBytes)
 		return
 	}
-	b, err := l.c.open(ctx)
-	if err == nil {
-		err = b.PutCache(ctx, &store.CacheItem{Key: l.Key, Value: v, ExpiresAt: now.Add(ttl)})
-	}
-	if err != nil {
+	if err := l.c.st.PutCache(ctx, &store.CacheItem{Key: l.Key, Value: v, ExpiresAt: now.Add(ttl)}); err != nil {
 		l.c.logger.WarnContext(ctx, "writing the response cache", "error", err.Error())
 	}
 }

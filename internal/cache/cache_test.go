@@ -23,7 +23,7 @@ func newCache(t *testing.T, cfg Config) (*Cache, *clock) {
 	}
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{t: time.Now()}
-	return New(func(context.Context) (Backend, error) { return st, nil }, cfg, clk.now, nil), clk
+	return New(st, cfg, clk.now, nil), clk
 }
 
 type req struct {

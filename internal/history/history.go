@@ -22,14 +22,6 @@ const (
 // someone else: callers answer 404 and cannot tell which.
 var ErrNotFound = errors.New("chat session not found")
 
-// Store is what the history service reads and writes (a *store.Store).
-type Store interface {
-	CreateSession(ctx context.Context, sess *store.Session) error
-	Messages(ctx context.Context, owner, id string) (*store.Session, []store.Message, error)
-	AppendMessages(ctx context.Context, owner, id string, msgs []store.Message) ([]store.Message, error)
-	ListSessions(ctx context.Context, owner string, p store.Page) ([]*store.Session, string, error)
-}
-
 // Options tune a Service; nil or zero fields mean defaults.
 type Options struct {
 	// TTL is a session's lifetime from its creation: DefaultTTL when zero,
@@ -51,14 +43,14 @@ type Owner struct {
 
 // Service is chat history over a store.
 type Service struct {
-	st           Store
+	st           *store.Store
 	ttl          time.Duration
 	writeTimeout time.Duration
 	now          func() time.Time
 }
 
 // New returns the history service over st.
-func New(st Store, opts *Options) *Service {
+func New(st *store.Store, opts *Options) *Service {
 	s := &Service{st: st, ttl: DefaultTTL, writeTimeout: DefaultWriteTimeout, now: time.Now}
 	if opts != nil {
 		if opts.TTL != 0 {

@@ -97,7 +97,7 @@ func newRouteServer(t *testing.T, deps []*router.Deployment, set router.Settings
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		dp.Cache = cache.New(func(context.Context) (cache.Backend, error) { return st, nil }, cache.Config{}, nil, nil)
+		dp.Cache = cache.New(st, cache.Config{}, nil, nil)
 	}
 	mux := http.NewServeMux()
 	dp.Register(mux)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/store/embedded"
 )
 
@@ -431,14 +432,14 @@ func TestFallbacksPassTheAccessCheck(t *testing.T) {
 
 // openStore opens an embedded store for shared router state, closed with
 // the test.
-func openStore(t *testing.T) func(context.Context) (Store, error) {
+func openStore(t *testing.T) *store.Store {
 	t.Helper()
 	st, err := embedded.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return func(context.Context) (Store, error) { return st, nil }
+	return st
 }
 
 func TestCooldownSharedThroughStore(t *testing.T) {

@@ -101,14 +101,6 @@ func (m *memoryState) AddUsage(_ context.Context, dep string, requests, tokens i
 	return nil
 }
 
-// Store is the part of *store.Store the shared state uses.
-type Store interface {
-	SetCooldown(ctx context.Context, c store.Cooldown) error
-	Cooldowns(ctx context.Context, group string) ([]store.Cooldown, error)
-	Apply(ctx context.Context, ops ...store.Op) error
-	GetCounter(ctx context.Context, key string) (*store.Counter, error)
-}
-
 // DefaultWarm is how long the shared state's reads are reused.
 const DefaultWarm = time.Second
 
@@ -118,7 +110,7 @@ const DefaultWarm = time.Second
 // deployment (usage) per Warm, not once per request; this instance's own
 // usage is added to the cached value at once.
 type StoreState struct {
-	open func(context.Context) (Store, error)
+	st   *store.Store
 	now  func() time.Time
 	warm time.Duration
 	log  func(msg string, err error)
@@ -139,10 +131,9 @@ type warmUsage struct {
 	u      Usage
 }
 
-// NewStoreState returns a State kept in the store that open returns
-// (opened on first use). warm ≤ 0 means DefaultWarm; log, if set, hears
-// store errors (which never fail a request).
-func NewStoreState(open func(context.Context) (Store, error), now func() time.Time, warm time.Duration, log func(string, error)) *StoreState {
+// NewStoreState returns a State kept in st. warm ≤ 0 means DefaultWarm;
+// log, if set, hears store errors (which never fail a request).
+func NewStoreState(st *store.Store, now func() time.Time, warm time.Duration, log func(string, error)) *StoreState {
 	if now == nil {
 		now = time.Now
 	}
@@ -152,7 +143,7 @@ func NewStoreState(open func(context.Context) (Store, error), now func() time.Ti
 	if log == nil {
 		log = func(string, error) {}
 	}
-	return &StoreState{open: open, now: now, warm: warm, log: log, cool: map[string]warmCool{}, usage: map[string]warmUsage{}}
+	return &StoreState{st: st, now: now, warm: warm, log: log, cool: map[string]warmCool{}, usage: map[string]warmUsage{}}
 }
 
 func (s *StoreState) CoolingDown(ctx context.Context, group string) map[string]time.Time {
@@ -162,11 +153,7 @@ func (s *StoreState) CoolingDown(ctx context.Context, group string) map[string]t
 	s.mu.Unlock()
 	if !ok || now.Sub(w.at) >= s.warm {
 		w = warmCool{at: now, deps: map[string]time.Time{}}
-		st, err := s.open(ctx)
-		var cs []store.Cooldown
-		if err == nil {
-			cs, err = st.Cooldowns(ctx, group)
-		}
+		cs, err := s.st.Cooldowns(ctx, group)
 		if err != nil {
 			s.log("reading cooldowns", err)
 		}
@@ -197,24 +184,16 @@ func (s *StoreState) Cooldown(ctx context.Context, group, dep string, until time
 		s.cool[group] = warmCool{at: w.at, deps: deps}
 	}
 	s.mu.Unlock()
-	st, err := s.open(ctx)
-	if err != nil {
-		return err
-	}
-	return st.SetCooldown(ctx, store.Cooldown{Group: group, Deployment: dep, Until: until, Reason: reason})
+	return s.st.SetCooldown(ctx, store.Cooldown{Group: group, Deployment: dep, Until: until, Reason: reason})
 }
 
 func (s *StoreState) Fail(ctx context.Context, _, dep string) (int64, error) {
-	st, err := s.open(ctx)
-	if err != nil {
-		return 0, err
-	}
 	win := store.FixedWindow(s.now(), time.Minute)
 	key := store.CounterKey("deployment", dep, "fails", win.ID())
-	if err := st.Apply(ctx, store.Add{Counter: key, Field: "fails", Delta: 1, Expires: win.Expires()}); err != nil {
+	if err := s.st.Apply(ctx, store.Add{Counter: key, Field: "fails", Delta: 1, Expires: win.Expires()}); err != nil {
 		return 0, err
 	}
-	c, err := st.GetCounter(ctx, key)
+	c, err := s.st.GetCounter(ctx, key)
 	if err != nil {
 		return 0, err
 	}
@@ -233,11 +212,7 @@ func (s *StoreState) Usage(ctx context.Context, dep string) Usage {
 		return w.u
 	}
 	w = warmUsage{at: now, minute: minute}
-	st, err := s.open(ctx)
-	var c *store.Counter
-	if err == nil {
-		c, err = st.GetCounter(ctx, usageKey(dep, minute))
-	}
+	c, err := s.st.GetCounter(ctx, usageKey(dep, minute))
 	if err != nil {
 		s.log("reading deployment usage", err)
 	} else {
@@ -259,15 +234,11 @@ func (s *StoreState) AddUsage(ctx context.Context, dep string, requests, tokens 
 		s.usage[dep] = w
 	}
 	s.mu.Unlock()
-	st, err := s.open(ctx)
-	if err != nil {
-		return err
-	}
 	ops := []store.Op{store.Add{Counter: usageKey(dep, minute), Field: "requests", Delta: requests, Expires: win.Expires()}}
 	if tokens != 0 {
 		ops = append(ops, store.Add{Counter: usageKey(dep, minute), Field: "tokens", Delta: tokens, Expires: win.Expires()})
 	}
-	return st.Apply(ctx, ops...)
+	return s.st.Apply(ctx, ops...)
 }
 
 // local is per-instance state: latency averages and calls in flight.

@@ -383,6 +383,19 @@ type EachWriter interface {
 	WriteEach(ctx context.Context, now int64, ws []*Write) []error
 }
 
+// writeEach writes each of ws on its own through d: its EachWriter, or one
+// Write per item.
+func writeEach(ctx context.Context, d Driver, now int64, ws []*Write) []error {
+	if ew, ok := d.(EachWriter); ok {
+		return ew.WriteEach(ctx, now, ws)
+	}
+	errs := make([]error, len(ws))
+	for i, w := range ws {
+		errs[i] = d.Write(ctx, now, []*Write{w})
+	}
+	return errs
+}
+
 // ApplyEach applies ops each on its own, at most once: an op that fails
 // leaves the others applied. It is the settle's write: unlike Apply it
 // needs no transaction, so on DynamoDB each item is a plain single-item
@@ -435,16 +448,7 @@ func (s *Store) ApplyEach(ctx context.Context, ops ...Op) []error {
 		return errs
 	}
 	now := s.unix()
-	var werrs []error
-	if ew, ok := s.d.(EachWriter); ok {
-		werrs = ew.WriteEach(ctx, now, p.writes)
-	} else {
-		werrs = make([]error, len(p.writes))
-		for i, w := range p.writes {
-			werrs[i] = s.d.Write(ctx, now, []*Write{w})
-		}
-	}
-	for w, err := range werrs {
+	for w, err := range writeEach(ctx, s.d, now, p.writes) {
 		if err == nil {
 			continue
 		}

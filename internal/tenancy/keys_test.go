@@ -3,6 +3,7 @@ package tenancy_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 
@@ -12,28 +13,31 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
 
-// racingStore is the embedded store with a hook that runs once, just
-// before the first DeleteKey: another request's change landing between
-// the service's checks and its delete.
-type racingStore struct {
-	*store.Store
+// racingDriver is the embedded driver with a hook that runs once, just
+// before the first write that deletes an item (the key's delete): another
+// request's change landing between the service's checks and its delete.
+type racingDriver struct {
+	store.Driver
 	once   sync.Once
 	before func()
 }
 
-func (r *racingStore) DeleteKey(ctx context.Context, hash string, version int64) error {
-	r.once.Do(r.before)
-	return r.Store.DeleteKey(ctx, hash, version)
+func (r *racingDriver) Write(ctx context.Context, now int64, ws []*store.Write) error {
+	if slices.ContainsFunc(ws, func(w *store.Write) bool { return w.Kind == store.WriteDelete }) {
+		r.once.Do(r.before)
+	}
+	return r.Driver.Write(ctx, now, ws)
 }
 
 // TestDeleteKeysUsesTheCheckedVersion: a key that changes hands after
 // /key/delete checked it (alice may delete her own key) is not deleted
 // blindly once it is bob's.
 func TestDeleteKeysUsesTheCheckedVersion(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), nil)
+	d, err := embedded.OpenDriver(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	st := store.New(d, nil)
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
 	for _, u := range []string{"alice", "bob"} {
@@ -41,8 +45,8 @@ func TestDeleteKeysUsesTheCheckedVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rs := &racingStore{Store: st}
-	svc := tenancy.New(rs, tenancy.NewModels(nil), nil)
+	rs := &racingDriver{Driver: d}
+	svc := tenancy.New(store.New(rs, nil), tenancy.NewModels(nil), nil)
 	alice := &auth.Principal{ID: "jwt:alice", Kind: auth.KindJWT, Role: auth.RoleInternalUser, UserID: "alice"}
 	gen, err := svc.GenerateKey(ctx, alice, &tenancy.KeyRequest{})
 	if err != nil {

@@ -1,7 +1,6 @@
 package tenancy
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,30 +10,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
-
-// Store is the persistence the service uses (a *store.Store).
-type Store interface {
-	CreateKey(ctx context.Context, k *store.Key) error
-	GetKey(ctx context.Context, hash string) (*store.Key, error)
-	UpdateKey(ctx context.Context, k *store.Key) error
-	DeleteKey(ctx context.Context, hash string, version int64) error
-	ListKeys(ctx context.Context, f store.KeyFilter, p store.Page) ([]*store.Key, string, error)
-
-	CreateUser(ctx context.Context, u *store.User) error
-	GetUser(ctx context.Context, id string) (*store.User, error)
-	UpdateUser(ctx context.Context, u *store.User) error
-	DeleteUser(ctx context.Context, id string, version int64) error
-	ListUsers(ctx context.Context, p store.Page) ([]*store.User, string, error)
-
-	CreateTeam(ctx context.Context, t *store.Team) error
-	GetTeam(ctx context.Context, id string) (*store.Team, error)
-	UpdateTeam(ctx context.Context, t *store.Team) error
-	DeleteTeam(ctx context.Context, id string, version int64) error
-	ListTeams(ctx context.Context, p store.Page) ([]*store.Team, string, error)
-	PutTeamMember(ctx context.Context, m store.Member) error
-	RemoveTeamMember(ctx context.Context, teamID, userID string) error
-	UserTeams(ctx context.Context, userID string) ([]store.Member, error)
-}
 
 // Invalidator drops cached key lookups after a change (an *auth.Keys), so
 // this container refuses a revoked key at once.
@@ -132,7 +107,7 @@ func ProxyBudgetFromConfig(cfg *config.Config) ProxyBudget {
 
 // Service is the management service. It is safe for concurrent use.
 type Service struct {
-	st       Store
+	st       *store.Store
 	models   *Models
 	inv      Invalidator
 	defaults Defaults
@@ -143,7 +118,7 @@ type Service struct {
 
 // New returns a service over st; models describes the configured models
 // (for model access and /model/info).
-func New(st Store, models *Models, opts *Options) *Service {
+func New(st *store.Store, models *Models, opts *Options) *Service {
 	s := &Service{st: st, models: models, inv: nopInvalidator{}, now: time.Now, newKey: auth.NewKey}
 	if opts != nil {
 		if opts.Invalidate != nil {

@@ -13,17 +13,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-// SpendStore is the spend side of the store (a *store.Store): spend
-// records by key, user, team or day, and the limiter's counters. The spend
-// endpoints and the spend shown by /key/info and /user/info need it; a
-// Store without it answers them with an error (spend endpoints) or zero
-// spend (info).
-type SpendStore interface {
-	QuerySpend(ctx context.Context, q store.SpendQuery, p store.Page) ([]*store.SpendRecord, string, error)
-	SpendOfDay(ctx context.Context, day, from, to time.Time, p store.Page) ([]*store.SpendRecord, string, error)
-	GetCounter(ctx context.Context, key string) (*store.Counter, error)
-}
-
 // Spend query limits.
 const (
 	// DefaultSpendDays is the date range of a spend query that sets none.
@@ -268,7 +257,7 @@ func (f spendFilter) match(r *store.SpendRecord) bool {
 // the range, or the range day by day, with the rest of the filter applied
 // to each record.
 type spendScan struct {
-	st       SpendStore
+	st       *store.Store
 	by       store.SpendBy // 0: day by day
 	id       string
 	from, to time.Time
@@ -277,10 +266,7 @@ type spendScan struct {
 
 // spendScan plans a query: the caller's rights, the filter and the range.
 func (s *Service) spendScan(p *auth.Principal, a Access, f spendFilter, start, end string) (*spendScan, error) {
-	st, ok := s.st.(SpendStore)
-	if !ok {
-		return nil, &Error{Kind: ErrInvalid, Message: "spend records are not available with this store"}
-	}
+	st := s.st
 	if f.apiKey != "" {
 		f.apiKey = keyHashOf(f.apiKey)
 	}
@@ -464,14 +450,13 @@ func (s *Service) spentTeamView(ctx context.Context, t *store.Team) (TeamView, e
 
 // levelSpend is the current spend of a key, user or team (the limiter's
 // budget counter of its current period) and when that period resets (nil:
-// never). Without a SpendStore it is zero.
+// never).
 func (s *Service) levelSpend(ctx context.Context, kind, id, duration string) (float64, *time.Time, error) {
-	st, ok := s.st.(SpendStore)
-	if !ok || id == "" {
+	if id == "" {
 		return 0, nil, nil
 	}
 	counter, reset := ratelimit.BudgetPeriod(kind, id, duration, s.now())
-	c, err := st.GetCounter(ctx, counter)
+	c, err := s.st.GetCounter(ctx, counter)
 	if err != nil {
 		return 0, nil, storeErr("reading spend", err)
 	}

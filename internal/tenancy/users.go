@@ -149,16 +149,14 @@ const ProxyBudgetUser = "litellm-proxy-budget"
 func (s *Service) proxyBudgetInfo(ctx context.Context) (*UserInfoResponse, error) {
 	v := UserView{UserID: ProxyBudgetUser, UserRole: string(auth.RoleProxyAdmin), LimitsView: limitsView(store.Limits{
 		MaxBudget: s.proxy.MaxBudget, BudgetDuration: s.proxy.BudgetDuration}), Metadata: json.RawMessage("{}"), Teams: []string{}}
-	if st, ok := s.st.(SpendStore); ok {
-		counter, reset := ratelimit.ProxyBudgetPeriod(s.proxy.BudgetDuration, s.now())
-		c, err := st.GetCounter(ctx, counter)
-		if err != nil {
-			return nil, storeErr("reading the proxy's spend", err)
-		}
-		v.Spend = ratelimit.SpendOf(c.Values)
-		if !reset.IsZero() {
-			v.BudgetResetAt = &reset
-		}
+	counter, reset := ratelimit.ProxyBudgetPeriod(s.proxy.BudgetDuration, s.now())
+	c, err := s.st.GetCounter(ctx, counter)
+	if err != nil {
+		return nil, storeErr("reading the proxy's spend", err)
+	}
+	v.Spend = ratelimit.SpendOf(c.Values)
+	if !reset.IsZero() {
+		v.BudgetResetAt = &reset
 	}
 	return &UserInfoResponse{UserID: ProxyBudgetUser, UserInfo: v, Keys: []KeyView{}, Teams: []TeamView{}}, nil
 }

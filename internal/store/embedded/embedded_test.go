@@ -2,7 +2,9 @@ package embedded_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +23,60 @@ func open(t *testing.T, opts *store.Options) *store.Store {
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+// TestLazyConformance: a store opened lazily behaves as the store itself.
+func TestLazyConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, opts *store.Options) *store.Store {
+		dir := t.TempDir()
+		s := store.New(store.Lazy(func(context.Context) (store.Driver, error) {
+			return embedded.OpenDriver(dir, nil)
+		}), opts)
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+// TestLazyOpensOnFirstUse: nothing is opened before the first call, a
+// failed open is ErrUnavailable and is tried again by the next call, and
+// Close releases the file for another process.
+func TestLazyOpensOnFirstUse(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opens, fail := 0, true
+	s := store.New(store.Lazy(func(context.Context) (store.Driver, error) {
+		opens++
+		if fail {
+			return nil, fmt.Errorf("disk on fire")
+		}
+		return embedded.OpenDriver(dir, nil)
+	}), nil)
+	if opens != 0 {
+		t.Fatalf("opened %d times before any use", opens)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close before any use: %v", err)
+	}
+	_, err := s.GetKey(ctx, "h")
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("failed open: err = %v, want ErrUnavailable naming the cause", err)
+	}
+	fail = false
+	if _, err := s.GetKey(ctx, "h"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after a failed open: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetKey(ctx, "h"); !errors.Is(err, store.ErrNotFound) || opens != 2 {
+		t.Fatalf("err = %v after %d opens, want ErrNotFound after 2", err, opens)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The file lock is released: the directory opens again at once.
+	other, err := embedded.Open(dir, &embedded.Options{LockTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	_ = other.Close()
+}
 
 // TestSurvivesRestart: what one process wrote, the next one reads.
 func TestSurvivesRestart(t *testing.T) {

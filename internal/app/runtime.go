@@ -53,10 +53,9 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/tollgate-gw/tollgate/internal/awscred"
+	"github.com/tollgate-gw/tollgate/internal/awsjson"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
 	"github.com/tollgate-gw/tollgate/internal/env"
@@ -246,11 +245,20 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 				o.UsePathStyle = o.UsePathStyle || o.BaseEndpoint != nil
 			})
 		}
+		// SSM and Secrets Manager through awsjson, not their SDK clients:
+		// one call each, and their SDK packages' start-up cost every cold
+		// start (internal/awsjson says how much).
 		if needSSM {
-			clients.SSM = ssm.NewFromConfig(awsCfg)
+			if clients.SSM, err = awsjson.New(ctx, awsCfg, awsjson.SSM); err != nil {
+				return nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
+			}
 		}
 		if masterARN != "" || keysARN != "" || originARN != "" {
-			cache = secrets.NewCache(secretsmanager.NewFromConfig(awsCfg), &secrets.Options{Now: now, Logger: logger})
+			sm, err := awsjson.New(ctx, awsCfg, awsjson.SecretsManager)
+			if err != nil {
+				return nil, fmt.Errorf("reading secrets: %w", err)
+			}
+			cache = secrets.NewCache(sm, &secrets.Options{Now: now, Logger: logger})
 		}
 	}
 	srcTTL := ttl // explicit: as set (negative is off)
@@ -532,10 +540,10 @@ func closeAll(transport *http.Transport, res *awscred.Resolver) {
 
 var _ http.Handler = (*runtime)(nil)
 
-// Compile-time check that the AWS SDK clients satisfy the interfaces the
+// Compile-time check that the AWS clients satisfy the interfaces the
 // consumers declare.
 var (
-	_ secrets.GetSecretValueAPI    = (*secretsmanager.Client)(nil)
-	_ configsource.GetObjectAPI    = (*s3.Client)(nil)
-	_ configsource.GetParameterAPI = (*ssm.Client)(nil)
+	_ secrets.Caller            = (*awsjson.Client)(nil)
+	_ configsource.GetObjectAPI = (*s3.Client)(nil)
+	_ configsource.Caller       = (*awsjson.Client)(nil)
 )

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -33,16 +32,32 @@ type GetObjectAPI interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
-// GetParameterAPI is the SSM call Source makes; *ssm.Client satisfies it.
-type GetParameterAPI interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+// Caller makes the SSM call Source needs, GetParameter: an *awsjson.Client
+// of awsjson.SSM is one.
+type Caller interface {
+	Call(ctx context.Context, operation string, in, out any) error
 }
 
-// Clients are the SDK clients the locations need: S3 for s3:// locations,
-// SSM for ssm: ones. A client no location needs may be nil.
+// getParameterInput and getParameterOutput are the members of SSM's
+// GetParameter input and answer that Source uses.
+type (
+	getParameterInput struct {
+		Name           string
+		WithDecryption bool
+	}
+	getParameterOutput struct {
+		Parameter *struct {
+			Value   *string
+			Version int64
+		}
+	}
+)
+
+// Clients are the clients the locations need: S3 for s3:// locations, SSM
+// for ssm: ones. A client no location needs may be nil.
 type Clients struct {
 	S3  GetObjectAPI
-	SSM GetParameterAPI
+	SSM Caller
 }
 
 // Options adjust a Source. A nil *Options means defaults.
@@ -237,8 +252,8 @@ func (s *Source) fetch(ctx context.Context, l Location, prev *File) (File, error
 		}
 		f.Data, f.Version = data, aws.ToString(out.ETag)
 	case KindSSM:
-		out, err := s.clients.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(l.Parameter), WithDecryption: aws.Bool(true)})
-		if err != nil {
+		var out getParameterOutput
+		if err := s.clients.SSM.Call(ctx, "GetParameter", getParameterInput{Name: l.Parameter, WithDecryption: true}, &out); err != nil {
 			return f, err
 		}
 		if out.Parameter == nil || out.Parameter.Value == nil {

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
+	"github.com/tollgate-gw/tollgate/internal/awsjson"
 	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
 )
@@ -34,7 +34,7 @@ type fakes struct {
 	s3     *awsfake.S3
 	ssm    *awsfake.SSM
 	s3c    *s3.Client
-	ssmc   *ssm.Client
+	ssmc   *awsjson.Client
 	clock  *clocktest.Clock
 	client configsource.Clients
 }
@@ -48,7 +48,11 @@ func newFakes(t *testing.T) *fakes {
 	t.Cleanup(func() { s3srv.Close(); ssmsrv.Close() })
 	f.s3c = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true, Credentials: c,
 		RetryMaxAttempts: 1, ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported})
-	f.ssmc = ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(ssmsrv.URL), Credentials: c, RetryMaxAttempts: 1})
+	var err error
+	f.ssmc, err = awsjson.New(context.Background(), aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(ssmsrv.URL), Credentials: c, RetryMaxAttempts: 1}, awsjson.SSM)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.client = configsource.Clients{S3: f.s3c, SSM: f.ssmc}
 	return f
 }

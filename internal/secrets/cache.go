@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -21,11 +19,25 @@ const DefaultTTL = 5 * time.Minute
 // failed refresh before the next attempt (capped at the TTL).
 const retryAfterFailure = 30 * time.Second
 
-// GetSecretValueAPI is the one Secrets Manager call the Cache makes;
-// *secretsmanager.Client satisfies it.
-type GetSecretValueAPI interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+// Caller makes the one Secrets Manager call the Cache needs,
+// GetSecretValue: an *awsjson.Client of awsjson.SecretsManager is one.
+type Caller interface {
+	Call(ctx context.Context, operation string, in, out any) error
 }
+
+// getSecretValueInput and getSecretValueOutput are the members of
+// GetSecretValue's input and answer the Cache uses (SecretBinary travels
+// base64-encoded, as encoding/json reads a []byte).
+type (
+	getSecretValueInput struct {
+		SecretId string
+	}
+	getSecretValueOutput struct {
+		SecretString *string
+		SecretBinary []byte
+		VersionId    string
+	}
+)
 
 // Options adjust a Cache. A nil *Options means defaults.
 type Options struct {
@@ -42,7 +54,7 @@ type Options struct {
 // Cache fetches secrets by ARN and keeps each for a TTL. It is safe for
 // concurrent use; the zero value is not usable, call NewCache.
 type Cache struct {
-	client GetSecretValueAPI
+	client Caller
 	ttl    time.Duration
 	now    func() time.Time
 	logger *slog.Logger
@@ -63,7 +75,7 @@ type entry struct {
 }
 
 // NewCache returns a cache over client. opts may be nil.
-func NewCache(client GetSecretValueAPI, opts *Options) *Cache {
+func NewCache(client Caller, opts *Options) *Cache {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -87,7 +99,7 @@ func NewCache(client GetSecretValueAPI, opts *Options) *Cache {
 //
 // Once a value has been fetched, Get does not fail: a refresh that fails is
 // logged and the previous value is served, retried after a short back-off.
-// Errors, from a first fetch, name the ARN and wrap the SDK's error.
+// Errors, from a first fetch, name the ARN and wrap the call's error.
 func (c *Cache) Get(ctx context.Context, arn string) (Value, error) {
 	for {
 		c.mu.Lock()
@@ -154,11 +166,11 @@ func (c *Cache) refresh(ctx context.Context, arn string, e *entry, seen uint64) 
 
 // fetch reads the current version of arn.
 func (c *Cache) fetch(ctx context.Context, arn string) (Value, error) {
-	out, err := c.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
-	if err != nil {
+	var out getSecretValueOutput
+	if err := c.client.Call(ctx, "GetSecretValue", getSecretValueInput{SecretId: arn}, &out); err != nil {
 		return Value{}, fmt.Errorf("reading secret %s: %w", arn, err)
 	}
-	v := Value{arn: arn, version: aws.ToString(out.VersionId)}
+	v := Value{arn: arn, version: out.VersionId}
 	switch {
 	case out.SecretString != nil:
 		v.s = *out.SecretString

@@ -3,6 +3,7 @@ package secrets_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
@@ -13,10 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
+	"github.com/tollgate-gw/tollgate/internal/awsjson"
 	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/secrets"
 )
@@ -34,7 +35,7 @@ func newClock() *clocktest.Clock {
 // harness is a fake Secrets Manager and a real client pointed at it.
 type harness struct {
 	fake   *awsfake.SecretsManager
-	client *secretsmanager.Client
+	client *awsjson.Client
 	clock  *clocktest.Clock
 	logs   *bytes.Buffer
 }
@@ -46,8 +47,11 @@ func newHarness(t *testing.T) *harness {
 	fake := awsfake.NewSecretsManager(iam, nil)
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client := secretsmanager.New(secretsmanager.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.StaticCredentialsProvider{Value: c}, RetryMaxAttempts: 1})
+	client, err := awsjson.New(context.Background(), aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.StaticCredentialsProvider{Value: c}, RetryMaxAttempts: 1}, awsjson.SecretsManager)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &harness{fake: fake, client: client, clock: newClock(), logs: &bytes.Buffer{}}
 }
 
@@ -201,16 +205,16 @@ type blockingClient struct {
 	release chan struct{}
 }
 
-func (b *blockingClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (b *blockingClient) Call(ctx context.Context, operation string, in, out any) error {
 	b.mu.Lock()
 	b.calls++
 	b.mu.Unlock()
 	b.started <- struct{}{}
 	select {
 	case <-b.release:
-		return &secretsmanager.GetSecretValueOutput{SecretString: aws.String("v"), VersionId: aws.String("1")}, nil
+		return json.Unmarshal([]byte(`{"SecretString":"v","VersionId":"1"}`), out)
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 

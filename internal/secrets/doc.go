@@ -2,8 +2,8 @@
 // gateway: the master key, the provider API keys and the origin secret the
 // CloudFront front sends.
 //
-// A Cache fetches each secret by ARN with GetSecretValue (through
-// GetSecretValueAPI, which *secretsmanager.Client satisfies) and keeps it
+// A Cache fetches each secret by ARN with GetSecretValue (through Caller,
+// which an *awsjson.Client of Secrets Manager satisfies) and keeps it
 // for a TTL, five minutes unless told otherwise. It has no goroutine of its
 // own, because Lambda freezes the container between invocations: a value is
 // refreshed lazily, by the first Get after it expires, and only one fetch per

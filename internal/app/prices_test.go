@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/period"
 )
 
 // TestPriceOverrides: a deployment's own prices come from model_info, else
@@ -69,7 +70,7 @@ func TestRetention(t *testing.T) {
 		in   string
 		want time.Duration
 	}{{"7d", 7 * 24 * time.Hour}, {"12h", 12 * time.Hour}, {"2w", 14 * 24 * time.Hour}, {"1mo", 30 * 24 * time.Hour}, {"monthly", 30 * 24 * time.Hour}} {
-		p, err := config.ParsePeriod(tt.in)
+		p, err := period.Parse(tt.in)
 		if err != nil {
 			t.Fatal(err)
 		}

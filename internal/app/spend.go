@@ -24,6 +24,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
+	"github.com/tollgate-gw/tollgate/internal/period"
 	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/spend"
 )
@@ -110,7 +111,7 @@ func priceOverrides(cfg *config.Config) map[string]spend.Override {
 
 // retention is a retention period as a duration; a month counts as 30 days
 // (a record's expiry is fixed when it is written, not moved by calendars).
-func retention(p config.Period) time.Duration {
+func retention(p period.Period) time.Duration {
 	if d, ok := p.Fixed(); ok {
 		return d
 	}

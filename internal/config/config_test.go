@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-gw/tollgate/internal/config"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/period"
 )
 
 const (
@@ -172,7 +174,7 @@ func TestGenAIGatewayBaseSettings(t *testing.T) {
 		}
 	}
 
-	if p := cfg.LiteLLM.BudgetDuration; p == nil || *p != (config.Period{N: 1, Unit: config.Month}) {
+	if p := cfg.LiteLLM.BudgetDuration; p == nil || *p != (period.Period{N: 1, Unit: period.Month}) {
 		t.Errorf("budget_duration = %v", p)
 	}
 	if b := cfg.LiteLLM.MaxBudget; b == nil || *b != 1e9 {

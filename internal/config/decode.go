@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tollgate-gw/tollgate/internal/period"
 )
 
 // envPrefix marks a string value LiteLLM reads from the environment.
@@ -283,8 +285,11 @@ func (d *decoder) decodeValue(y *yaml.Node, a at, dst reflect.Value) bool {
 	if isNull(y) {
 		return false
 	}
-	if nd, ok := dst.Addr().Interface().(nodeDecoder); ok {
-		return nd.decodeNode(d, y, a)
+	switch v := dst.Addr().Interface().(type) {
+	case nodeDecoder:
+		return v.decodeNode(d, y, a)
+	case *period.Period:
+		return decodePeriod(d, y, a, v)
 	}
 	if dst.Type() == durationType {
 		f, ok := d.number(y, a, "a number of seconds")

@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/period"
+)
 
 // LiteLLMParams is a deployment's litellm_params. Which keys Tollgate acts
 // on is recorded in the support table (support.go), not here; fields exist
@@ -64,11 +68,11 @@ type LiteLLMParams struct {
 	VertexLocation    string `yaml:"vertex_location"`
 	VertexCredentials Secret `yaml:"vertex_credentials"`
 
-	InputCostPerToken  *float64 `yaml:"input_cost_per_token"`
-	OutputCostPerToken *float64 `yaml:"output_cost_per_token"`
-	MaxBudget          *float64 `yaml:"max_budget"`
-	BudgetDuration     *Period  `yaml:"budget_duration"`
-	BaseModel          string   `yaml:"base_model"`
+	InputCostPerToken  *float64       `yaml:"input_cost_per_token"`
+	OutputCostPerToken *float64       `yaml:"output_cost_per_token"`
+	MaxBudget          *float64       `yaml:"max_budget"`
+	BudgetDuration     *period.Period `yaml:"budget_duration"`
+	BaseModel          string         `yaml:"base_model"`
 
 	// ExtraHeaders are sent with every upstream request.
 	ExtraHeaders map[string]string `yaml:"extra_headers"`

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tollgate-gw/tollgate/internal/period"
 )
 
 // LiteLLMSettings is litellm_settings: library-wide behaviour.
@@ -27,10 +29,10 @@ type LiteLLMSettings struct {
 	CacheParams CacheParams `yaml:"cache_params"`
 
 	// MaxBudget is the proxy-wide budget in dollars (master key excepted).
-	MaxBudget                  *float64 `yaml:"max_budget"`
-	BudgetDuration             *Period  `yaml:"budget_duration"`
-	MaxInternalUserBudget      *float64 `yaml:"max_internal_user_budget"`
-	InternalUserBudgetDuration *Period  `yaml:"internal_user_budget_duration"`
+	MaxBudget                  *float64       `yaml:"max_budget"`
+	BudgetDuration             *period.Period `yaml:"budget_duration"`
+	MaxInternalUserBudget      *float64       `yaml:"max_internal_user_budget"`
+	InternalUserBudgetDuration *period.Period `yaml:"internal_user_budget_duration"`
 	// DefaultInternalUserParams are what a new internal user gets, and what
 	// a JWT caller without a user record is held to.
 	DefaultInternalUserParams *DefaultUserParams `yaml:"default_internal_user_params"`
@@ -53,13 +55,13 @@ type LiteLLMSettings struct {
 // internal user. Unset fields fall back to max_internal_user_budget and
 // internal_user_budget_duration (budget) or to no limit.
 type DefaultUserParams struct {
-	UserRole            string   `yaml:"user_role"`
-	Models              []string `yaml:"models"`
-	MaxBudget           *float64 `yaml:"max_budget"`
-	BudgetDuration      *Period  `yaml:"budget_duration"`
-	TPMLimit            *int     `yaml:"tpm_limit"`
-	RPMLimit            *int     `yaml:"rpm_limit"`
-	MaxParallelRequests *int     `yaml:"max_parallel_requests"`
+	UserRole            string         `yaml:"user_role"`
+	Models              []string       `yaml:"models"`
+	MaxBudget           *float64       `yaml:"max_budget"`
+	BudgetDuration      *period.Period `yaml:"budget_duration"`
+	TPMLimit            *int           `yaml:"tpm_limit"`
+	RPMLimit            *int           `yaml:"rpm_limit"`
+	MaxParallelRequests *int           `yaml:"max_parallel_requests"`
 }
 
 // CacheParams is litellm_settings.cache_params.
@@ -180,10 +182,10 @@ type GeneralSettings struct {
 	DisableSpendLogs *bool  `yaml:"disable_spend_logs"`
 	// SpendLogsRetention (maximum_spend_logs_retention_period) is how long
 	// a spend record is kept; the store expires it by TTL.
-	SpendLogsRetention *Period  `yaml:"maximum_spend_logs_retention_period"`
-	Alerting           []string `yaml:"alerting"`
-	AllowedRoutes      []string `yaml:"allowed_routes"`
-	AllowedIPs         []string `yaml:"allowed_ips"`
+	SpendLogsRetention *period.Period `yaml:"maximum_spend_logs_retention_period"`
+	Alerting           []string       `yaml:"alerting"`
+	AllowedRoutes      []string       `yaml:"allowed_routes"`
+	AllowedIPs         []string       `yaml:"allowed_ips"`
 	// EnableJWTAuth turns on OIDC JWT authentication, with the issuer from
 	// OKTA_ISSUER and the audience from JWT_AUDIENCE, else OKTA_AUDIENCE
 	// (OKTA_ISSUER alone turns it on too, without the mappings below).

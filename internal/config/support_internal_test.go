@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/period"
 )
 
 // typedPatterns maps the key path pattern of every typed field reachable
@@ -31,7 +33,7 @@ func typedPatterns(t reflect.Type, prefix string, out map[string]reflect.Type) {
 		case reflect.TypeOf(GuardrailMode{}):
 			typedPatterns(reflect.TypeOf(guardrailModeMap{}), p, out)
 			continue
-		case reflect.TypeOf(Secret{}), reflect.TypeOf(Period{}), reflect.TypeOf(Fallbacks{}), durationType:
+		case reflect.TypeOf(Secret{}), reflect.TypeOf(period.Period{}), reflect.TypeOf(Fallbacks{}), durationType:
 			continue
 		}
 		switch ft.Kind() {

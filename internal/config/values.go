@@ -4,6 +4,8 @@ import (
 	"reflect"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tollgate-gw/tollgate/internal/period"
 )
 
 // This file holds the field types whose YAML shape is their own.
@@ -16,12 +18,13 @@ func (s *Secret) decodeNode(d *decoder, y *yaml.Node, a at) bool {
 	return ok
 }
 
-func (p *Period) decodeNode(d *decoder, y *yaml.Node, a at) bool {
+// decodePeriod decodes a budget period (period.Parse).
+func decodePeriod(d *decoder, y *yaml.Node, a at, p *period.Period) bool {
 	s, _, ok := d.text(y, a, "a duration such as 30d or 1mo")
 	if !ok {
 		return false
 	}
-	v, err := ParsePeriod(s)
+	v, err := period.Parse(s)
 	if err != nil {
 		d.fail(y, a.path, ErrInvalid, "%v", err)
 		return false
@@ -163,7 +166,6 @@ func (a at) child(key string) at {
 
 var (
 	_ nodeDecoder = (*Secret)(nil)
-	_ nodeDecoder = (*Period)(nil)
 	_ nodeDecoder = (*Fallbacks)(nil)
 	_ nodeDecoder = (*GuardrailMode)(nil)
 	_ nodeDecoder = (*ModelGroupAlias)(nil)

@@ -3,7 +3,7 @@ package ratelimit
 import (
 	"time"
 
-	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/period"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
@@ -20,7 +20,7 @@ func periodOf(duration string, now time.Time) (id string, w store.Window, bounde
 	if duration == "" {
 		return "all", store.Window{}, false
 	}
-	p, err := config.ParsePeriod(duration)
+	p, err := period.Parse(duration)
 	if err != nil {
 		return "all", store.Window{}, false
 	}

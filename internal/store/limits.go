@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/period"
 )
 
 // Limits are the budget, rate and model limits that keys, users and teams
@@ -126,7 +126,7 @@ func checkPeriod(name, p string) error {
 	if p == "" {
 		return nil
 	}
-	if _, err := config.ParsePeriod(p); err != nil {
+	if _, err := period.Parse(p); err != nil {
 		return invalid("%s: %v", name, err)
 	}
 	return nil

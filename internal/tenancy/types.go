@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tollgate-gw/tollgate/internal/config"
+	"github.com/tollgate-gw/tollgate/internal/period"
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
@@ -91,7 +91,7 @@ func checkMetadata(raw json.RawMessage) (json.RawMessage, error) {
 
 // expiry turns a key duration ("30d", "1mo") into its end.
 func expiry(duration string, now time.Time) (*time.Time, error) {
-	p, err := config.ParsePeriod(duration)
+	p, err := period.Parse(duration)
 	if err != nil {
 		return nil, invalid("duration", "duration: %v", err)
 	}

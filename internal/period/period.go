@@ -1,4 +1,7 @@
-package config
+// Package period is LiteLLM's budget period ("30d", "1mo", "daily"): its
+// parser and its calendar. It is a leaf, so the config, the store and the
+// services share one parser without importing one another.
+package period
 
 import (
 	"fmt"
@@ -7,12 +10,12 @@ import (
 	"time"
 )
 
-// PeriodUnit is the unit of a Period.
-type PeriodUnit int
+// Unit is the unit of a Period.
+type Unit int
 
 // Period units, as LiteLLM writes them: s, m, h, d, w, mo.
 const (
-	Second PeriodUnit = iota + 1
+	Second Unit = iota + 1
 	Minute
 	Hour
 	Day
@@ -20,23 +23,23 @@ const (
 	Month
 )
 
-var unitSuffix = map[PeriodUnit]string{Second: "s", Minute: "m", Hour: "h", Day: "d", Week: "w", Month: "mo"}
+var unitSuffix = map[Unit]string{Second: "s", Minute: "m", Hour: "h", Day: "d", Week: "w", Month: "mo"}
 
 // Period is a budget reset interval such as "30d" or "1mo" (LiteLLM's
 // budget_duration format). Months are calendar months, so a Period is not a
 // time.Duration; use Next to find when the following window starts.
 type Period struct {
 	N    int
-	Unit PeriodUnit
+	Unit Unit
 }
 
 // periodWords are the spelled-out forms newer LiteLLM versions accept, with
 // the same meaning LiteLLM gives them.
 var periodWords = map[string]string{"hourly": "1h", "daily": "24h", "weekly": "7d", "monthly": "30d"}
 
-// ParsePeriod parses "<n>s", "<n>m", "<n>h", "<n>d", "<n>w", "<n>mo" with
+// Parse parses "<n>s", "<n>m", "<n>h", "<n>d", "<n>w", "<n>mo" with
 // n > 0, or one of hourly, daily, weekly, monthly.
-func ParsePeriod(s string) (Period, error) {
+func Parse(s string) (Period, error) {
 	t := strings.TrimSpace(s)
 	if w, ok := periodWords[strings.ToLower(t)]; ok {
 		t = w

@@ -141,21 +141,26 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 		maxBody = int64(*mb * (1 << 20))
 	}
 
-	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(masterKey, asm.previousMasterKey), MaxBodyBytes: maxBody, Created: time.Now(),
-		Modes:   deploymentModes(cfg),
-		Prompts: NewPromptResolver(cfg, rt)}
+	master := auth.NewMasterKey(masterKey, asm.previousMasterKey)
+	opts := &httpapi.DataPlaneOptions{MaxBodyBytes: maxBody, Created: time.Now(), Modes: deploymentModes(cfg),
+		Prompts: NewPromptResolver(cfg, rt), Cache: responseCache(cfg, asm.identity, logger)} // routing.go
+	var authn httpapi.Authenticator = master
 	var mgmt *management
-	if asm.identity != nil {
-		if mgmt, err = asm.identity.wire(cfg, auth.NewMasterKey(masterKey, asm.previousMasterKey), dp); err != nil {
+	if id := asm.identity; id != nil {
+		parts, err := id.wire(cfg, master, maxBody)
+		if err == nil {
+			opts.History, err = newHistory(id)
+		}
+		if err != nil {
 			closeAll(transport, b.aws)
 			return nil, err
 		}
+		authn, opts.Access, opts.Limits, mgmt = parts.authn, parts.models, parts.limits, parts.mgmt
+		if id.later != nil {
+			opts.Later = id.later
+		}
 	}
-	dp.Cache = responseCache(cfg, asm.identity, logger) // routing.go
-	if dp.History, err = newHistory(asm.identity); err != nil {
-		closeAll(transport, b.aws)
-		return nil, err
-	}
+	dp := httpapi.NewDataPlane(rt, authn, opts)
 	mux := http.NewServeMux()
 	mount(mux, groups, ready, dp, mgmt)
 	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
@@ -250,7 +255,7 @@ func deploymentModes(cfg *config.Config) map[string]string {
 // called: the handlers are only registered.
 func Routes(groups Groups) []string {
 	var l httpapi.RouteList
-	mount(&l, groups, httpapi.Readiness{}, &httpapi.DataPlane{}, &management{
+	mount(&l, groups, httpapi.Readiness{}, httpapi.NewDataPlane(nil, nil, nil), &management{
 		api:   &httpapi.Management{Service: (*tenancy.Service)(nil)},
 		spend: &httpapi.SpendRoutes{Service: (*tenancy.Service)(nil)},
 	})

@@ -48,6 +48,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/env"
 	"github.com/tollgate-gw/tollgate/internal/httpapi"
+	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/store/dynamo"
 	"github.com/tollgate-gw/tollgate/internal/store/embedded"
@@ -148,9 +149,17 @@ func newIdentity(e env.Env, logger *slog.Logger) (*identity, error) {
 	return id, nil
 }
 
-// wire builds one generation's authenticator, model access and management
-// routes from the process-wide identity.
-func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, dp *httpapi.DataPlane) (*management, error) {
+// generationParts are the parts of one generation the identity builds.
+type generationParts struct {
+	authn  *auth.Authenticator
+	models *tenancy.Models
+	limits *ratelimit.Limiter
+	mgmt   *management
+}
+
+// wire builds one generation's authenticator, model access, limiter and
+// management routes from the process-wide identity.
+func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, maxBody int64) (*generationParts, error) {
 	jwt, err := id.verifier(cfg.General)
 	if err != nil {
 		return nil, err
@@ -159,16 +168,16 @@ func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, dp *httpapi
 	authn := auth.NewAuthenticator(master, jwt, id.keys,
 		&auth.UserDefaults{Role: auth.Role(defaults.Role), Limits: defaults.Limits})
 	models := tenancy.NewModels(cfg.ModelList)
-	dp.Auth, dp.Access = authn, models
-	if err := id.wireSpend(cfg, dp); err != nil {
+	limits, err := id.limiter(cfg)
+	if err != nil {
 		return nil, err
 	}
 	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: defaults,
 		ProxyBudget: tenancy.ProxyBudgetFromConfig(cfg)})
-	return &management{
-		api:   &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: dp.MaxBodyBytes},
+	return &generationParts{authn: authn, models: models, limits: limits, mgmt: &management{
+		api:   &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: maxBody},
 		spend: &httpapi.SpendRoutes{Service: svc, Auth: authn},
-	}, nil
+	}}, nil
 }
 
 // verifier returns the JWT verifier for a generation: the environment's,

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/config"
-	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/period"
 	"github.com/tollgate-gw/tollgate/internal/ratelimit"
 	"github.com/tollgate-gw/tollgate/internal/spend"
@@ -38,13 +37,13 @@ const (
 	envHeadroom     = "TOLLGATE_PRIORITY_HEADROOM"
 )
 
-// wireSpend gives the data plane its limiter for one config generation.
-func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
+// limiter builds the data plane's limiter for one config generation.
+func (id *identity) limiter(cfg *config.Config) (*ratelimit.Limiter, error) {
 	table := spend.Shipped()
 	if path := id.env.PriceTable; path != "" {
 		t, err := table.RefreshedFromFile(path)
 		if err != nil {
-			return fmt.Errorf("%s: %w", envPriceTable, err)
+			return nil, fmt.Errorf("%s: %w", envPriceTable, err)
 		}
 		table = t
 	}
@@ -62,28 +61,24 @@ func (id *identity) wireSpend(cfg *config.Config, dp *httpapi.DataPlane) error {
 	case "strict":
 		opts.Strict = true
 	default:
-		return fmt.Errorf("%s=%q: want strict or default", envBudgetMode, v)
+		return nil, fmt.Errorf("%s=%q: want strict or default", envBudgetMode, v)
 	}
 	switch v := id.env.LimitsOnStoreFailure; v {
 	case "", "fail_closed":
 	case "fail_open":
 		opts.FailOpen = true
 	default:
-		return fmt.Errorf("%s=%q: want fail_closed or fail_open", envStoreFailure, v)
+		return nil, fmt.Errorf("%s=%q: want fail_closed or fail_open", envStoreFailure, v)
 	}
 	if v := id.env.PriorityHeadroom; v != "" {
 		h, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(h >= 0 && h <= 1) {
-			return fmt.Errorf("%s=%q: want a fraction from 0 to 1", envHeadroom, v)
+			return nil, fmt.Errorf("%s=%q: want a fraction from 0 to 1", envHeadroom, v)
 		}
 		opts.PriorityHeadroom = h
 	}
-	dp.Limits = ratelimit.New(id.store, spend.NewPricer(table, priceOverrides(cfg)), opts)
-	if id.later != nil {
-		dp.Later = id.later
-	}
 	id.logger.Debug("limits on", slog.Bool("strict", opts.Strict), slog.Bool("fail_open", opts.FailOpen))
-	return nil
+	return ratelimit.New(id.store, spend.NewPricer(table, priceOverrides(cfg)), opts), nil
 }
 
 // priceOverrides are the deployments' own prices: model_info first, then

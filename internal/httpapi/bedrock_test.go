@@ -102,17 +102,18 @@ func (p *promptStub) ResolvePrompt(model string) (*router.Deployment, bool, erro
 	return &router.Deployment{ID: "host-1", Group: model, Provider: "bedrock", ModelID: model, Model: p.model}, true, nil
 }
 
-func newBedrockServer(t *testing.T, models map[string]provider.ChatModel, prompts PromptResolver, opts ...func(*DataPlane)) (http.Handler, *bytes.Buffer) {
+func newBedrockServer(t *testing.T, models map[string]provider.ChatModel, prompts PromptResolver, opts ...func(*DataPlaneOptions)) (http.Handler, *bytes.Buffer) {
 	t.Helper()
 	var deps []*router.Deployment
 	for name, m := range models {
 		deps = append(deps, &router.Deployment{ID: "dep-" + name, Group: name, Provider: "test", ModelID: name, Model: m})
 	}
 	mux := http.NewServeMux()
-	dp := &DataPlane{Router: router.New(deps, nil), Auth: auth.NewMasterKey(key), Prompts: prompts}
-	for _, o := range opts {
-		o(dp)
+	o := &DataPlaneOptions{Prompts: prompts}
+	for _, f := range opts {
+		f(o)
 	}
+	dp := NewDataPlane(router.New(deps, nil), auth.NewMasterKey(key), o)
 	dp.Register(mux)
 	logs := &bytes.Buffer{}
 	return Wrap(mux, slog.New(slog.NewJSONHandler(logs, nil))), logs
@@ -468,7 +469,7 @@ func TestConverseRequestReachesTheModel(t *testing.T) {
 func TestConverseStreamClientGone(t *testing.T) {
 	bs := &blockingStream{cancelled: make(chan struct{}), closed: make(chan struct{})}
 	h, logs := newBedrockServer(t, map[string]provider.ChatModel{"slow": &blockingModel{stream: bs}}, nil,
-		func(d *DataPlane) { d.DrainLimit = time.Nanosecond })
+		func(d *DataPlaneOptions) { d.DrainLimit = time.Nanosecond })
 	srv := httptest.NewServer(h)
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/bedrock/model/slow/converse-stream", strings.NewReader(converseBody))

@@ -70,7 +70,7 @@ func newGateway(m provider.ChatModel, providerName string) http.Handler {
 	rt := router.New([]*router.Deployment{{
 		ID: "bench-deployment", Group: "gpt-4o-mini", Provider: providerName, ModelID: "gpt-4o-mini", Model: m,
 	}}, nil)
-	dp := &httpapi.DataPlane{Router: rt, Auth: auth.NewMasterKey(benchKey), Created: time.Unix(1700000000, 0)}
+	dp := httpapi.NewDataPlane(rt, auth.NewMasterKey(benchKey), &httpapi.DataPlaneOptions{Created: time.Unix(1700000000, 0)})
 	mux := http.NewServeMux()
 	dp.Register(mux)
 	return httpapi.Wrap(mux, slog.New(slog.NewJSONHandler(io.Discard, nil)))

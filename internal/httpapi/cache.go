@@ -33,10 +33,10 @@ func tenant(r *http.Request) string {
 }
 
 func (d *DataPlane) lookup(r *http.Request, callType string, gw *llm.GatewayOptions, canonical any) *cacheLookup {
-	if d.Cache == nil {
+	if d.cache == nil {
 		return nil
 	}
-	l := d.Cache.For(callType, tenant(r), gw.Cache, canonical)
+	l := d.cache.For(callType, tenant(r), gw.Cache, canonical)
 	if l == nil {
 		return nil
 	}
@@ -47,7 +47,7 @@ func (d *DataPlane) lookup(r *http.Request, callType string, gw *llm.GatewayOpti
 // the model asked for, messages, tools and sampling parameters; gateway
 // controls, streaming, user and metadata are left out.
 func (d *DataPlane) chatCache(r *http.Request, req *llm.Request) *cacheLookup {
-	if d.Cache == nil {
+	if d.cache == nil {
 		return nil
 	}
 	c := *req
@@ -56,7 +56,7 @@ func (d *DataPlane) chatCache(r *http.Request, req *llm.Request) *cacheLookup {
 }
 
 func (d *DataPlane) embedCache(r *http.Request, req *llm.EmbeddingRequest) *cacheLookup {
-	if d.Cache == nil {
+	if d.cache == nil {
 		return nil
 	}
 	c := *req
@@ -65,7 +65,7 @@ func (d *DataPlane) embedCache(r *http.Request, req *llm.EmbeddingRequest) *cach
 }
 
 func (d *DataPlane) imageCache(r *http.Request, req *llm.ImageRequest) *cacheLookup {
-	if d.Cache == nil {
+	if d.cache == nil {
 		return nil
 	}
 	c := *req

@@ -79,11 +79,11 @@ func (a *admission) failed(req *llm.Request, up *upstream) {
 }
 
 // pick resolves the requested model to a deployment and records it: a
-// model group, else a Bedrock managed-prompt ARN through d.Prompts.
+// model group, else a Bedrock managed-prompt ARN through d.prompts.
 func (d *DataPlane) pick(rec *obs.Record, model string) (*router.Deployment, error) {
-	dep, err := d.Router.Pick(model)
-	if errors.Is(err, router.ErrModelNotFound) && d.Prompts != nil {
-		if pdep, ok, perr := d.Prompts.ResolvePrompt(model); ok {
+	dep, err := d.router.Pick(model)
+	if errors.Is(err, router.ErrModelNotFound) && d.prompts != nil {
+		if pdep, ok, perr := d.prompts.ResolvePrompt(model); ok {
 			dep, err = pdep, perr
 		}
 	}

@@ -52,11 +52,11 @@ func (d *DataPlane) deploymentHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var deps []*router.Deployment
-	for _, name := range d.Router.Models() {
+	for _, name := range d.router.Models() {
 		if m := r.URL.Query().Get("model"); m != "" && m != name {
 			continue
 		}
-		g, _ := d.Router.Group(name)
+		g, _ := d.router.Group(name)
 		deps = append(deps, g...)
 	}
 	results := make([]EndpointHealth, len(deps))
@@ -104,7 +104,7 @@ func (d *DataPlane) probe(ctx context.Context, dep *router.Deployment) error {
 	if dep.Unavailable != nil {
 		return dep.Unavailable
 	}
-	switch d.Modes[dep.ID] {
+	switch d.modes[dep.ID] {
 	case "embedding":
 		e, ok := dep.Model.(provider.Embedder)
 		if !ok {

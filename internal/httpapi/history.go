@@ -47,11 +47,11 @@ func (d *DataPlane) registerHistory(mux Mux) {
 
 // historyOwner returns the caller's session owner.
 func (d *DataPlane) historyOwner(ctx context.Context) (history.Owner, error) {
-	if d.History == nil {
+	if d.history == nil {
 		return history.Owner{}, &Error{Status: http.StatusNotImplemented, Type: "invalid_request_error", Code: "history_unavailable",
 			Message: "chat history is not enabled on this gateway (it needs the key store)"}
 	}
-	owner, ok := d.History.Owner(ctx)
+	owner, ok := d.history.Owner(ctx)
 	if !ok {
 		return history.Owner{}, &Error{Status: http.StatusForbidden, Type: "permission_error", Code: "history_not_allowed",
 			Message: "this credential cannot keep chat history: use an API key"}
@@ -78,14 +78,14 @@ func historyError(id string, err error) error {
 // session's conversation to req.Messages. A request that uses no history
 // (or a gateway without it) costs a branch and gets a nil turn.
 func (d *DataPlane) beginHistory(r *http.Request, req *llm.Request) (*history.Turn, error) {
-	if d.History == nil || !history.Wants(req) {
+	if d.history == nil || !history.Wants(req) {
 		return nil, nil
 	}
 	owner, err := d.historyOwner(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	t, err := d.History.Service.Begin(r.Context(), owner, req)
+	t, err := d.history.Service.Begin(r.Context(), owner, req)
 	if err != nil {
 		return nil, historyError(req.Gateway.SessionID, err)
 	}
@@ -98,7 +98,7 @@ func (d *DataPlane) beginHistory(r *http.Request, req *llm.Request) (*history.Tu
 // request log line.
 func (d *DataPlane) recordHistory(r *http.Request, t *history.Turn, reply llm.Message, incomplete bool) {
 	rec := obs.RecordFrom(r.Context())
-	if err := d.History.Service.Record(r.Context(), t, reply, incomplete, rec.RequestID); err != nil {
+	if err := d.history.Service.Record(r.Context(), t, reply, incomplete, rec.RequestID); err != nil {
 		msg := "chat history not recorded for session " + t.SessionID + ": " + err.Error()
 		if rec.Error != "" {
 			msg = rec.Error + "; " + msg
@@ -144,7 +144,7 @@ func (d *DataPlane) loadHistory(w http.ResponseWriter, r *http.Request) ([]histo
 	if err != nil {
 		return nil, err
 	}
-	entries, err := d.History.Service.Messages(r.Context(), owner.ID, hr.SessionID)
+	entries, err := d.history.Service.Messages(r.Context(), owner.ID, hr.SessionID)
 	if err != nil {
 		return nil, historyError(hr.SessionID, err)
 	}
@@ -239,7 +239,7 @@ func (d *DataPlane) sessionIDs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	ids, err := d.History.Service.SessionIDs(r.Context(), owner.ID)
+	ids, err := d.history.Service.SessionIDs(r.Context(), owner.ID)
 	if err != nil {
 		writeError(w, r, historyError("", err))
 		return

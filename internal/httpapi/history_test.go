@@ -124,11 +124,11 @@ func newHistGateway(t *testing.T, withHistory bool) *histGateway {
 		}
 		deps = append(deps, &router.Deployment{ID: "dep-" + name, Group: name, Provider: "openai", ModelID: name, Model: m})
 	}
-	dp := &httpapi.DataPlane{Router: router.New(deps, nil),
-		Auth: auth.NewAuthenticator(auth.NewMasterKey(histMaster), nil, auth.NewKeys(st, nil), nil)}
+	o := &httpapi.DataPlaneOptions{}
 	if withHistory {
-		dp.History = &httpapi.History{Service: history.New(st, nil), Owner: histOwner}
+		o.History = &httpapi.History{Service: history.New(st, nil), Owner: histOwner}
 	}
+	dp := httpapi.NewDataPlane(router.New(deps, nil), auth.NewAuthenticator(auth.NewMasterKey(histMaster), nil, auth.NewKeys(st, nil), nil), o)
 	mux := http.NewServeMux()
 	dp.Register(mux)
 	g.handler = httpapi.Wrap(mux, slog.New(slog.NewJSONHandler(io.Discard, nil)))

@@ -30,10 +30,27 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, r *http.Request) (*auth.Principal, error)
 }
 
-// DataPlane holds what the OpenAI-compatible endpoints need.
+// DataPlane serves the OpenAI-compatible endpoints (and the Bedrock-format
+// and history ones). It is built once, by NewDataPlane, from its parts, and
+// never changes afterwards: a config reload builds another.
 type DataPlane struct {
-	Router *router.Router
-	Auth   Authenticator
+	router       *router.Router
+	auth         Authenticator
+	maxBodyBytes int64
+	created      time.Time
+	prompts      PromptResolver
+	access       ModelAccess
+	history      *History
+	limits       *ratelimit.Limiter
+	cache        *cache.Cache
+	modes        map[string]string
+	later        Deferrer
+	drainLimit   time.Duration
+}
+
+// DataPlaneOptions are the data plane's optional parts; nil or zero fields
+// mean the part is off (or its default).
+type DataPlaneOptions struct {
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Created is reported as each model's "created" time in /v1/models.
@@ -68,6 +85,18 @@ type DataPlane struct {
 	// has left, to reach the usage the provider bills (outcome.go); 0 means
 	// DefaultDrainLimit.
 	DrainLimit time.Duration
+}
+
+// NewDataPlane returns the data plane routing calls through rt and
+// authenticating callers with authn; opts may be nil.
+func NewDataPlane(rt *router.Router, authn Authenticator, opts *DataPlaneOptions) *DataPlane {
+	d := &DataPlane{router: rt, auth: authn}
+	if o := opts; o != nil {
+		d.maxBodyBytes, d.created, d.prompts, d.access = o.MaxBodyBytes, o.Created, o.Prompts, o.Access
+		d.history, d.limits, d.cache, d.modes = o.History, o.Limits, o.Cache, o.Modes
+		d.later, d.drainLimit = o.Later, o.DrainLimit
+	}
+	return d
 }
 
 // Deferrer runs work after the handler that asked for it has returned.

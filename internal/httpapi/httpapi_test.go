@@ -61,17 +61,18 @@ func (m *blockingModel) ChatStream(ctx context.Context, _ *llm.Request) (llm.Str
 	return m.stream, nil
 }
 
-func newServer(t *testing.T, models map[string]provider.ChatModel, opts ...func(*DataPlane)) (http.Handler, *bytes.Buffer) {
+func newServer(t *testing.T, models map[string]provider.ChatModel, opts ...func(*DataPlaneOptions)) (http.Handler, *bytes.Buffer) {
 	t.Helper()
 	var deps []*router.Deployment
 	for name, m := range models {
 		deps = append(deps, &router.Deployment{ID: name, Group: name, Provider: "test", ModelID: name, Model: m})
 	}
 	mux := http.NewServeMux()
-	dp := &DataPlane{Router: router.New(deps, nil), Auth: auth.NewMasterKey(key), Created: time.Unix(1, 0)}
-	for _, o := range opts {
-		o(dp)
+	o := &DataPlaneOptions{Created: time.Unix(1, 0)}
+	for _, f := range opts {
+		f(o)
 	}
+	dp := NewDataPlane(router.New(deps, nil), auth.NewMasterKey(key), o)
 	dp.Register(mux)
 	Health(mux, Readiness{})
 	logs := &bytes.Buffer{}
@@ -161,7 +162,7 @@ func TestRequestID(t *testing.T) {
 func TestClientGoneDrainsThenCutsUpstream(t *testing.T) {
 	bs := &blockingStream{cancelled: make(chan struct{}), closed: make(chan struct{})}
 	h, logs := newServer(t, map[string]provider.ChatModel{"slow": &blockingModel{stream: bs}},
-		func(d *DataPlane) { d.DrainLimit = time.Nanosecond })
+		func(d *DataPlaneOptions) { d.DrainLimit = time.Nanosecond })
 	srv := httptest.NewServer(h)
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/v1/chat/completions",
@@ -306,7 +307,7 @@ func TestNonStreamedClientGone(t *testing.T) {
 			if !answers {
 				limit = time.Nanosecond
 			}
-			h, logs := newServer(t, map[string]provider.ChatModel{"held": m}, func(d *DataPlane) { d.DrainLimit = limit })
+			h, logs := newServer(t, map[string]provider.ChatModel{"held": m}, func(d *DataPlaneOptions) { d.DrainLimit = limit })
 			gone := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				context.AfterFunc(r.Context(), func() { close(gone) })

@@ -127,7 +127,7 @@ func (d *DataPlane) authed(h http.HandlerFunc) http.HandlerFunc {
 // (the Bedrock interface's): fail renders a refused key.
 func (d *DataPlane) authedWith(fail func(http.ResponseWriter, *http.Request, error), h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := d.Auth.Authenticate(r.Context(), r)
+		p, err := d.auth.Authenticate(r.Context(), r)
 		if err != nil {
 			fail(w, r, err)
 			return
@@ -145,7 +145,7 @@ func (d *DataPlane) readBody(w http.ResponseWriter, r *http.Request) ([]byte, er
 	if err := checkContentType(ct, nil); err != nil {
 		return nil, err
 	}
-	limit := d.MaxBodyBytes
+	limit := d.maxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}

@@ -56,9 +56,9 @@ func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	names := d.Router.Models()
-	if d.Access != nil {
-		names = d.Access.FilterModels(auth.FromContext(r.Context()), names)
+	names := d.router.Models()
+	if d.access != nil {
+		names = d.access.FilterModels(auth.FromContext(r.Context()), names)
 	}
 	if include || only {
 		groups := d.accessGroups(names)
@@ -77,16 +77,16 @@ func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
 
 // accessGroups are the access groups of the named models, each once.
 func (d *DataPlane) accessGroups(names []string) []string {
-	if d.Access == nil {
+	if d.access == nil {
 		return nil
 	}
-	return d.Access.AccessGroups(names)
+	return d.access.AccessGroups(names)
 }
 
 // getModel serves GET /v1/models/{id}; ids may contain slashes.
 func (d *DataPlane) getModel(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("id")
-	if _, ok := d.Router.Group(name); !ok || d.checkModel(r, name, "model") != nil {
+	if _, ok := d.router.Group(name); !ok || d.checkModel(r, name, "model") != nil {
 		writeError(w, r, &Error{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found", Param: "model",
 			Message: "model " + strconv.Quote(name) + " not found: GET /v1/models lists the models you can use"})
 		return
@@ -96,8 +96,8 @@ func (d *DataPlane) getModel(w http.ResponseWriter, r *http.Request) {
 
 // model describes a group; owned_by is the provider of its first deployment.
 func (d *DataPlane) model(name string) oai.Model {
-	m := oai.Model{ID: name, Created: d.Created.Unix(), OwnedBy: "tollgate"}
-	if g, _ := d.Router.Group(name); len(g) > 0 {
+	m := oai.Model{ID: name, Created: d.created.Unix(), OwnedBy: "tollgate"}
+	if g, _ := d.router.Group(name); len(g) > 0 {
 		m.OwnedBy = g[0].Provider
 	}
 	return m

@@ -33,7 +33,7 @@ func (d *DataPlane) moderations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := auth.FromContext(r.Context()).ModelFor(req.Model)
-	g, ok := d.Router.Group(name)
+	g, ok := d.router.Group(name)
 	if req.Model == "" || !ok {
 		writeError(w, r, &Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "model_not_found", Param: "model",
 			Message: "/moderations: Invalid model name passed in model=" + strconv.Quote(req.Model) + ". Call `/v1/models` to view available models for your key."})

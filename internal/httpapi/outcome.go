@@ -117,7 +117,7 @@ type upstream struct {
 }
 
 func (d *DataPlane) newUpstream(r *http.Request) *upstream {
-	limit := d.DrainLimit
+	limit := d.drainLimit
 	if limit <= 0 {
 		limit = DefaultDrainLimit
 	}

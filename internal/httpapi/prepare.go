@@ -36,7 +36,7 @@ func decodeAndPick[T any](d *DataPlane, w http.ResponseWriter, r *http.Request,
 	if deployment != "" {
 		*name = deployment
 	} else if strings.Contains(*name, ",") {
-		if _, ok := d.Router.Group(*name); !ok {
+		if _, ok := d.router.Group(*name); !ok {
 			return zero, nil, newBatch(*name, body, stream)
 		}
 	}
@@ -75,10 +75,10 @@ func decodeAndPick[T any](d *DataPlane, w http.ResponseWriter, r *http.Request,
 // allow, with a 403 that names it; param is the request field that named
 // it.
 func (d *DataPlane) checkModel(r *http.Request, model, param string) error {
-	if d.Access == nil {
+	if d.access == nil {
 		return nil
 	}
-	if err := d.Access.CheckModel(auth.FromContext(r.Context()), model); err != nil {
+	if err := d.access.CheckModel(auth.FromContext(r.Context()), model); err != nil {
 		return &Error{Status: http.StatusForbidden, Type: "permission_error", Code: "model_not_allowed", Param: param,
 			Message: err.Error(), Err: err}
 	}

@@ -28,7 +28,7 @@ func (d *DataPlane) routeRequest(r *http.Request, model string, gw *llm.GatewayO
 // finally served in the request record.
 func (d *DataPlane) run(r *http.Request, rq *router.Request, call router.Call) (*router.Deployment, error) {
 	rec := obs.RecordFrom(r.Context())
-	res, err := d.Router.Do(r.Context(), rq, call)
+	res, err := d.router.Do(r.Context(), rq, call)
 	for _, a := range res.Attempts {
 		rec.Attempts = append(rec.Attempts, obs.Attempt{Deployment: a.Deployment, Group: a.Group, Fallback: a.Fallback,
 			Retry: a.Retry, Duration: a.Duration, ErrorKind: a.Kind, Error: a.Error})
@@ -45,7 +45,7 @@ func (d *DataPlane) served(ctx context.Context, dep *router.Deployment, u *llm.U
 	if u != nil {
 		tokens = u.PromptTokens + u.CompletionTokens
 	}
-	d.Router.Served(ctx, dep, tokens)
+	d.router.Served(ctx, dep, tokens)
 }
 
 // routeChat answers a non-streamed chat call from the cache or through the

@@ -90,17 +90,17 @@ func newRouteServer(t *testing.T, deps []*router.Deployment, set router.Settings
 			mu.Unlock()
 			return nil
 		}})
-	dp := &DataPlane{Router: rt, Auth: tenants{}, Created: time.Unix(1, 0)}
+	o := &DataPlaneOptions{Created: time.Unix(1, 0)}
 	if withCache {
 		st, err := embedded.Open(t.TempDir(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		dp.Cache = cache.New(st, cache.Config{}, nil, nil)
+		o.Cache = cache.New(st, cache.Config{}, nil, nil)
 	}
 	mux := http.NewServeMux()
-	dp.Register(mux)
+	NewDataPlane(rt, tenants{}, o).Register(mux)
 	logs := &bytes.Buffer{}
 	return &routeEnv{h: Wrap(mux, slog.New(slog.NewJSONHandler(logs, nil))), logs: logs, slept: &slept}
 }

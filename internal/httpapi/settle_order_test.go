@@ -102,8 +102,8 @@ func TestSettleOrder(t *testing.T) {
 			t.Cleanup(func() { st.Close() })
 			watch := &settleWatch{Store: st, received: make(chan struct{}), waitClient: !c.settleFirst, settled: make(chan struct{})}
 			dep := &router.Deployment{ID: "f", Group: "f", Provider: "fake", ModelID: "f", Model: fake.New(fake.Options{ModelID: "f", StreamChunks: 3})}
-			dp := &DataPlane{Router: router.New([]*router.Deployment{dep}, nil), Auth: principalAuth{c.p},
-				Limits: ratelimit.New(watch, spend.NewPricer(spend.Shipped(), nil), nil)}
+			dp := NewDataPlane(router.New([]*router.Deployment{dep}, nil), principalAuth{c.p},
+				&DataPlaneOptions{Limits: ratelimit.New(watch, spend.NewPricer(spend.Shipped(), nil), nil)})
 			mux := http.NewServeMux()
 			dp.Register(mux)
 			srv := httptest.NewServer(Wrap(mux, slog.New(slog.DiscardHandler)))
@@ -175,8 +175,8 @@ func TestSettleFailureFollowsFailClosed(t *testing.T) {
 				}
 				t.Cleanup(func() { st.Close() })
 				dep := &router.Deployment{ID: "f", Group: "f", Provider: "fake", ModelID: "f", Model: fake.New(fake.Options{ModelID: "f", StreamChunks: 3})}
-				dp := &DataPlane{Router: router.New([]*router.Deployment{dep}, nil), Auth: principalAuth{budgeted(&budget)},
-					Limits: ratelimit.New(settleDown{st}, spend.NewPricer(spend.Shipped(), nil), &ratelimit.Options{FailOpen: failOpen})}
+				dp := NewDataPlane(router.New([]*router.Deployment{dep}, nil), principalAuth{budgeted(&budget)},
+					&DataPlaneOptions{Limits: ratelimit.New(settleDown{st}, spend.NewPricer(spend.Shipped(), nil), &ratelimit.Options{FailOpen: failOpen})})
 				mux := http.NewServeMux()
 				dp.Register(mux)
 				h := Wrap(mux, slog.New(slog.DiscardHandler))

@@ -19,7 +19,7 @@ import (
 // have gone (its context is detached from the request's cancellation).
 const settleTimeout = 5 * time.Second
 
-// admission is a model call admitted by d.Limits: the hook before the
+// admission is a model call admitted by d.limits: the hook before the
 // upstream call and after it. Without a limiter it has no ticket and only
 // records the outcome in the log record.
 type admission struct {
@@ -43,8 +43,8 @@ type admission struct {
 // from the decoded request.
 func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.Deployment, model, endUser string,
 	est int64, b ratelimit.Bound, priority *int, alts []ratelimit.Candidate) (*admission, error) {
-	adm := &admission{r: r, later: d.Later, o: ratelimit.Outcome{Status: ratelimit.StatusFailure}}
-	if d.Limits == nil {
+	adm := &admission{r: r, later: d.later, o: ratelimit.Outcome{Status: ratelimit.StatusFailure}}
+	if d.limits == nil {
 		return adm, nil
 	}
 	if err := checkEndUser(endUser); err != nil {
@@ -54,7 +54,7 @@ func (d *DataPlane) admit(w http.ResponseWriter, r *http.Request, dep *router.De
 	req := ratelimit.Request{RequestID: rec.RequestID, Principal: auth.FromContext(r.Context()), ModelGroup: model,
 		Deployment: dep.ID, Provider: dep.Provider, Model: dep.ModelID, EndUser: endUser,
 		EstimatedTokens: est, Bound: b, Priority: priority, Alternatives: alts}
-	t, err := d.Limits.Admit(r.Context(), req)
+	t, err := d.limits.Admit(r.Context(), req)
 	var rf *ratelimit.Refusal
 	switch {
 	case err == nil:
@@ -173,7 +173,7 @@ func (a *admission) settleFirst() error {
 // admitChat is admit for a chat request, bounded by its decoded messages,
 // n and its output bound: max_completion_tokens, else max_tokens.
 func (d *DataPlane) admitChat(w http.ResponseWriter, r *http.Request, dep *router.Deployment, req *llm.Request) (*admission, error) {
-	if d.Limits == nil {
+	if d.limits == nil {
 		return d.admit(w, r, dep, req.Model, req.User, 0, ratelimit.Bound{}, nil, nil) // nothing to bound
 	}
 	b := ratelimit.Bound{PromptTokens: router.PromptTokenBound(req)}
@@ -195,11 +195,11 @@ func (d *DataPlane) admitChat(w http.ResponseWriter, r *http.Request, dep *route
 // (retries and fallbacks the caller may use), for the strict reservation;
 // nil outside strict mode, where nothing is reserved.
 func (d *DataPlane) alternatives(r *http.Request, model string, gw *llm.GatewayOptions, dep *router.Deployment) []ratelimit.Candidate {
-	if !d.Limits.Strict() {
+	if !d.limits.Strict() {
 		return nil
 	}
 	var out []ratelimit.Candidate
-	for _, c := range d.Router.Reachable(d.routeRequest(r, model, gw, nil, 0)) {
+	for _, c := range d.router.Reachable(d.routeRequest(r, model, gw, nil, 0)) {
 		if c != dep {
 			out = append(out, ratelimit.Candidate{Deployment: c.ID, Provider: c.Provider, Model: c.ModelID})
 		}

@@ -28,7 +28,7 @@ const (
 	deadline = 2 * time.Minute
 )
 
-func readEvent(t *testing.T, name string) []byte {
+func readEvent(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("../../events/gateway", name))
 	if err != nil {
@@ -37,7 +37,7 @@ func readEvent(t *testing.T, name string) []byte {
 	return b
 }
 
-func absPath(t *testing.T, p string) string {
+func absPath(t testing.TB, p string) string {
 	t.Helper()
 	abs, err := filepath.Abs(p)
 	if err != nil {

@@ -62,6 +62,8 @@ type Server struct {
 	queue  chan *Invocation
 	closed chan struct{}
 	once   sync.Once
+	polled chan struct{}
+	poll   sync.Once
 
 	mu       sync.Mutex
 	byID     map[string]*Invocation
@@ -75,6 +77,7 @@ func NewServer() *Server {
 	s := &Server{
 		queue:  make(chan *Invocation, 64),
 		closed: make(chan struct{}),
+		polled: make(chan struct{}),
 		byID:   map[string]*Invocation{},
 	}
 	mux := http.NewServeMux()
@@ -123,6 +126,10 @@ func (s *Server) Close() {
 		s.srv.Close()
 	})
 }
+
+// Polled is closed when the runtime first asks for an invocation: the end
+// of the function's init phase, which Lambda reports as Init Duration.
+func (s *Server) Polled() <-chan struct{} { return s.polled }
 
 // InitErrors returns the errors posted to /init/error so far.
 func (s *Server) InitErrors() []ErrorReport {
@@ -267,6 +274,7 @@ type ErrorReport struct {
 }
 
 func (s *Server) next(w http.ResponseWriter, r *http.Request) {
+	s.poll.Do(func() { close(s.polled) })
 	select {
 	case inv := <-s.queue:
 		s.mu.Lock()

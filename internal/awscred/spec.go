@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Spec is what one deployment says about its AWS identity. Each field maps
@@ -38,10 +39,15 @@ type Spec struct {
 // the deployment's configuration is wrong, not the upstream.
 var ErrInvalidSpec = errors.New("invalid AWS credentials configuration")
 
+// The patterns are compiled on first use: compiled at package
+// initialisation they cost every process start about a millisecond, and
+// most configurations never validate a role.
 var (
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	roleARNRE     = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::\d{12}:role/([\x21-\x7e]+/)*[\w+=,.@-]{1,64}$`)
+	sessionNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{2,64}$`) })
+	externalIDRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@:/-]+$`) })
+	roleARNRE     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::\d{12}:role/([\x21-\x7e]+/)*[\w+=,.@-]{1,64}$`)
+	})
 )
 
 func invalid(format string, args ...any) error {
@@ -63,7 +69,7 @@ func (s *Spec) validate() error {
 	if s.SessionToken != "" && !hasID {
 		return invalid("aws_session_token is set without aws_access_key_id and aws_secret_access_key")
 	}
-	if s.RoleARN != "" && !roleARNRE.MatchString(s.RoleARN) {
+	if s.RoleARN != "" && !roleARNRE().MatchString(s.RoleARN) {
 		return invalid("aws_role_name %q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", s.RoleARN)
 	}
 	if s.WebIdentityToken != "" && s.RoleARN == "" {
@@ -73,7 +79,7 @@ func (s *Spec) validate() error {
 		if s.RoleARN == "" {
 			return invalid("aws_external_id is set without aws_role_name")
 		}
-		if n := len(s.ExternalID); n < 2 || n > 1224 || !externalIDRE.MatchString(s.ExternalID) {
+		if n := len(s.ExternalID); n < 2 || n > 1224 || !externalIDRE().MatchString(s.ExternalID) {
 			return invalid("aws_external_id must be 2 to 1224 characters of letters, digits and +=,.@:/-")
 		}
 	}
@@ -81,7 +87,7 @@ func (s *Spec) validate() error {
 		if s.RoleARN == "" {
 			return invalid("aws_session_name is set without aws_role_name")
 		}
-		if !sessionNameRE.MatchString(s.SessionName) {
+		if !sessionNameRE().MatchString(s.SessionName) {
 			return invalid("aws_session_name %q must be 2 to 64 characters of letters, digits and _+=,.@-", s.SessionName)
 		}
 	}

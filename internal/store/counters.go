@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +75,19 @@ func (PutSpend) op() {}
 // TransactWriteItems limit).
 const maxWrites = 100
 
-var fieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+// validField reports whether f matches [a-z][a-z0-9_]{0,31}; by hand, as a
+// package-level regexp would be compiled at every process start.
+func validField(f string) bool {
+	if len(f) == 0 || len(f) > 32 || f[0] < 'a' || f[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(f); i++ {
+		if c := f[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // CounterKey joins parts into a counter key ("key", hash, "rpm", window).
 func CounterKey(parts ...string) string { return strings.Join(parts, "#") }
@@ -113,7 +124,7 @@ func (s *Store) plan(ops []Op) (*applyPlan, error) {
 			if err := checkCounter(o.Counter); err != nil {
 				return nil, fmt.Errorf("op %d: %w", i, err)
 			}
-			if !fieldRE.MatchString(o.Field) {
+			if !validField(o.Field) {
 				return nil, fmt.Errorf("op %d: %w", i, invalid("counter field %q: want [a-z][a-z0-9_]{0,31}", o.Field))
 			}
 			if o.Expires.IsZero() {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -75,7 +76,8 @@ var documentFormats = map[string]types.DocumentFormat{
 	"text/html": types.DocumentFormatHtml, "text/plain": types.DocumentFormatTxt, "text/markdown": types.DocumentFormatMd,
 }
 
-var docNameInvalid = regexp.MustCompile(`[^A-Za-z0-9\s\-()\[\]]+|\s{2,}`)
+// docNameInvalid is compiled on first use, not at every process start.
+var docNameInvalid = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9\s\-()\[\]]+|\s{2,}`) })
 
 func documentBlock(d *llm.Document, param string, n int) (types.DocumentBlock, error) {
 	if d == nil {
@@ -108,7 +110,7 @@ func documentBlock(d *llm.Document, param string, n int) (types.DocumentBlock, e
 	// Bedrock names may hold letters, digits, single spaces, hyphens,
 	// parentheses and brackets; the name is a label, so clean it rather
 	// than refuse the file.
-	name := strings.TrimSpace(docNameInvalid.ReplaceAllStringFunc(d.Name, func(s string) string {
+	name := strings.TrimSpace(docNameInvalid().ReplaceAllStringFunc(d.Name, func(s string) string {
 		if strings.TrimSpace(s) == "" {
 			return " "
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -31,11 +32,14 @@ type PromptARN struct {
 	Version string
 }
 
-var promptARNRE = regexp.MustCompile(`^arn:(aws(?:-[a-z]+)*):bedrock:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):prompt/([0-9A-Za-z]{1,64})(?::(\d{1,5}))?$`)
+// promptARNRE is compiled on first use, not at every process start.
+var promptARNRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:(aws(?:-[a-z]+)*):bedrock:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):prompt/([0-9A-Za-z]{1,64})(?::(\d{1,5}))?$`)
+})
 
 // ParsePromptARN parses s as a prompt ARN; ok is false when s is not one.
 func ParsePromptARN(s string) (p PromptARN, ok bool) {
-	m := promptARNRE.FindStringSubmatch(s)
+	m := promptARNRE().FindStringSubmatch(s)
 	if m == nil {
 		return PromptARN{}, false
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/provider"
 	"github.com/tollgate-gw/tollgate/internal/wire/bedrock"
 )
 
@@ -15,12 +16,12 @@ func (s *server) converse(w http.ResponseWriter, r *http.Request) {
 	defer s.release(sc)
 	body, err := s.readBody(w, r, sc)
 	if err != nil {
-		bedrock.WriteError(w, err)
+		writeBedrockError(w, err)
 		return
 	}
 	req, err := bedrock.DecodeConverseRequest(r.PathValue("model_id"), body)
 	if err != nil {
-		bedrock.WriteError(w, err)
+		writeBedrockError(w, err)
 		return
 	}
 	ctx := r.Context()
@@ -34,7 +35,7 @@ func (s *server) converse(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := bedrock.EncodeConverseResponse(resp, time.Since(start))
 	if err != nil {
-		bedrock.WriteError(w, err)
+		writeBedrockError(w, err)
 		return
 	}
 	writeJSON(w, out)
@@ -49,12 +50,12 @@ func (s *server) converseStream(w http.ResponseWriter, r *http.Request) {
 	defer s.release(sc)
 	body, err := s.readBody(w, r, sc)
 	if err != nil {
-		bedrock.WriteError(w, err)
+		writeBedrockError(w, err)
 		return
 	}
 	req, err := bedrock.DecodeConverseStreamRequest(r.PathValue("model_id"), body)
 	if err != nil {
-		bedrock.WriteError(w, err)
+		writeBedrockError(w, err)
 		return
 	}
 	req.IncludeUsage = true // a ConverseStream always ends with usage metadata
@@ -77,10 +78,20 @@ func (s *server) converseStream(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeBedrockError reports a failure in Bedrock's error shape, unless the
-// client has left.
+// client has left. The fake's errors (a body it cannot read, the fake
+// model's injected faults) are adapter errors, named by the status of their
+// kind as the gateway names them.
 func writeBedrockError(w http.ResponseWriter, err error) {
 	if clientGone(err) {
 		return
+	}
+	if pe, ok := provider.AsError(err); ok {
+		msg := pe.Message
+		if msg == "" {
+			msg = pe.Kind.String()
+		}
+		err = &bedrock.Exception{Name: bedrock.ExceptionFor(provider.StatusFor(pe.Kind), pe.Type, pe.Code),
+			Message: msg, RetryAfter: pe.RetryAfter}
 	}
 	bedrock.WriteError(w, err)
 }

@@ -254,32 +254,41 @@ func preferNative(finish *string, native string) {
 	}
 }
 
-// bedrockError prepares err for the Bedrock error mapping in wire/bedrock,
-// which classifies provider errors, its own decode errors, body-size and
-// deadline errors. The gateway's own failures (reading the body, routing,
-// authentication, an unusable deployment) are classified by toAPIError and
-// passed on as provider errors of the kind their status means, so each
-// failure is classified once and both interfaces agree on it. A bad key
-// becomes AccessDeniedException: Bedrock models no 401, and that is the
-// exception the SDKs raise as a typed error for a refused caller.
+// bedrockError classifies err, once, as the Bedrock exception it is
+// answered with (wire/bedrock's ExceptionFor holds the one table): a decode
+// error passes through as wire/bedrock's own ValidationException; an
+// adapter's error keeps a Bedrock upstream's exception name when it carries
+// one and is otherwise named by the status of its kind; the gateway's own
+// failures (reading the body, routing, authentication, an unusable
+// deployment) are classified by toAPIError and named by its status, so both
+// interfaces agree on them. A bad key becomes AccessDeniedException: Bedrock
+// models no 401, and that is the exception the SDKs raise as a typed error
+// for a refused caller.
 func bedrockError(err error, requestID string) error {
 	var de *brwire.DecodeError
-	if _, ok := provider.AsError(err); ok || errors.As(err, &de) {
+	var ex *brwire.Exception
+	if errors.As(err, &de) || errors.As(err, &ex) {
 		return err
 	}
+	if pe, ok := provider.AsError(err); ok {
+		return providerException(pe)
+	}
 	ae := toAPIError(err)
-	kind := provider.KindForStatus(ae.Status)
-	switch {
-	case ae.Status == http.StatusInternalServerError:
-		kind = provider.KindUnknown // the gateway's own fault: InternalServerException
-	case kind == provider.KindUnknown && ae.Status < 500:
-		kind = provider.KindBadRequest
-	}
-	pe := &provider.Error{Kind: kind, Status: ae.Status, Message: ae.Message, Err: err}
+	msg := ae.Message
 	if ae.Status >= 500 && ae.Type == "server_error" {
-		pe.Message += " (request id " + requestID + ")"
+		msg += " (request id " + requestID + ")"
 	}
-	return pe
+	return &brwire.Exception{Name: brwire.ExceptionFor(ae.Status), Message: msg}
+}
+
+// providerException names an adapter's error in Bedrock's terms.
+func providerException(pe *provider.Error) *brwire.Exception {
+	msg := pe.Message
+	if msg == "" {
+		msg = pe.Kind.String()
+	}
+	return &brwire.Exception{Name: brwire.ExceptionFor(provider.StatusFor(pe.Kind), pe.Type, pe.Code),
+		Message: msg, RetryAfter: pe.RetryAfter}
 }
 
 // recordBedrockError records err in the request log with the exception it

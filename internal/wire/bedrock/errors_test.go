@@ -10,8 +10,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/tollgate-gw/tollgate/internal/provider"
 )
 
 // errorCases are shared by the ErrorFor table and the SDK test, which checks
@@ -26,37 +24,38 @@ var errorCases = []struct {
 }{
 	{name("decode error"), &DecodeError{Field: "messages[0].role", Message: "is required"},
 		400, "ValidationException", "messages[0].role: is required", "validationException"},
-	{name("bad request"), &provider.Error{Kind: provider.KindBadRequest, Provider: "openai", Message: "bad"},
+	{name("bad request"), &Exception{Name: ExceptionFor(400), Message: "bad"},
 		400, "ValidationException", "bad", "validationException"},
-	{name("context window"), fmt.Errorf("calling: %w", &provider.Error{Kind: provider.KindContextWindow, Message: "Input is too long for requested model."}),
+	{name("other 4xx"), fmt.Errorf("calling: %w", &Exception{Name: ExceptionFor(422), Message: "Input is too long for requested model."}),
 		400, "ValidationException", "Input is too long for requested model.", "validationException"},
-	{name("unsupported"), provider.Unsupported("openai", "top_k"),
-		400, "ValidationException", provider.Unsupported("openai", "top_k").Message, "validationException"},
-	{name("auth"), &provider.Error{Kind: provider.KindAuth, Message: "invalid key"},
+	{name("auth"), &Exception{Name: ExceptionFor(401), Message: "invalid key"},
 		403, "AccessDeniedException", "invalid key", "internalServerException"},
-	{name("permission"), &provider.Error{Kind: provider.KindPermission, Message: "no access"},
+	{name("permission"), &Exception{Name: ExceptionFor(403), Message: "no access"},
 		403, "AccessDeniedException", "no access", "internalServerException"},
-	{name("not found"), &provider.Error{Kind: provider.KindNotFound, Message: "no such model"},
+	{name("not found"), &Exception{Name: ExceptionFor(404), Message: "no such model"},
 		404, "ResourceNotFoundException", "no such model", "internalServerException"},
-	{name("rate limit"), &provider.Error{Kind: provider.KindRateLimit, Message: "slow down", RetryAfter: 1500 * time.Millisecond},
+	{name("rate limit"), &Exception{Name: ExceptionFor(429), Message: "slow down", RetryAfter: 1500 * time.Millisecond},
 		429, "ThrottlingException", "slow down", "throttlingException"},
-	{name("timeout"), &provider.Error{Kind: provider.KindTimeout, Message: "too slow"},
+	{name("timeout"), &Exception{Name: ExceptionFor(504), Message: "too slow"},
 		408, "ModelTimeoutException", "too slow", "modelStreamErrorException"},
-	{name("unavailable"), &provider.Error{Kind: provider.KindUnavailable, Message: "upstream 502"},
+	{name("request timeout"), &Exception{Name: ExceptionFor(408), Message: "too slow"},
+		408, "ModelTimeoutException", "too slow", "modelStreamErrorException"},
+	{name("unavailable"), &Exception{Name: ExceptionFor(502), Message: "upstream 502"},
 		503, "ServiceUnavailableException", "upstream 502", "serviceUnavailableException"},
-	{name("unknown kind"), &provider.Error{Message: "odd"},
+	{name("internal"), &Exception{Name: ExceptionFor(500), Message: "odd"},
 		500, "InternalServerException", "odd", "internalServerException"},
-	{name("empty message"), &provider.Error{Kind: provider.KindRateLimit},
-		429, "ThrottlingException", "rate_limit", "throttlingException"},
-	{name("bedrock upstream exception passes through"), &provider.Error{Kind: provider.KindUnavailable, Provider: "bedrock",
-		Type: "ModelErrorException", Message: "model failed"},
+	{name("not an error status"), &Exception{Name: ExceptionFor(0), Message: "odd"},
+		500, "InternalServerException", "odd", "internalServerException"},
+	{name("bedrock upstream exception passes through"), &Exception{Name: ExceptionFor(502, "ModelErrorException"), Message: "model failed"},
 		424, "ModelErrorException", "model failed", "modelStreamErrorException"},
-	{name("bedrock not ready by code"), &provider.Error{Kind: provider.KindRateLimit, Code: "ModelNotReadyException", Message: "warming"},
+	{name("bedrock not ready by code"), &Exception{Name: ExceptionFor(429, "", "ModelNotReadyException"), Message: "warming"},
 		429, "ModelNotReadyException", "warming", "throttlingException"},
-	{name("bedrock quota"), &provider.Error{Kind: provider.KindBadRequest, Type: "ServiceQuotaExceededException", Message: "quota"},
+	{name("bedrock quota"), &Exception{Name: ExceptionFor(400, "ServiceQuotaExceededException"), Message: "quota"},
 		400, "ServiceQuotaExceededException", "quota", "validationException"},
-	{name("OpenAI error type is not an exception name"), &provider.Error{Kind: provider.KindBadRequest, Type: "invalid_request_error", Message: "x"},
+	{name("OpenAI error type is not an exception name"), &Exception{Name: ExceptionFor(400, "invalid_request_error"), Message: "x"},
 		400, "ValidationException", "x", "validationException"},
+	{name("an unknown name is internal"), &Exception{Name: "UnknownOperationException", Message: "x"},
+		500, "InternalServerException", "x", "internalServerException"},
 	{name("body too large"), &http.MaxBytesError{Limit: 1 << 20},
 		400, "ValidationException", "request body is larger than 1048576 bytes", "validationException"},
 	{name("deadline"), fmt.Errorf("upstream: %w", context.DeadlineExceeded),
@@ -79,7 +78,7 @@ func TestErrorFor(t *testing.T) {
 
 func TestWriteError(t *testing.T) {
 	rec := httptest.NewRecorder()
-	WriteError(rec, &provider.Error{Kind: provider.KindRateLimit, Message: "slow down", RetryAfter: 1500 * time.Millisecond})
+	WriteError(rec, &Exception{Name: ExceptionFor(429), Message: "slow down", RetryAfter: 1500 * time.Millisecond})
 	want := http.Header{
 		"Content-Type":     {"application/json"},
 		"X-Amzn-Errortype": {"ThrottlingException"},

@@ -28,7 +28,6 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
 	"github.com/tollgate-gw/tollgate/internal/llm"
-	"github.com/tollgate-gw/tollgate/internal/provider"
 )
 
 // capture is one request the fake received.
@@ -344,15 +343,15 @@ func TestSDKStreamException(t *testing.T) {
 		err   error
 		check func(error) bool
 	}{
-		{name("throttling"), &provider.Error{Kind: provider.KindRateLimit, Message: "slow down"},
+		{name("throttling"), &Exception{Name: ExceptionFor(429), Message: "slow down"},
 			func(err error) bool { var e *types.ThrottlingException; return errors.As(err, &e) }},
-		{name("validation"), &provider.Error{Kind: provider.KindContextWindow, Message: "slow down"},
+		{name("validation"), &Exception{Name: ExceptionFor(400), Message: "slow down"},
 			func(err error) bool { var e *types.ValidationException; return errors.As(err, &e) }},
-		{name("service unavailable"), &provider.Error{Kind: provider.KindUnavailable, Message: "slow down"},
+		{name("service unavailable"), &Exception{Name: ExceptionFor(502), Message: "slow down"},
 			func(err error) bool { var e *types.ServiceUnavailableException; return errors.As(err, &e) }},
-		{name("model stream error"), &provider.Error{Kind: provider.KindTimeout, Message: "slow down"},
+		{name("model stream error"), &Exception{Name: ExceptionFor(504), Message: "slow down"},
 			func(err error) bool { var e *types.ModelStreamErrorException; return errors.As(err, &e) }},
-		{name("internal"), &provider.Error{Kind: provider.KindUnknown, Message: "slow down"},
+		{name("internal"), &Exception{Name: ExceptionFor(500), Message: "slow down"},
 			func(err error) bool { var e *types.InternalServerException; return errors.As(err, &e) }},
 	}
 	chunks := streamChunks()[:6] // role, reasoning, the text; the text block stays open

@@ -249,162 +249,217 @@ var ErrUnavailable = errors.New("limits cannot be checked right now")
 // store round trip and returns the ticket to settle after the call. A
 // refusal is a *Refusal.
 func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
-	now := l.o.Now()
-	t := &Ticket{l: l, req: req, start: now}
-	var ops []store.Op
-	var checks []*Refusal
-	add := func(op store.Op, r *Refusal) int {
-		ops = append(ops, op)
-		checks = append(checks, r)
-		return len(ops) - 1
+	a := l.newAdmission(req)
+	for _, lv := range levelsOf(req.Principal) {
+		a.level(lv)
 	}
-	prio := l.priorityOf(req)
-	var rates []rateOp
-	var softs []softOp
-	var reserve int64
-	var unbounded error // set when strict mode cannot bound the call's cost
-	if l.o.Strict {
-		reserve, unbounded = l.reservation(req)
-	}
-	checked := false // a budget refuses this request
-	budget := func(kind, id, what, counter, duration string, max float64, check bool, soft *float64) {
-		_, w, bounded := periodOf(duration, now)
-		exp := expiresOf(w, bounded, now)
-		b := budgetCounter{counter: counter, expires: exp}
-		op := -1
-		if check {
-			checked = true
-			t.gates = true
-			limit := nanos(max)
-			b.reserve = reserve
-			atMost := limit - reserve
-			r := &Refusal{Kind: KindBudget, Level: kind, ID: id, What: what, Budget: max, Reserve: reserve}
-			if bounded {
-				r.Reset = w.End
-			}
-			op = add(store.Add{Counter: counter, Field: fieldSpend, Delta: reserve, AtMost: &atMost, Expires: exp}, r)
-		} else if soft != nil {
-			// A soft budget alone refuses nothing: an unbounded Add of 0
-			// reports the spend so far.
-			op = add(store.Add{Counter: counter, Field: fieldSpend, Delta: 0, Expires: exp}, nil)
-		}
-		if soft != nil {
-			t.gates = true // the next admission reads the spend to flag it
-			softs = append(softs, softOp{op: op, hit: SoftBudgetHit{Level: kind, ID: id, SoftBudget: *soft}, reserve: b.reserve})
-		}
-		t.budgets = append(t.budgets, b)
-	}
-	minute := store.FixedWindow(now, time.Minute)
-	est := max(req.EstimatedTokens, 0)
-	window := func(kind, id, counter string, rpm, tpm *int64) {
-		exp := minute.Expires()
-		if rpm != nil {
-			c := l.shedCap(*rpm, prio)
-			atMost := c - 1
-			op := add(store.Add{Counter: counter, Field: fieldRequests, Delta: 1, AtMost: &atMost, Expires: exp},
-				&Refusal{Kind: KindRequests, Level: kind, ID: id, Limit: *rpm, Cap: c, Priority: prio, Reset: minute.End})
-			t.rate.requests(*rpm, minute.End)
-			rates = append(rates, rateOp{op: op, what: KindRequests, limit: *rpm, reset: minute.End})
-		}
-		if tpm != nil {
-			c := l.shedCap(*tpm, prio)
-			// Every call uses a token, so tpm_limit 0 admits nothing; an
-			// estimate above the whole limit still fits an empty window.
-			e := max(min(est, *tpm), 1)
-			atMost := c - e
-			op := add(store.Add{Counter: counter, Field: fieldTokens, Delta: e, AtMost: &atMost, Expires: exp},
-				&Refusal{Kind: KindTokens, Level: kind, ID: id, Limit: *tpm, Cap: c, Priority: prio, Reset: minute.End})
-			t.tokens = append(t.tokens, tokenCounter{counter: counter, estimate: e, expires: exp})
-			t.gates = true
-			t.rate.tokens(*tpm, minute.End)
-			rates = append(rates, rateOp{op: op, what: KindTokens, limit: *tpm, reset: minute.End})
-		}
-	}
-	p := req.Principal
-	for _, lv := range levelsOf(p) {
-		lim := lv.Limits
-		if lim == nil {
-			continue
-		}
-		pre := []string{lv.Kind, lv.ID}
-		max := 0.0
-		if lim.MaxBudget != nil {
-			max = *lim.MaxBudget
-		}
-		budget(lv.Kind, lv.ID, "", BudgetCounter(lv.Kind, lv.ID, lim.BudgetDuration, now),
-			lim.BudgetDuration, max, lim.MaxBudget != nil, lim.SoftBudget)
-		if mb, ok := lim.ModelMaxBudget[req.ModelGroup]; ok {
-			budget(lv.Kind, lv.ID, req.ModelGroup, store.CounterKey(append(pre, "model", req.ModelGroup, "budget", periodID(mb.TimePeriod, now))...),
-				mb.TimePeriod, mb.BudgetLimit, true, nil)
-		}
-		window(lv.Kind, lv.ID, store.CounterKey(append(pre, "minute", minute.ID())...), lim.RPMLimit, lim.TPMLimit)
-		mrpm, hasR := lim.ModelRPMLimit[req.ModelGroup]
-		mtpm, hasT := lim.ModelTPMLimit[req.ModelGroup]
-		if hasR || hasT {
-			var rp, tp *int64
-			if hasR {
-				rp = &mrpm
-			}
-			if hasT {
-				tp = &mtpm
-			}
-			window(lv.Kind, lv.ID, store.CounterKey(append(pre, "model", req.ModelGroup, "minute", minute.ID())...), rp, tp)
-		}
-		if n := lim.MaxParallelRequests; n != nil && req.RequestID != "" {
-			counter := store.CounterKey(append(pre, "parallel")...)
-			c := l.shedCap(*n, prio)
-			add(store.Acquire{Counter: counter, Holder: req.RequestID, Max: c, Expires: now.Add(l.o.LeaseTTL)},
-				&Refusal{Kind: KindParallel, Level: lv.Kind, ID: lv.ID, Limit: *n, Cap: c, Priority: prio})
-			t.leases = append(t.leases, counter)
-			t.gates = true
-		}
-	}
-	if req.EndUser != "" && l.o.EndUserBudget != nil {
-		budget("end_user", req.EndUser, "", store.CounterKey("end_user", req.EndUser, "budget", "all"), "", *l.o.EndUserBudget, true, nil)
-	}
-	if l.o.ProxyBudget != nil {
-		d := l.o.ProxyBudgetDuration
-		counter, _ := ProxyBudgetPeriod(d, now)
-		budget("proxy", "", "", counter, d, *l.o.ProxyBudget,
-			p == nil || p.Kind != auth.KindMaster, nil)
-	}
-	if checked && unbounded != nil {
+	a.gatewayBudgets()
+	if a.checked && a.unbounded != nil {
 		// A reservation that bounds nothing would break the promise
 		// that strict mode never overshoots: refuse before any write.
-		return nil, unbounded
+		return nil, a.unbounded
 	}
-	if len(ops) == 0 {
-		return t, nil
+	if len(a.ops) == 0 {
+		return a.t, nil
 	}
-	var applied *store.Applied
-	var err error
+	applied, err := l.apply(ctx, a.ops)
+	return a.outcome(ctx, applied, err)
+}
+
+// admission is one Admit being planned: the store ops to apply in one
+// round trip, and for each the refusal it stands for (nil: it refuses
+// nothing), in the same order.
+type admission struct {
+	l      *Limiter
+	t      *Ticket
+	req    Request
+	now    time.Time
+	minute store.Window
+	prio   int
+	est    int64 // the request's estimated tokens (tpm)
+
+	reserve   int64 // strict mode: each checked budget's reservation
+	unbounded error // strict mode could not bound the call's cost
+	checked   bool  // a budget refuses this request
+
+	ops    []store.Op
+	checks []*Refusal
+	rates  []rateOp
+	softs  []softOp
+}
+
+func (l *Limiter) newAdmission(req Request) *admission {
+	now := l.o.Now()
+	a := &admission{l: l, t: &Ticket{l: l, req: req, start: now}, req: req, now: now,
+		minute: store.FixedWindow(now, time.Minute), prio: l.priorityOf(req), est: max(req.EstimatedTokens, 0)}
+	if l.o.Strict {
+		a.reserve, a.unbounded = l.reservation(req)
+	}
+	return a
+}
+
+// add appends op and the refusal it stands for, returning its index.
+func (a *admission) add(op store.Op, r *Refusal) int {
+	a.ops = append(a.ops, op)
+	a.checks = append(a.checks, r)
+	return len(a.ops) - 1
+}
+
+// level plans the limits of one level of the principal (key, user, team,
+// member): its budgets, its per-model budget, its rate windows and its
+// parallel-request lease.
+func (a *admission) level(lv auth.Level) {
+	lim := lv.Limits
+	if lim == nil {
+		return
+	}
+	pre := []string{lv.Kind, lv.ID}
+	group := a.req.ModelGroup
+	maxBudget := 0.0
+	if lim.MaxBudget != nil {
+		maxBudget = *lim.MaxBudget
+	}
+	a.budget(lv.Kind, lv.ID, "", BudgetCounter(lv.Kind, lv.ID, lim.BudgetDuration, a.now),
+		lim.BudgetDuration, maxBudget, lim.MaxBudget != nil, lim.SoftBudget)
+	if mb, ok := lim.ModelMaxBudget[group]; ok {
+		a.budget(lv.Kind, lv.ID, group, store.CounterKey(append(pre, "model", group, "budget", periodID(mb.TimePeriod, a.now))...),
+			mb.TimePeriod, mb.BudgetLimit, true, nil)
+	}
+	a.window(lv.Kind, lv.ID, store.CounterKey(append(pre, "minute", a.minute.ID())...), lim.RPMLimit, lim.TPMLimit)
+	mrpm, hasR := lim.ModelRPMLimit[group]
+	mtpm, hasT := lim.ModelTPMLimit[group]
+	if hasR || hasT {
+		var rp, tp *int64
+		if hasR {
+			rp = &mrpm
+		}
+		if hasT {
+			tp = &mtpm
+		}
+		a.window(lv.Kind, lv.ID, store.CounterKey(append(pre, "model", group, "minute", a.minute.ID())...), rp, tp)
+	}
+	if n := lim.MaxParallelRequests; n != nil && a.req.RequestID != "" {
+		a.parallel(lv, store.CounterKey(append(pre, "parallel")...), *n)
+	}
+}
+
+// gatewayBudgets plans the budgets above every principal: the end user's
+// (max_end_user_budget) and the proxy's (litellm_settings.max_budget,
+// which the master key is not held to).
+func (a *admission) gatewayBudgets() {
+	o := &a.l.o
+	if a.req.EndUser != "" && o.EndUserBudget != nil {
+		a.budget("end_user", a.req.EndUser, "", store.CounterKey("end_user", a.req.EndUser, "budget", "all"), "", *o.EndUserBudget, true, nil)
+	}
+	if o.ProxyBudget != nil {
+		d := o.ProxyBudgetDuration
+		counter, _ := ProxyBudgetPeriod(d, a.now)
+		p := a.req.Principal
+		a.budget("proxy", "", "", counter, d, *o.ProxyBudget, p == nil || p.Kind != auth.KindMaster, nil)
+	}
+}
+
+// budget plans one budget counter: a bounded Add when check (the budget
+// refuses), else for a soft budget an Add of 0 that reports the spend.
+func (a *admission) budget(kind, id, what, counter, duration string, maxBudget float64, check bool, soft *float64) {
+	_, w, bounded := periodOf(duration, a.now)
+	exp := expiresOf(w, bounded, a.now)
+	b := budgetCounter{counter: counter, expires: exp}
+	op := -1
+	if check {
+		a.checked = true
+		a.t.gates = true
+		limit := nanos(maxBudget)
+		b.reserve = a.reserve
+		atMost := limit - a.reserve
+		r := &Refusal{Kind: KindBudget, Level: kind, ID: id, What: what, Budget: maxBudget, Reserve: a.reserve}
+		if bounded {
+			r.Reset = w.End
+		}
+		op = a.add(store.Add{Counter: counter, Field: fieldSpend, Delta: a.reserve, AtMost: &atMost, Expires: exp}, r)
+	} else if soft != nil {
+		// A soft budget alone refuses nothing: an unbounded Add of 0
+		// reports the spend so far.
+		op = a.add(store.Add{Counter: counter, Field: fieldSpend, Delta: 0, Expires: exp}, nil)
+	}
+	if soft != nil {
+		a.t.gates = true // the next admission reads the spend to flag it
+		a.softs = append(a.softs, softOp{op: op, hit: SoftBudgetHit{Level: kind, ID: id, SoftBudget: *soft}, reserve: b.reserve})
+	}
+	a.t.budgets = append(a.t.budgets, b)
+}
+
+// window plans a minute window's request and token counters.
+func (a *admission) window(kind, id, counter string, rpm, tpm *int64) {
+	exp, end := a.minute.Expires(), a.minute.End
+	if rpm != nil {
+		c := a.l.shedCap(*rpm, a.prio)
+		atMost := c - 1
+		op := a.add(store.Add{Counter: counter, Field: fieldRequests, Delta: 1, AtMost: &atMost, Expires: exp},
+			&Refusal{Kind: KindRequests, Level: kind, ID: id, Limit: *rpm, Cap: c, Priority: a.prio, Reset: end})
+		a.t.rate.requests(*rpm, end)
+		a.rates = append(a.rates, rateOp{op: op, what: KindRequests, limit: *rpm, reset: end})
+	}
+	if tpm != nil {
+		c := a.l.shedCap(*tpm, a.prio)
+		// Every call uses a token, so tpm_limit 0 admits nothing; an
+		// estimate above the whole limit still fits an empty window.
+		e := max(min(a.est, *tpm), 1)
+		atMost := c - e
+		op := a.add(store.Add{Counter: counter, Field: fieldTokens, Delta: e, AtMost: &atMost, Expires: exp},
+			&Refusal{Kind: KindTokens, Level: kind, ID: id, Limit: *tpm, Cap: c, Priority: a.prio, Reset: end})
+		a.t.tokens = append(a.t.tokens, tokenCounter{counter: counter, estimate: e, expires: exp})
+		a.t.gates = true
+		a.t.rate.tokens(*tpm, end)
+		a.rates = append(a.rates, rateOp{op: op, what: KindTokens, limit: *tpm, reset: end})
+	}
+}
+
+// parallel plans a max_parallel_requests lease, held until the settle.
+func (a *admission) parallel(lv auth.Level, counter string, n int64) {
+	c := a.l.shedCap(n, a.prio)
+	a.add(store.Acquire{Counter: counter, Holder: a.req.RequestID, Max: c, Expires: a.now.Add(a.l.o.LeaseTTL)},
+		&Refusal{Kind: KindParallel, Level: lv.Kind, ID: lv.ID, Limit: n, Cap: c, Priority: a.prio})
+	a.t.leases = append(a.t.leases, counter)
+	a.t.gates = true
+}
+
+// apply writes an admission's ops in one round trip, asking for the values
+// they leave behind when the store reports them.
+func (l *Limiter) apply(ctx context.Context, ops []store.Op) (*store.Applied, error) {
 	if vs, ok := l.st.(ValuesStore); ok {
-		applied, err = vs.ApplyValues(ctx, ops...)
-	} else {
-		err = l.st.Apply(ctx, ops...)
+		return vs.ApplyValues(ctx, ops...)
 	}
+	return nil, l.st.Apply(ctx, ops...)
+}
+
+// outcome turns the apply's result into the ticket, the refusal of the
+// limit that failed, or (store unreachable) an admission without limits
+// (fail_open) or ErrUnavailable.
+func (a *admission) outcome(ctx context.Context, applied *store.Applied, err error) (*Ticket, error) {
+	l, t := a.l, a.t
 	var le *store.LimitError
 	switch {
 	case err == nil:
 		t.admitted = true
-		t.observe(applied, rates, softs)
+		t.observe(applied, a.rates, a.softs)
 		for _, h := range t.soft {
-			l.o.Logger.WarnContext(ctx, "soft budget exceeded", slog.String("request_id", req.RequestID),
+			l.o.Logger.WarnContext(ctx, "soft budget exceeded", slog.String("request_id", a.req.RequestID),
 				slog.Bool("soft_budget_exceeded", true), slog.String("level", h.Level), slog.String("id", h.ID),
 				slog.Float64("spend", h.Spend), slog.Float64("soft_budget", h.SoftBudget))
 		}
 		return t, nil
-	case errors.As(err, &le) && le.Op >= 0 && le.Op < len(checks) && checks[le.Op] != nil:
-		r := *checks[le.Op]
+	case errors.As(err, &le) && le.Op >= 0 && le.Op < len(a.checks) && a.checks[le.Op] != nil:
+		r := *a.checks[le.Op]
 		r.Value = le.Value
 		if r.Kind == KindBudget {
 			r.Spend = float64(le.Value) / 1e9
 		}
-		r.now = now
+		r.now = a.now
 		return nil, &r
 	case errors.Is(err, store.ErrUnavailable) && l.o.FailOpen:
 		l.o.Logger.WarnContext(ctx, "limits not checked: the store is unavailable; admitting (fail_open)",
-			slog.String("request_id", req.RequestID), slog.String("error", err.Error()))
+			slog.String("request_id", a.req.RequestID), slog.String("error", err.Error()))
 		// Nothing was reserved or leased: settle only adds the spend.
 		for i := range t.budgets {
 			t.budgets[i].reserve = 0

@@ -112,92 +112,108 @@ func checkCounter(key string) error {
 type applyPlan struct {
 	writes []*Write
 	ops    [][]int // ops[i]: the op indexes of writes[i]
+	// While planning: the write index of each counter added to or leased.
+	adds, leases map[string]int
 }
 
+// plan turns ops into driver writes: the Adds of one counter merge into
+// one write, every lease and spend record is a write of its own.
 func (s *Store) plan(ops []Op) (*applyPlan, error) {
-	p := &applyPlan{}
-	adds := map[string]int{} // counter → write index
-	leases := map[string]int{}
+	p := &applyPlan{adds: map[string]int{}, leases: map[string]int{}}
 	for i, op := range ops {
+		var err error
 		switch o := op.(type) {
 		case Add:
-			if err := checkCounter(o.Counter); err != nil {
-				return nil, fmt.Errorf("op %d: %w", i, err)
-			}
-			if !validField(o.Field) {
-				return nil, fmt.Errorf("op %d: %w", i, invalid("counter field %q: want [a-z][a-z0-9_]{0,31}", o.Field))
-			}
-			if o.Expires.IsZero() {
-				return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s has no expiry", o.Counter))
-			}
-			if _, ok := leases[o.Counter]; ok {
-				return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s is both added to and leased", o.Counter))
-			}
-			fa := FieldAdd{Field: o.Field, Delta: o.Delta}
-			if o.AtMost != nil {
-				v := *o.AtMost
-				fa.AtMost = &v
-			}
-			if w, ok := adds[o.Counter]; ok {
-				for _, prev := range p.writes[w].Adds {
-					if prev.Field == o.Field {
-						return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s field %s appears twice", o.Counter, o.Field))
-					}
-				}
-				p.writes[w].Adds = append(p.writes[w].Adds, fa)
-				p.writes[w].Expires = max(p.writes[w].Expires, ttlOf(o.Expires))
-				p.ops[w] = append(p.ops[w], i)
-				continue
-			}
-			adds[o.Counter] = len(p.writes)
-			p.add(i, &Write{Kind: WriteAdd, Item: &Item{Table: StateTable, PK: pkCounter(o.Counter), SK: skCounter},
-				Adds: []FieldAdd{fa}, Expires: ttlOf(o.Expires)})
-		case Acquire, Release:
-			var w *Write
-			var counter string
-			if a, ok := o.(Acquire); ok {
-				counter = a.Counter
-				if a.Max < 0 {
-					return nil, fmt.Errorf("op %d: %w", i, invalid("lease %s: max %d is negative", a.Counter, a.Max))
-				}
-				if a.Expires.IsZero() {
-					return nil, fmt.Errorf("op %d: %w", i, invalid("lease %s has no expiry", a.Counter))
-				}
-				w = &Write{Kind: WriteAcquire, Holder: a.Holder, MaxHolders: a.Max, Expires: ttlOf(a.Expires)}
-			} else {
-				r := o.(Release)
-				counter = r.Counter
-				w = &Write{Kind: WriteRelease, Holder: r.Holder}
-			}
-			if err := checkCounter(counter); err != nil {
-				return nil, fmt.Errorf("op %d: %w", i, err)
-			}
-			if err := checkID("lease holder", w.Holder); err != nil {
-				return nil, fmt.Errorf("op %d: %w", i, err)
-			}
-			if _, ok := adds[counter]; ok {
-				return nil, fmt.Errorf("op %d: %w", i, invalid("counter %s is both added to and leased", counter))
-			}
-			if _, ok := leases[counter]; ok {
-				return nil, fmt.Errorf("op %d: %w", i, invalid("lease %s appears twice", counter))
-			}
-			leases[counter] = len(p.writes)
-			w.Item = &Item{Table: StateTable, PK: pkLease(counter), SK: skLease}
-			p.add(i, w)
+			err = p.planAdd(i, o)
+		case Acquire:
+			err = p.planAcquire(i, o)
+		case Release:
+			err = p.planLease(i, o.Counter, &Write{Kind: WriteRelease, Holder: o.Holder})
 		case PutSpend:
-			it, err := spendItem(o.Record)
-			if err != nil {
-				return nil, fmt.Errorf("op %d: %w", i, err)
+			var it *Item
+			if it, err = spendItem(o.Record); err == nil {
+				p.add(i, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondAbsent}})
 			}
-			p.add(i, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondAbsent}})
 		default:
-			return nil, fmt.Errorf("op %d: %w", i, invalid("unknown op %T", op))
+			err = invalid("unknown op %T", op)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("op %d: %w", i, err)
 		}
 	}
 	if len(p.writes) > maxWrites {
 		return nil, invalid("%d items in one apply; the limit is %d", len(p.writes), maxWrites)
 	}
 	return p, nil
+}
+
+// planAdd checks op i, an Add, and merges it into its counter's write.
+func (p *applyPlan) planAdd(i int, o Add) error {
+	if err := checkCounter(o.Counter); err != nil {
+		return err
+	}
+	if !validField(o.Field) {
+		return invalid("counter field %q: want [a-z][a-z0-9_]{0,31}", o.Field)
+	}
+	if o.Expires.IsZero() {
+		return invalid("counter %s has no expiry", o.Counter)
+	}
+	if _, ok := p.leases[o.Counter]; ok {
+		return invalid("counter %s is both added to and leased", o.Counter)
+	}
+	fa := FieldAdd{Field: o.Field, Delta: o.Delta}
+	if o.AtMost != nil {
+		v := *o.AtMost
+		fa.AtMost = &v
+	}
+	w, ok := p.adds[o.Counter]
+	if !ok {
+		p.adds[o.Counter] = len(p.writes)
+		p.add(i, &Write{Kind: WriteAdd, Item: &Item{Table: StateTable, PK: pkCounter(o.Counter), SK: skCounter},
+			Adds: []FieldAdd{fa}, Expires: ttlOf(o.Expires)})
+		return nil
+	}
+	for _, prev := range p.writes[w].Adds {
+		if prev.Field == o.Field {
+			return invalid("counter %s field %s appears twice", o.Counter, o.Field)
+		}
+	}
+	p.writes[w].Adds = append(p.writes[w].Adds, fa)
+	p.writes[w].Expires = max(p.writes[w].Expires, ttlOf(o.Expires))
+	p.ops[w] = append(p.ops[w], i)
+	return nil
+}
+
+// planAcquire checks op i, an Acquire, and plans its lease write.
+func (p *applyPlan) planAcquire(i int, a Acquire) error {
+	if a.Max < 0 {
+		return invalid("lease %s: max %d is negative", a.Counter, a.Max)
+	}
+	if a.Expires.IsZero() {
+		return invalid("lease %s has no expiry", a.Counter)
+	}
+	return p.planLease(i, a.Counter, &Write{Kind: WriteAcquire, Holder: a.Holder, MaxHolders: a.Max, Expires: ttlOf(a.Expires)})
+}
+
+// planLease checks op i, an Acquire or Release of counter, and plans w,
+// its write: one per lease, never beside an Add of the same counter.
+func (p *applyPlan) planLease(i int, counter string, w *Write) error {
+	if err := checkCounter(counter); err != nil {
+		return err
+	}
+	if err := checkID("lease holder", w.Holder); err != nil {
+		return err
+	}
+	if _, ok := p.adds[counter]; ok {
+		return invalid("counter %s is both added to and leased", counter)
+	}
+	if _, ok := p.leases[counter]; ok {
+		return invalid("lease %s appears twice", counter)
+	}
+	p.leases[counter] = len(p.writes)
+	w.Item = &Item{Table: StateTable, PK: pkLease(counter), SK: skLease}
+	p.add(i, w)
+	return nil
 }
 
 func (p *applyPlan) add(op int, w *Write) {

@@ -14,26 +14,6 @@ import (
 // body is checked once with checkJSON, so the walkers may assume
 // well-formed JSON.
 
-// DecodeError reports a request that is not valid JSON or has a field of the
-// wrong type. Its message says where, so a client can fix it.
-type DecodeError struct {
-	// Field is the JSON path of the offending value, e.g. "messages[2].content".
-	Field string
-	// Line and Column locate a syntax error (1-based); zero otherwise.
-	Line, Column int
-	Msg          string
-}
-
-func (e *DecodeError) Error() string {
-	switch {
-	case e.Line > 0:
-		return fmt.Sprintf("invalid JSON at line %d, column %d: %s", e.Line, e.Column, e.Msg)
-	case e.Field != "":
-		return e.Field + ": " + e.Msg
-	}
-	return e.Msg
-}
-
 // checkJSON verifies data is one valid JSON value and turns a syntax error
 // into a DecodeError with its line and column.
 func checkJSON(data []byte) error {
@@ -125,28 +105,6 @@ func decodeString(path string, v []byte) (string, error) {
 	return s, nil
 }
 
-func decodeFloat(path string, v []byte) (*float64, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil {
-		return nil, wrongKind(path, "a number", v)
-	}
-	return &f, nil
-}
-
-func decodeInt(path string, v []byte) (*int, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	n, err := intValue(path, v)
-	if err != nil {
-		return nil, err
-	}
-	return &n, nil
-}
-
 // decodeCount stores the integer v in *dst unless v is null.
 func decodeCount(path string, v []byte, dst *int) error {
 	if rawjson.IsNull(v) {
@@ -170,59 +128,6 @@ func intValue(path string, v []byte) (int, error) {
 		n = int(f)
 	}
 	return n, nil
-}
-
-func decodeBool(path string, v []byte) (*bool, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	b, err := decodeFlag(path, v)
-	if err != nil {
-		return nil, err
-	}
-	return &b, nil
-}
-
-// decodeFlag decodes a boolean field that null turns off.
-func decodeFlag(path string, v []byte) (bool, error) {
-	switch string(v) {
-	case "true":
-		return true, nil
-	case "false", "null":
-		return false, nil
-	}
-	return false, wrongKind(path, "true or false", v)
-}
-
-// decodeStrings accepts a string or an array of strings.
-func decodeStrings(path string, v []byte) ([]string, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	if rawjson.KindOf(v) == rawjson.KindString {
-		s, err := decodeString(path, v)
-		return []string{s}, err
-	}
-	it, err := array(path, v)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for it.Next() {
-		s, err := unquote(it.Value())
-		if err != nil {
-			return out, &DecodeError{Field: fmt.Sprintf("%s[%d]", path, it.Index()), Msg: err.Error()}
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func expectObject(path string, v []byte) error {
-	if len(v) == 0 || v[0] != '{' {
-		return wrongKind(path, "a JSON object", v)
-	}
-	return nil
 }
 
 // wrongKind reports that the value at path is not what the field takes. It

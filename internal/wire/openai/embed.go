@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
@@ -15,84 +17,23 @@ import (
 // DecodeEmbeddingRequest decodes an embeddings request body. input may be a
 // string, an array of strings, or pre-tokenized arrays of integers (kept raw).
 func DecodeEmbeddingRequest(data []byte) (*llm.EmbeddingRequest, error) {
-	if err := checkJSON(data); err != nil {
+	var w EmbeddingRequest
+	if err := unmarshal("", data, &w); err != nil {
 		return nil, err
 	}
-	req := &llm.EmbeddingRequest{}
-	var input []byte
-	obj, err := object("", data)
-	for err == nil && obj.Next() {
-		k, v := obj.Key(), obj.Value()
-		switch string(k) {
-		case "model":
-			req.Model, err = decodeString("model", v)
-		case "input":
-			input = v
-		case "encoding_format":
-			req.EncodingFormat, err = decodeString("encoding_format", v)
-		case "dimensions":
-			req.Dimensions, err = decodeInt("dimensions", v)
-		case "user":
-			req.User, err = decodeString("user", v)
-		case "metadata":
-			if !rawjson.IsNull(v) {
-				err = decodeMetadataTags(&req.Gateway, v)
-			}
-		default:
-			var handled bool
-			handled, err = decodeGatewayField(&req.Gateway, k, v)
-			if !handled {
-				req.Extra = append(req.Extra, llm.Field{Name: fieldName(k), Value: v})
-			}
-		}
+	req := &llm.EmbeddingRequest{Model: w.Model, EncodingFormat: w.EncodingFormat, Dimensions: w.Dimensions.ptr(), User: w.User}
+	if w.Metadata != nil {
+		defer func() { req.Gateway.Tags = append(req.Gateway.Tags, w.Metadata.Tags...) }()
 	}
-	if err != nil {
+	if err := w.GatewayFields.apply(&req.Gateway); err != nil {
 		return nil, err
 	}
+	req.Extra = appendFields(nil, w.Unknown, false)
 	if req.Model == "" {
 		return nil, &DecodeError{Field: "model", Msg: "required: name the embedding model (see GET /v1/models)"}
 	}
-	if input == nil || rawjson.IsNull(input) {
-		return nil, &DecodeError{Field: "input", Msg: "required: a string or an array of strings"}
-	}
-	switch rawjson.KindOf(input) {
-	case rawjson.KindString:
-		s, _ := unquote(input)
-		req.Input, req.SingleInput = []string{s}, true
-	case rawjson.KindArray:
-		tokens := false
-		it, _ := rawjson.Array(input)
-		for err == nil && it.Next() {
-			e := it.Value()
-			switch {
-			case len(e) > 0 && e[0] == '"':
-				if tokens {
-					err = &DecodeError{Field: fmt.Sprintf("input[%d]", it.Index()), Msg: "cannot mix strings and token arrays"}
-					break
-				}
-				s, _ := unquote(e)
-				req.Input = append(req.Input, s)
-			case len(e) > 0 && (e[0] == '[' || e[0] == '-' || (e[0] >= '0' && e[0] <= '9')):
-				if req.Input != nil {
-					err = &DecodeError{Field: fmt.Sprintf("input[%d]", it.Index()), Msg: "cannot mix strings and token arrays"}
-					break
-				}
-				tokens = true
-			default:
-				err = &DecodeError{Field: fmt.Sprintf("input[%d]", it.Index()), Msg: "expected a string, got " + rawjson.KindOf(e).String()}
-			}
-		}
-		if tokens {
-			req.InputTokens = input
-		}
-	default:
-		err = &DecodeError{Field: "input", Msg: "expected a string or an array of strings, got " + rawjson.KindOf(input).String()}
-	}
-	if err != nil {
+	if err := decodeEmbeddingInput(req, w.Input); err != nil {
 		return nil, err
-	}
-	if len(req.Input) == 0 && req.InputTokens == nil {
-		return nil, &DecodeError{Field: "input", Msg: "must not be empty"}
 	}
 	switch req.EncodingFormat {
 	case "", "float", "base64":
@@ -100,6 +41,62 @@ func DecodeEmbeddingRequest(data []byte) (*llm.EmbeddingRequest, error) {
 		return nil, &DecodeError{Field: "encoding_format", Msg: fmt.Sprintf("unknown value %q: use float or base64", req.EncodingFormat)}
 	}
 	return req, nil
+}
+
+// decodeEmbeddingInput reads input: a string, strings, or token arrays,
+// which are kept raw.
+func decodeEmbeddingInput(req *llm.EmbeddingRequest, input jsontext.Value) error {
+	if isNull(input) {
+		return &DecodeError{Field: "input", Msg: "required: a string or an array of strings"}
+	}
+	switch input.Kind() {
+	case '"':
+		var s string
+		if err := unmarshal("input", input, &s); err != nil {
+			return err
+		}
+		req.Input, req.SingleInput = []string{s}, true
+		return nil
+	case '[':
+	default:
+		return &DecodeError{Field: "input", Msg: "expected a string or an array of strings, got " + kindName(input.Kind())}
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(input), decodeOptions)
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	tokens := false
+	for i := 0; dec.PeekKind() != ']'; i++ {
+		at := func() string { return "input[" + strconv.Itoa(i) + "]" }
+		switch k := dec.PeekKind(); {
+		case k == '"':
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			if tokens {
+				return &DecodeError{Field: at(), Msg: "cannot mix strings and token arrays"}
+			}
+			req.Input = append(req.Input, tok.String())
+		case k == '[' || k == '0':
+			if req.Input != nil {
+				return &DecodeError{Field: at(), Msg: "cannot mix strings and token arrays"}
+			}
+			tokens = true
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+		default:
+			return &DecodeError{Field: at(), Msg: "expected a string, got " + kindName(k)}
+		}
+	}
+	if tokens {
+		req.InputTokens = json.RawMessage(input)
+	}
+	if len(req.Input) == 0 && req.InputTokens == nil {
+		return &DecodeError{Field: "input", Msg: "must not be empty"}
+	}
+	return nil
 }
 
 // EncodeEmbeddingRequest encodes req for an OpenAI-compatible upstream.

@@ -24,7 +24,15 @@ func FuzzOpenAIDecode(f *testing.F) {
 			if !errors.As(err, &de) {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
+			// encoding/json is the reference for what is JSON: a document
+			// it reads is never refused as a syntax error.
+			if de.Line > 0 && json.Valid(data) {
+				t.Fatalf("valid JSON %q refused as a syntax error: %v", data, err)
+			}
 			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("decoded %q, which encoding/json refuses", data)
 		}
 		out := EncodeChatRequest(req, RequestOptions{})
 		if !json.Valid(out) {

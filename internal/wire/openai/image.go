@@ -10,41 +10,16 @@ import (
 
 // DecodeImageRequest decodes an images/generations request body.
 func DecodeImageRequest(data []byte) (*llm.ImageRequest, error) {
-	if err := checkJSON(data); err != nil {
+	var w ImageRequest
+	if err := unmarshal("", data, &w); err != nil {
 		return nil, err
 	}
-	req := &llm.ImageRequest{}
-	obj, err := object("", data)
-	for err == nil && obj.Next() {
-		k, v := obj.Key(), obj.Value()
-		switch string(k) {
-		case "model":
-			req.Model, err = decodeString("model", v)
-		case "prompt":
-			req.Prompt, err = decodeString("prompt", v)
-		case "n":
-			req.N, err = decodeInt("n", v)
-		case "size":
-			req.Size, err = decodeString("size", v)
-		case "quality":
-			req.Quality, err = decodeString("quality", v)
-		case "style":
-			req.Style, err = decodeString("style", v)
-		case "response_format":
-			req.ResponseFormat, err = decodeString("response_format", v)
-		case "user":
-			req.User, err = decodeString("user", v)
-		default:
-			var handled bool
-			handled, err = decodeGatewayField(&req.Gateway, k, v)
-			if !handled {
-				req.Extra = append(req.Extra, llm.Field{Name: fieldName(k), Value: v})
-			}
-		}
-	}
-	if err != nil {
+	req := &llm.ImageRequest{Model: w.Model, Prompt: w.Prompt, N: w.N.ptr(), Size: w.Size, Quality: w.Quality,
+		Style: w.Style, ResponseFormat: w.ResponseFormat, User: w.User}
+	if err := w.GatewayFields.apply(&req.Gateway); err != nil {
 		return nil, err
 	}
+	req.Extra = appendFields(nil, w.Unknown, false)
 	if req.Model == "" {
 		return nil, &DecodeError{Field: "model", Msg: "required: name the image model (see GET /v1/models)"}
 	}

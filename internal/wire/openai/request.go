@@ -1,34 +1,28 @@
 package openai
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/tollgate-gw/tollgate/internal/llm"
-	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
-// DecodeChatRequest decodes a chat completions request body. The returned
-// request references data (raw JSON values are not copied), so data must not
-// be reused while the request is alive.
+// DecodeChatRequest decodes a chat completions request body.
 //
 // Fields addressed to the gateway (drop_params, tags, fallbacks, cache,
 // enable_history, session_id, priority, guardrails, num_retries; also inside
 // metadata, and inside an explicit extra_body object) go to Request.Gateway
 // and are never forwarded. Unknown fields are kept in Request.Extra.
 func DecodeChatRequest(data []byte) (*llm.Request, error) {
-	if err := checkJSON(data); err != nil {
+	d := &chatDecoding{}
+	if err := unmarshal("", data, &d.w); err != nil {
 		return nil, err
 	}
-	obj, err := object("", data)
-	if err != nil {
+	req := &d.req
+	if err := d.w.apply(req); err != nil {
 		return nil, err
-	}
-	req := &llm.Request{}
-	for obj.Next() {
-		if err := decodeChatField(req, obj.Key(), obj.Value()); err != nil {
-			return nil, err
-		}
 	}
 	if req.Model == "" {
 		return nil, &DecodeError{Field: "model", Msg: "required: name the model to call (see GET /v1/models)"}
@@ -44,537 +38,306 @@ func DecodeChatRequest(data []byte) (*llm.Request, error) {
 	return req, nil
 }
 
-func decodeChatField(req *llm.Request, k, v []byte) error {
-	var err error
-	switch string(k) {
-	case "model":
-		req.Model, err = decodeString("model", v)
-	case "messages":
-		req.Messages, err = decodeMessages(v)
-	case "stream":
-		req.Stream, err = decodeFlag("stream", v)
-	case "stream_options":
-		if rawjson.IsNull(v) {
-			return nil
-		}
-		obj, err := object("stream_options", v)
-		for err == nil && obj.Next() {
-			if string(obj.Key()) == "include_usage" {
-				req.IncludeUsage, err = decodeFlag("stream_options.include_usage", obj.Value())
-			}
-		}
-		return err
-	case "tools":
-		req.Tools, err = decodeTools(v)
-	case "tool_choice":
-		req.ToolChoice, err = decodeToolChoice(v)
-	case "parallel_tool_calls":
-		req.ParallelToolCalls, err = decodeBool("parallel_tool_calls", v)
-	case "response_format":
-		req.ResponseFormat, err = decodeResponseFormat(v)
-	case "max_tokens":
-		req.MaxTokens, err = decodeInt("max_tokens", v)
-	case "max_completion_tokens":
-		req.MaxCompletionTokens, err = decodeInt("max_completion_tokens", v)
-	case "temperature":
-		req.Temperature, err = decodeFloat("temperature", v)
-	case "top_p":
-		req.TopP, err = decodeFloat("top_p", v)
-	case "stop":
-		req.Stop, err = decodeStrings("stop", v)
-	case "n":
-		req.N, err = decodeInt("n", v)
-	case "seed":
-		if rawjson.IsNull(v) {
-			return nil
-		}
-		n, perr := strconv.ParseInt(string(v), 10, 64)
-		if perr != nil {
-			return &DecodeError{Field: "seed", Msg: "expected an integer, got " + rawjson.KindOf(v).String()}
-		}
-		req.Seed = &n
-	case "presence_penalty":
-		req.PresencePenalty, err = decodeFloat("presence_penalty", v)
-	case "frequency_penalty":
-		req.FrequencyPenalty, err = decodeFloat("frequency_penalty", v)
-	case "logprobs":
-		req.Logprobs, err = decodeBool("logprobs", v)
-	case "top_logprobs":
-		req.TopLogprobs, err = decodeInt("top_logprobs", v)
-	case "logit_bias":
-		if !rawjson.IsNull(v) {
-			if err = expectObject("logit_bias", v); err == nil {
-				req.LogitBias = v
-			}
-		}
-	case "reasoning_effort":
-		req.ReasoningEffort, err = decodeString("reasoning_effort", v)
-	case "user":
-		req.User, err = decodeString("user", v)
-	case "metadata":
-		if rawjson.IsNull(v) {
-			return nil
-		}
-		if err = expectObject("metadata", v); err != nil {
+// chatDecoding is the wire document and the neutral request of one chat
+// request, allocated at once.
+type chatDecoding struct {
+	req llm.Request
+	w   ChatRequest
+}
+
+// apply sets on req the members w has. A literal extra_body is applied
+// after the top level, whose members its own stand for.
+func (w *ChatRequest) apply(req *llm.Request) error {
+	if w.Model != "" {
+		req.Model = w.Model
+	}
+	if w.Messages != nil {
+		msgs, err := messagesToLLM(req.Messages[:0], w.Messages)
+		if err != nil {
 			return err
 		}
-		req.Metadata = v
-		err = decodeMetadataTags(&req.Gateway, v)
-	case "extra_body":
-		// Some clients send extra_body literally instead of merging it into
-		// the body as the OpenAI SDKs do; treat its members as top-level.
-		if rawjson.IsNull(v) {
-			return nil
-		}
-		obj, err := object("extra_body", v)
-		for err == nil && obj.Next() {
-			err = decodeChatField(req, obj.Key(), obj.Value())
-		}
-		return err
-	default:
-		var handled bool
-		handled, err = decodeGatewayField(&req.Gateway, k, v)
-		if !handled {
-			req.Extra = append(req.Extra, llm.Field{Name: fieldName(k), Value: v})
-		}
+		req.Messages = msgs
 	}
-	return err
-}
-
-// decodeMetadataTags adds the tags member of a metadata object to the
-// gateway's tags.
-func decodeMetadataTags(g *llm.GatewayOptions, v []byte) error {
-	obj, err := object("metadata", v)
-	for err == nil && obj.Next() {
-		if string(obj.Key()) == "tags" {
-			var tags []string
-			tags, err = decodeStrings("metadata.tags", obj.Value())
-			g.Tags = append(g.Tags, tags...)
-		}
+	req.Stream = req.Stream || w.Stream
+	if w.StreamOptions != nil && w.StreamOptions.IncludeUsage {
+		req.IncludeUsage = true
 	}
-	return err
-}
-
-// decodeGatewayField decodes the request fields addressed to the gateway,
-// shared by every OpenAI-format endpoint.
-func decodeGatewayField(g *llm.GatewayOptions, k, v []byte) (bool, error) {
-	var err error
-	switch string(k) {
-	case "drop_params":
-		g.DropParams, err = decodeBool("drop_params", v)
-	case "tags":
-		var tags []string
-		tags, err = decodeStrings("tags", v)
-		g.Tags = append(g.Tags, tags...)
-	case "fallbacks":
-		g.Fallbacks, err = decodeStrings("fallbacks", v)
-	case "num_retries":
-		g.NumRetries, err = decodeInt("num_retries", v)
-	case "cache":
-		if !rawjson.IsNull(v) {
-			if err = expectObject("cache", v); err == nil {
-				g.Cache = v
-			}
-		}
-	case "enable_history":
-		g.EnableHistory, err = decodeFlag("enable_history", v)
-	case "session_id":
-		g.SessionID, err = decodeString("session_id", v)
-	case "priority":
-		g.Priority, err = decodeInt("priority", v)
-	case "guardrails":
-		g.Guardrails, err = decodeStrings("guardrails", v)
-	case "promptVariables":
-		if !rawjson.IsNull(v) {
-			if err = expectObject("promptVariables", v); err == nil {
-				g.PromptVariables = v
-			}
-		}
-	default:
-		return false, nil
-	}
-	return true, err
-}
-
-func decodeMessages(v []byte) ([]llm.Message, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	it, err := array("messages", v)
-	if err != nil {
-		return nil, err
-	}
-	msgs := make([]llm.Message, 0, 4)
-	for it.Next() {
-		m, err := decodeMessage(it.Index(), it.Value())
+	if w.Tools != nil {
+		tools, err := toolsToLLM(w.Tools)
 		if err != nil {
-			return msgs, err
+			return err
 		}
-		msgs = append(msgs, m)
+		req.Tools = tools
 	}
-	return msgs, nil
-}
-
-func decodeMessage(i int, v []byte) (llm.Message, error) {
-	var m llm.Message
-	path := "messages[" + strconv.Itoa(i) + "]"
-	var content []byte
-	obj, err := object(path, v)
-	for err == nil && obj.Next() {
-		v2 := obj.Value()
-		switch string(obj.Key()) {
-		case "role":
-			var r string
-			r, err = decodeString(path+".role", v2)
-			m.Role = llm.Role(r)
-		case "content":
-			content = v2
-		case "name":
-			m.Name, err = decodeString(path+".name", v2)
-		case "tool_call_id":
-			m.ToolCallID, err = decodeString(path+".tool_call_id", v2)
-		case "tool_calls":
-			m.ToolCalls, err = decodeToolCalls(path+".tool_calls", v2)
-		case "refusal":
-			m.Refusal, err = decodeString(path+".refusal", v2)
-		case "reasoning_content":
-			var s string
-			if s, err = decodeString(path+".reasoning_content", v2); s != "" {
-				m.Reasoning = &llm.Reasoning{Text: s}
+	if tc := w.ToolChoice; tc != nil {
+		switch {
+		case tc.Mode == "function" && tc.Function == "":
+			return &DecodeError{Field: "tool_choice.function.name", Msg: "required when tool_choice is an object"}
+		case tc.Mode == "function", tc.Mode == "none", tc.Mode == "auto", tc.Mode == "required":
+			req.ToolChoice = &llm.ToolChoice{Mode: tc.Mode, Function: tc.Function}
+		default:
+			return &DecodeError{Field: "tool_choice", Msg: fmt.Sprintf("unknown value %q: use none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}", tc.Mode)}
+		}
+	}
+	if rf := w.ResponseFormat; rf != nil {
+		if rf.JSONSchema != nil {
+			if err := expectObject("response_format.json_schema", rf.JSONSchema); err != nil {
+				return err
+			}
+		}
+		switch rf.Type {
+		case "text", "json_object":
+		case "json_schema":
+			if rf.JSONSchema == nil {
+				return &DecodeError{Field: "response_format.json_schema", Msg: "required when type is json_schema"}
 			}
 		default:
-			// Fields a client echoes back from a response (annotations,
-			// audio: null, function_call: null) are kept, not refused.
-			if !rawjson.IsNull(v2) {
-				m.Extra = append(m.Extra, llm.Field{Name: fieldName(obj.Key()), Value: v2})
-			}
+			return &DecodeError{Field: "response_format.type", Msg: fmt.Sprintf("unknown value %q: use text, json_object or json_schema", rf.Type)}
+		}
+		req.ResponseFormat = &llm.ResponseFormat{Type: rf.Type, JSONSchema: json.RawMessage(rf.JSONSchema)}
+	}
+	setPtr(&req.ParallelToolCalls, w.ParallelToolCalls)
+	setPtr(&req.MaxTokens, w.MaxTokens.ptr())
+	setPtr(&req.MaxCompletionTokens, w.MaxCompletionTokens.ptr())
+	setPtr(&req.Temperature, w.Temperature)
+	setPtr(&req.TopP, w.TopP)
+	if w.Stop != nil {
+		req.Stop = w.Stop
+	}
+	setPtr(&req.N, w.N.ptr())
+	setPtr(&req.Seed, w.Seed)
+	setPtr(&req.PresencePenalty, w.PresencePenalty)
+	setPtr(&req.FrequencyPenalty, w.FrequencyPenalty)
+	setPtr(&req.Logprobs, w.Logprobs)
+	setPtr(&req.TopLogprobs, w.TopLogprobs.ptr())
+	if !isNull(w.LogitBias) {
+		if err := expectObject("logit_bias", w.LogitBias); err != nil {
+			return err
+		}
+		req.LogitBias = json.RawMessage(w.LogitBias)
+	}
+	if w.ReasoningEffort != "" {
+		req.ReasoningEffort = w.ReasoningEffort
+	}
+	if w.User != "" {
+		req.User = w.User
+	}
+	if !isNull(w.Metadata) {
+		if err := expectObject("metadata", w.Metadata); err != nil {
+			return err
+		}
+		req.Metadata = json.RawMessage(w.Metadata)
+		var md struct {
+			Tags Strings `json:"tags"`
+		}
+		if err := unmarshal("metadata", w.Metadata, &md); err != nil {
+			return err
+		}
+		// Top-level tags first, then metadata's.
+		defer func() { req.Gateway.Tags = append(req.Gateway.Tags, md.Tags...) }()
+	}
+	if w.GatewayFields != nil {
+		if err := w.GatewayFields.apply(&req.Gateway); err != nil {
+			return err
 		}
 	}
-	if err != nil {
-		return m, err
+	req.Extra = appendFields(req.Extra, w.Unknown, false)
+	if w.ExtraBody != nil {
+		return w.ExtraBody.apply(req)
 	}
+	return nil
+}
+
+// apply sets on g the gateway members w has, for every request kind.
+func (w *GatewayFields) apply(g *llm.GatewayOptions) error {
+	setPtr(&g.DropParams, w.DropParams)
+	g.Tags = append(g.Tags, w.Tags...)
+	if w.Fallbacks != nil {
+		g.Fallbacks = w.Fallbacks
+	}
+	setPtr(&g.NumRetries, w.NumRetries.ptr())
+	if !isNull(w.Cache) {
+		if err := expectObject("cache", w.Cache); err != nil {
+			return err
+		}
+		g.Cache = json.RawMessage(w.Cache)
+	}
+	g.EnableHistory = g.EnableHistory || w.EnableHistory
+	if w.SessionID != "" {
+		g.SessionID = w.SessionID
+	}
+	setPtr(&g.Priority, w.Priority.ptr())
+	if w.Guardrails != nil {
+		g.Guardrails = w.Guardrails
+	}
+	if !isNull(w.PromptVariables) {
+		if err := expectObject("promptVariables", w.PromptVariables); err != nil {
+			return err
+		}
+		g.PromptVariables = json.RawMessage(w.PromptVariables)
+	}
+	return nil
+}
+
+// setPtr sets *dst to v when v is set.
+func setPtr[T any](dst **T, v *T) {
+	if v != nil {
+		*dst = v
+	}
+}
+
+// appendFields appends the members of the object v as fields, in order,
+// leaving out nulls when skipNull.
+func appendFields(dst []llm.Field, v jsontext.Value, skipNull bool) []llm.Field {
+	members(v, func(name string, value jsontext.Value) {
+		if !skipNull || !isNull(value) {
+			dst = append(dst, llm.Field{Name: name, Value: json.RawMessage(value)})
+		}
+	})
+	return dst
+}
+
+func expectObject(path string, v jsontext.Value) error {
+	if len(v) == 0 || v[0] != '{' {
+		return &DecodeError{Field: path, Msg: "expected a JSON object, got " + kindName(v.Kind())}
+	}
+	return nil
+}
+
+// messagesToLLM appends the messages of ws to dst, which is not nil even
+// when ws is empty: an empty list is not an absent one.
+func messagesToLLM(dst []llm.Message, ws []Message) ([]llm.Message, error) {
+	if dst == nil || cap(dst)-len(dst) < len(ws) {
+		dst = append(make([]llm.Message, 0, len(dst)+len(ws)), dst...)
+	}
+	for i := range ws {
+		dst = append(dst, llm.Message{})
+		if err := ws[i].toLLM(&dst[len(dst)-1], i); err != nil {
+			return nil, err
+		}
+	}
+	return dst, nil
+}
+
+func (w *Message) toLLM(m *llm.Message, i int) error {
+	path := func() string { return "messages[" + strconv.Itoa(i) + "]" }
+	m.Role = llm.Role(w.Role)
 	switch m.Role {
 	case llm.RoleSystem, llm.RoleDeveloper, llm.RoleUser, llm.RoleAssistant, llm.RoleTool:
 	case "":
-		return m, &DecodeError{Field: path + ".role", Msg: "required: one of system, developer, user, assistant, tool"}
+		return &DecodeError{Field: path() + ".role", Msg: "required: one of system, developer, user, assistant, tool"}
 	case "function":
-		return m, &DecodeError{Field: path + ".role", Msg: `"function" messages are deprecated; use role "tool" with tool_call_id`}
+		return &DecodeError{Field: path() + ".role", Msg: `"function" messages are deprecated; use role "tool" with tool_call_id`}
 	default:
-		return m, &DecodeError{Field: path + ".role", Msg: fmt.Sprintf("unknown role %q: use system, developer, user, assistant or tool", m.Role)}
+		return &DecodeError{Field: path() + ".role", Msg: fmt.Sprintf("unknown role %q: use system, developer, user, assistant or tool", m.Role)}
 	}
-	if m.Role == llm.RoleTool && m.ToolCallID == "" {
-		return m, &DecodeError{Field: path + ".tool_call_id", Msg: "required for tool messages: the id of the tool call this answers"}
+	mm := w.MessageMembers
+	if mm == nil {
+		mm = &MessageMembers{}
 	}
-	m.Content, m.StringContent, err = decodeContent(path+".content", content)
-	return m, err
-}
-
-func decodeContent(path string, v []byte) ([]llm.Part, bool, error) {
-	if v == nil || rawjson.IsNull(v) {
-		return nil, false, nil
+	if m.Role == llm.RoleTool && mm.ToolCallID == "" {
+		return &DecodeError{Field: path() + ".tool_call_id", Msg: "required for tool messages: the id of the tool call this answers"}
 	}
-	switch rawjson.KindOf(v) {
-	case rawjson.KindString:
-		s, err := decodeString(path, v)
-		return []llm.Part{{Type: llm.PartText, Text: s}}, true, err
-	case rawjson.KindArray:
-	default:
-		return nil, false, &DecodeError{Field: path, Msg: "expected a string or an array of content parts, got " + rawjson.KindOf(v).String()}
+	m.Name, m.ToolCallID, m.Refusal = mm.Name, mm.ToolCallID, mm.Refusal
+	if mm.ReasoningContent != "" {
+		m.Reasoning = &llm.Reasoning{Text: mm.ReasoningContent}
 	}
-	var parts []llm.Part
-	it, err := array(path, v)
-	for err == nil && it.Next() {
-		var p llm.Part
-		if p, err = decodePart(path+"["+strconv.Itoa(it.Index())+"]", it.Value()); err == nil {
-			parts = append(parts, p)
+	for j := range mm.ToolCalls {
+		tc := &mm.ToolCalls[j]
+		if tc.Function.Name == "" {
+			return &DecodeError{Field: path() + ".tool_calls[" + strconv.Itoa(j) + "].function.name", Msg: "required"}
 		}
+		m.ToolCalls = append(m.ToolCalls, llm.ToolCall{ID: tc.ID, Type: tc.Type, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 	}
-	return parts, false, err
-}
-
-func decodePart(path string, v []byte) (llm.Part, error) {
-	var p llm.Part
-	var typ string
-	var text, image, audio, file []byte
-	obj, err := object(path, v)
-	for err == nil && obj.Next() {
-		v2 := obj.Value()
-		switch string(obj.Key()) {
-		case "type":
-			typ, err = decodeString(path+".type", v2)
-		case "text":
-			text = v2
-		case "image_url":
-			image = v2
-		case "input_audio":
-			audio = v2
-		case "file":
-			file = v2
-		case "cache_control":
-			if !rawjson.IsNull(v2) {
-				p.CacheControl = v2
+	// Fields a client echoes back from a response (annotations, audio:
+	// null, function_call: null) are kept, not refused.
+	m.Extra = appendFields(nil, w.Unknown, true)
+	switch w.Content.Kind {
+	case '"':
+		m.Content, m.StringContent = []llm.Part{{Type: llm.PartText, Text: w.Content.Text}}, true
+	case '[':
+		for j := range w.Content.Parts {
+			p, err := w.Content.Parts[j].toLLM(path() + ".content[" + strconv.Itoa(j) + "]")
+			if err != nil {
+				return err
 			}
+			m.Content = append(m.Content, p)
 		}
 	}
-	if err != nil {
-		return p, err
+	return nil
+}
+
+func (w *Part) toLLM(path string) (llm.Part, error) {
+	var p llm.Part
+	if !isNull(w.CacheControl) {
+		p.CacheControl = json.RawMessage(w.CacheControl)
 	}
-	switch typ {
+	switch w.Type {
 	case "text":
 		p.Type = llm.PartText
-		p.Text, err = decodeString(path+".text", text)
+		if !w.Text.Set {
+			return p, &DecodeError{Field: path + ".text", Msg: "expected a string, got nothing"}
+		}
+		p.Text = w.Text.S
 	case "image_url":
 		p.Type = llm.PartImage
-		p.Image, err = decodeImageURL(path+".image_url", image)
+		u := w.ImageURL
+		if u == nil {
+			return p, &DecodeError{Field: path + ".image_url", Msg: "required for image_url parts"}
+		}
+		if u.URL == "" {
+			return p, &DecodeError{Field: path + ".image_url.url", Msg: "required: an http(s) or data: URL"}
+		}
+		p.Image = &llm.Image{URL: u.URL, Detail: u.Detail, MediaType: u.Format}
 	case "input_audio":
 		p.Type = llm.PartAudio
-		p.Audio = &llm.Audio{}
-		var obj rawjson.Members
-		obj, err = object(path+".input_audio", audio)
-		for err == nil && obj.Next() {
-			switch string(obj.Key()) {
-			case "data":
-				var s string
-				s, err = decodeString(path+".input_audio.data", obj.Value())
-				p.Audio.Data = []byte(s)
-			case "format":
-				p.Audio.Format, err = decodeString(path+".input_audio.format", obj.Value())
-			}
+		if w.InputAudio == nil {
+			return p, &DecodeError{Field: path + ".input_audio", Msg: "expected a JSON object, got nothing"}
 		}
+		p.Audio = &llm.Audio{Data: []byte(w.InputAudio.Data), Format: w.InputAudio.Format}
 	case "file":
 		p.Type = llm.PartDocument
-		p.Document = &llm.Document{}
-		var obj rawjson.Members
-		obj, err = object(path+".file", file)
-		for err == nil && obj.Next() {
-			switch string(obj.Key()) {
-			case "file_data":
-				var s string
-				s, err = decodeString(path+".file.file_data", obj.Value())
-				p.Document.Data = []byte(s)
-			case "file_id":
-				p.Document.FileID, err = decodeString(path+".file.file_id", obj.Value())
-			case "filename":
-				p.Document.Name, err = decodeString(path+".file.filename", obj.Value())
-			case "format":
-				p.Document.MediaType, err = decodeString(path+".file.format", obj.Value())
-			}
+		f := w.File
+		if f == nil {
+			return p, &DecodeError{Field: path + ".file", Msg: "expected a JSON object, got nothing"}
+		}
+		p.Document = &llm.Document{Data: []byte(f.FileData), FileID: f.FileID, Name: f.Filename, MediaType: f.Format}
+		if f.FileData == "" {
+			p.Document.Data = nil
 		}
 	case "":
 		return p, &DecodeError{Field: path + ".type", Msg: "required: text, image_url, input_audio or file"}
 	default:
-		return p, &DecodeError{Field: path + ".type", Msg: fmt.Sprintf("unsupported content part type %q: use text, image_url, input_audio or file", typ)}
+		return p, &DecodeError{Field: path + ".type", Msg: fmt.Sprintf("unsupported content part type %q: use text, image_url, input_audio or file", w.Type)}
 	}
-	return p, err
+	return p, nil
 }
 
-func decodeImageURL(path string, v []byte) (*llm.Image, error) {
-	if v == nil || rawjson.IsNull(v) {
-		return nil, &DecodeError{Field: path, Msg: "required for image_url parts"}
-	}
-	im := &llm.Image{}
-	var err error
-	if rawjson.KindOf(v) == rawjson.KindString {
-		im.URL, err = decodeString(path, v)
-	} else {
-		var obj rawjson.Members
-		obj, err = object(path, v)
-		for err == nil && obj.Next() {
-			switch string(obj.Key()) {
-			case "url":
-				im.URL, err = decodeString(path+".url", obj.Value())
-			case "detail":
-				im.Detail, err = decodeString(path+".detail", obj.Value())
-			case "format":
-				im.MediaType, err = decodeString(path+".format", obj.Value())
-			}
-		}
-	}
-	if err == nil && im.URL == "" {
-		err = &DecodeError{Field: path + ".url", Msg: "required: an http(s) or data: URL"}
-	}
-	return im, err
-}
-
-func decodeToolCalls(path string, v []byte) ([]llm.ToolCall, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	it, err := array(path, v)
-	if err != nil {
-		return nil, err
-	}
-	var calls []llm.ToolCall
-	for it.Next() {
-		tc, err := decodeToolCall(path+"["+strconv.Itoa(it.Index())+"]", it.Value())
-		calls = append(calls, tc)
-		if err != nil {
-			return calls, err
-		}
-	}
-	return calls, nil
-}
-
-func decodeToolCall(p string, v []byte) (llm.ToolCall, error) {
-	var tc llm.ToolCall
-	obj, err := object(p, v)
-	for err == nil && obj.Next() {
-		v2 := obj.Value()
-		switch string(obj.Key()) {
-		case "id":
-			tc.ID, err = decodeString(p+".id", v2)
-		case "type":
-			tc.Type, err = decodeString(p+".type", v2)
-		case "function":
-			var fn rawjson.Members
-			fn, err = object(p+".function", v2)
-			for err == nil && fn.Next() {
-				switch string(fn.Key()) {
-				case "name":
-					tc.Name, err = decodeString(p+".function.name", fn.Value())
-				case "arguments":
-					tc.Arguments, err = decodeString(p+".function.arguments", fn.Value())
-				}
-			}
-		}
-	}
-	if err == nil && tc.Name == "" {
-		err = &DecodeError{Field: p + ".function.name", Msg: "required"}
-	}
-	return tc, err
-}
-
-func decodeTools(v []byte) ([]llm.Tool, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	it, err := array("tools", v)
-	if err != nil {
-		return nil, err
-	}
+func toolsToLLM(ws []Tool) ([]llm.Tool, error) {
 	var tools []llm.Tool
-	for it.Next() {
-		t, err := decodeTool("tools["+strconv.Itoa(it.Index())+"]", it.Value())
-		if err != nil {
-			return tools, err
+	for i := range ws {
+		w := &ws[i]
+		path := func() string { return "tools[" + strconv.Itoa(i) + "]" }
+		t := llm.Tool{Type: w.Type, Name: w.Function.Name, Description: w.Function.Description, Strict: w.Function.Strict}
+		if !isNull(w.CacheControl) {
+			t.CacheControl = json.RawMessage(w.CacheControl)
+		}
+		if !isNull(w.Function.Parameters) {
+			if err := expectObject(path()+".function.parameters", w.Function.Parameters); err != nil {
+				return nil, err
+			}
+			t.Parameters = json.RawMessage(w.Function.Parameters)
+		}
+		if t.Type == "" {
+			t.Type = "function"
+		}
+		if t.Type != "function" {
+			return nil, &DecodeError{Field: path() + ".type", Msg: fmt.Sprintf("unsupported tool type %q: only function tools are supported", t.Type)}
+		}
+		if t.Name == "" {
+			return nil, &DecodeError{Field: path() + ".function.name", Msg: "required"}
 		}
 		tools = append(tools, t)
 	}
 	return tools, nil
-}
-
-func decodeTool(p string, v []byte) (llm.Tool, error) {
-	t := llm.Tool{}
-	obj, err := object(p, v)
-	for err == nil && obj.Next() {
-		v2 := obj.Value()
-		switch string(obj.Key()) {
-		case "type":
-			t.Type, err = decodeString(p+".type", v2)
-		case "cache_control":
-			if !rawjson.IsNull(v2) {
-				t.CacheControl = v2
-			}
-		case "function":
-			var fn rawjson.Members
-			fn, err = object(p+".function", v2)
-			for err == nil && fn.Next() {
-				v3 := fn.Value()
-				switch string(fn.Key()) {
-				case "name":
-					t.Name, err = decodeString(p+".function.name", v3)
-				case "description":
-					t.Description, err = decodeString(p+".function.description", v3)
-				case "parameters":
-					if !rawjson.IsNull(v3) {
-						if err = expectObject(p+".function.parameters", v3); err == nil {
-							t.Parameters = v3
-						}
-					}
-				case "strict":
-					t.Strict, err = decodeBool(p+".function.strict", v3)
-				}
-			}
-		}
-	}
-	if err != nil {
-		return t, err
-	}
-	if t.Type == "" {
-		t.Type = "function"
-	}
-	if t.Type != "function" {
-		return t, &DecodeError{Field: p + ".type", Msg: fmt.Sprintf("unsupported tool type %q: only function tools are supported", t.Type)}
-	}
-	if t.Name == "" {
-		return t, &DecodeError{Field: p + ".function.name", Msg: "required"}
-	}
-	return t, nil
-}
-
-func decodeToolChoice(v []byte) (*llm.ToolChoice, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	if rawjson.KindOf(v) == rawjson.KindString {
-		s, err := decodeString("tool_choice", v)
-		if err != nil {
-			return nil, err
-		}
-		switch s {
-		case "none", "auto", "required":
-			return &llm.ToolChoice{Mode: s}, nil
-		}
-		return nil, &DecodeError{Field: "tool_choice", Msg: fmt.Sprintf("unknown value %q: use none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}", s)}
-	}
-	tc := &llm.ToolChoice{Mode: "function"}
-	obj, err := object("tool_choice", v)
-	for err == nil && obj.Next() {
-		if string(obj.Key()) != "function" {
-			continue
-		}
-		var fn rawjson.Members
-		fn, err = object("tool_choice.function", obj.Value())
-		for err == nil && fn.Next() {
-			if string(fn.Key()) == "name" {
-				tc.Function, err = decodeString("tool_choice.function.name", fn.Value())
-			}
-		}
-	}
-	if err == nil && tc.Function == "" {
-		err = &DecodeError{Field: "tool_choice.function.name", Msg: "required when tool_choice is an object"}
-	}
-	return tc, err
-}
-
-func decodeResponseFormat(v []byte) (*llm.ResponseFormat, error) {
-	if rawjson.IsNull(v) {
-		return nil, nil
-	}
-	rf := &llm.ResponseFormat{}
-	obj, err := object("response_format", v)
-	for err == nil && obj.Next() {
-		v2 := obj.Value()
-		switch string(obj.Key()) {
-		case "type":
-			rf.Type, err = decodeString("response_format.type", v2)
-		case "json_schema":
-			if err = expectObject("response_format.json_schema", v2); err == nil {
-				rf.JSONSchema = v2
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	switch rf.Type {
-	case "text", "json_object":
-	case "json_schema":
-		if rf.JSONSchema == nil {
-			return nil, &DecodeError{Field: "response_format.json_schema", Msg: "required when type is json_schema"}
-		}
-	default:
-		return nil, &DecodeError{Field: "response_format.type", Msg: fmt.Sprintf("unknown value %q: use text, json_object or json_schema", rf.Type)}
-	}
-	return rf, nil
 }

@@ -22,8 +22,18 @@
 // (exec to the first successful completion through it) and the bootstrap's
 // size for arm64 and x86_64, and reports medians over the rounds.
 //
+// Then the Lambda path (lambda.go): the same bootstrap under the
+// repository's fake Lambda Runtime API (internal/lambdafront/runtimeapitest),
+// started as Lambda starts a function: its init duration (exec to the
+// runtime's first call for an invocation) and first answer over -cold-runs
+// fresh instances, then -lambda-invokes warm invocations of each kind
+// (chat, stream) per front (function URL, REST streaming integration):
+// latency and time to the first streamed byte added to the fake LLM's own,
+// CPU per invocation and RSS. -load=false skips the load phases.
+//
 //	go run ./cmd/loadtest -out docs/performance.md
 //	go run ./cmd/loadtest -duration 10s -rounds 5 -concurrency 50 -rate 500
+//	go run ./cmd/loadtest -load=false -out /tmp/cold.md   # cold starts and Lambda only
 //
 // With -out, the section replaces the text between the markers
 // "<!-- loadtest:begin -->" and "<!-- loadtest:end -->" in that file
@@ -51,6 +61,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tollgate-gw/tollgate/internal/lambdafront/runtimeapitest"
 )
 
 const masterKey = "sk-loadtest-master"
@@ -63,6 +75,8 @@ type settings struct {
 	StreamRate        int
 	Chunks            int
 	Rounds, ColdRuns  int
+	LambdaInvokes     int
+	Load              bool
 	Targets           []string
 	Config            string
 	GatewayBin        string
@@ -89,7 +103,9 @@ func main() {
 	flag.IntVar(&s.StreamRate, "stream-rate", 100, "open-loop streaming rate, streams per second")
 	flag.IntVar(&s.Chunks, "chunks", 20, "content chunks per streamed reply (FAKELLM_CHUNKS)")
 	flag.IntVar(&s.Rounds, "rounds", 3, "rounds; each phase is reported as the median over them")
-	flag.IntVar(&s.ColdRuns, "cold-runs", 5, "cold starts to measure (0 skips)")
+	flag.IntVar(&s.ColdRuns, "cold-runs", 7, "cold starts to measure, local and under the fake Lambda Runtime API (0 skips)")
+	flag.IntVar(&s.LambdaInvokes, "lambda-invokes", 300, "warm invocations of each kind (chat, stream) per Lambda front (0 skips)")
+	flag.BoolVar(&s.Load, "load", true, "run the load phases (false: only the cold starts, the Lambda path and the binary sizes)")
 	flag.StringVar(&targets, "targets", "direct,refproxy,tollgate", "targets to load, comma-separated")
 	flag.StringVar(&s.Config, "config", "", "gateway config (default testdata/bench/loadtest.yaml in the module)")
 	flag.StringVar(&s.GatewayBin, "gateway-bin", "", "use this gateway binary instead of building the bootstrap")
@@ -234,7 +250,11 @@ func run(ctx context.Context, s *settings) error {
 	}
 	auth := "Bearer " + masterKey
 	var eps []*endpoint
-	for _, name := range s.Targets {
+	targets := s.Targets
+	if !s.Load {
+		targets = nil
+	}
+	for _, name := range targets {
 		ep := &endpoint{name: name}
 		switch name {
 		case "direct":
@@ -275,7 +295,7 @@ func run(ctx context.Context, s *settings) error {
 
 	client := newClient(s.Concurrency)
 	defer client.CloseIdleConnections()
-	for round := 1; round <= s.Rounds; round++ {
+	for round := 1; round <= s.Rounds && len(eps) > 0; round++ {
 		// Rotate the order each round so no target always goes first.
 		order := append(slices.Clone(eps[(round-1)%len(eps):]), eps[:(round-1)%len(eps)]...)
 		for _, ep := range order {
@@ -302,7 +322,7 @@ func run(ctx context.Context, s *settings) error {
 		}
 	}
 
-	if s.ColdRuns > 0 && slices.Contains(s.Targets, "tollgate") {
+	if s.ColdRuns > 0 {
 		for i := range s.ColdRuns {
 			cs, err := coldStart(ctx, work, gwBin, gwEnv, auth, i)
 			if err != nil {
@@ -314,6 +334,10 @@ func run(ctx context.Context, s *settings) error {
 			}
 			res.Cold = append(res.Cold, cs)
 		}
+	}
+	if s.ColdRuns > 0 || s.LambdaInvokes > 0 {
+		lr := measureLambda(ctx, s, root, work, gwBin, gwEnv, upstream)
+		res.Lambda = &lr
 	}
 	res.Finished = time.Now()
 
@@ -455,7 +479,8 @@ func coldStart(ctx context.Context, work, bin string, env []string, auth string,
 			ready := time.Since(start)
 			cr := coldRun{ReadyMs: ms(ready), Attempts: attempts}
 			if st, err := readStat(p.pid()); err == nil {
-				cr.CPUmsAtReady = float64(cpuNanos(p.pid())) / 1e6
+				cpu, _ := runtimeapitest.CPUTime(p.pid())
+				cr.CPUmsAtReady = ms(cpu)
 				cr.RSSKiBAtReady = st.rssKiB
 			}
 			return cr, nil

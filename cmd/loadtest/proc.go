@@ -34,12 +34,18 @@ type proc struct {
 // startProc execs bin with args and env (added to a cleaned copy of ours),
 // stdout and stderr going to logPath.
 func startProc(name, bin string, args, env []string, addr, logPath string) (*proc, error) {
+	return startProcEnv(name, bin, args, append(baseEnv(), env...), addr, logPath)
+}
+
+// startProcEnv execs bin with args and exactly env, stdout and stderr
+// going to logPath.
+func startProcEnv(name, bin string, args, env []string, addr, logPath string) (*proc, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(baseEnv(), env...)
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -233,23 +239,4 @@ func selfTicks() int64 {
 	}
 	ut, st, _, _, _ := statTicks(b)
 	return ut + st
-}
-
-// cpuNanos is the CPU time of every live thread of pid, from
-// /proc/<pid>/task/*/schedstat (nanoseconds, unlike stat's 10 ms ticks):
-// precise enough for a process that has run for a few milliseconds.
-func cpuNanos(pid int) int64 {
-	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
-	var sum int64
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if fs := strings.Fields(string(b)); len(fs) > 0 {
-			n, _ := strconv.ParseInt(fs[0], 10, 64)
-			sum += n
-		}
-	}
-	return sum
 }

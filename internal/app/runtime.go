@@ -45,6 +45,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -179,105 +180,56 @@ type runtime struct {
 	current atomic.Pointer[generation]
 }
 
-// start is New with the clock passed in, for tests.
+// start is New with the clock passed in, for tests. It reads the
+// environment, opens the config source and the secrets, builds the first
+// generation (any failure is fatal at cold start) and puts the origin check
+// in front.
 func start(ctx context.Context, opts Options, now func() time.Time) (*App, error) {
-	lookup := opts.LookupEnv
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	}
-	groups := opts.Groups
-	if groups == 0 {
-		groups = GroupAll
-	}
+	opts = withDefaults(opts)
 	var e env.Env
 	if opts.Env != nil {
 		e = *opts.Env
 	} else {
-		e = env.Read(lookup)
+		e = env.Read(opts.LookupEnv)
 	}
 	paths, err := configPaths(opts.ConfigPaths, e.Config)
 	if err != nil {
 		return nil, err
 	}
-	locs := make([]configsource.Location, len(paths))
-	remote, needS3, needSSM := false, false, false
-	for i, p := range paths {
-		if locs[i], err = configsource.ParseLocation(p); err != nil {
-			return nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
-		}
-		remote = remote || locs[i].Remote()
-		needS3 = needS3 || locs[i].Kind == configsource.KindS3
-		needSSM = needSSM || locs[i].Kind == configsource.KindSSM
-	}
-	if remote && len(locs) > 1 {
-		// config.Load merges files it reads itself, and Parse takes one.
-		return nil, errors.New("TOLLGATE_CONFIG: a config read from S3 or SSM must be the only location; merge the files before uploading")
+	locs, err := configLocations(paths)
+	if err != nil {
+		return nil, err
 	}
 	ttl, ttlSet, err := configTTL(e.ConfigTTL)
 	if err != nil {
 		return nil, err
 	}
-	masterARN, keysARN := e.MasterKeySecretARN, e.ProviderKeysSecretARN
-	originHeader, originARN := e.OriginHeader, e.OriginSecretARN
-	if (originHeader == "") != (originARN == "") {
+	if (e.OriginHeader == "") != (e.OriginSecretARN == "") {
 		// Half a CloudFront setup would leave the function URL open.
 		return nil, fmt.Errorf("set both %s and %s to require the CloudFront origin secret, or neither", envOriginHeader, envOriginARN)
 	}
-
-	// AWS clients only for what is configured: no AWS configuration is
-	// loaded, and no call is made, for a local config without secrets.
-	var clients configsource.Clients
-	var cache *secrets.Cache
-	if remote || masterARN != "" || keysARN != "" || originARN != "" {
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("loading the ambient AWS configuration: %w", err)
-		}
-		if needS3 {
-			clients.S3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-				// Virtual-hosted addressing needs DNS for BUCKET.host, which
-				// an endpoint override (LocalStack, MinIO, a test fake)
-				// rarely has.
-				o.UsePathStyle = o.UsePathStyle || o.BaseEndpoint != nil
-			})
-		}
-		// SSM and Secrets Manager through awsjson, not their SDK clients:
-		// one call each, and their SDK packages' start-up cost every cold
-		// start (internal/awsjson says how much).
-		if needSSM {
-			if clients.SSM, err = awsjson.New(ctx, awsCfg, awsjson.SSM); err != nil {
-				return nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
-			}
-		}
-		if masterARN != "" || keysARN != "" || originARN != "" {
-			sm, err := awsjson.New(ctx, awsCfg, awsjson.SecretsManager)
-			if err != nil {
-				return nil, fmt.Errorf("reading secrets: %w", err)
-			}
-			cache = secrets.NewCache(sm, &secrets.Options{Now: now, Logger: logger})
-		}
+	clients, cache, err := awsClients(ctx, locs, e, now, opts.Logger)
+	if err != nil {
+		return nil, err
 	}
 	srcTTL := ttl // explicit: as set (negative is off)
-	if !ttlSet && !remote {
+	if !ttlSet && !anyRemote(locs) {
 		srcTTL = -1 // local files without TOLLGATE_CONFIG_TTL: read once
 	}
 	src, err := configsource.New(locs, clients, &configsource.Options{TTL: srcTTL, Now: now})
 	if err != nil {
 		return nil, err
 	}
-	id, err := newIdentity(e, logger)
+	id, err := newIdentity(e, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
 	if opts.LongLived && id != nil {
-		id.later = newLater(logger)
+		id.later = newLater(opts.Logger)
 	}
+	masterARN, keysARN := e.MasterKeySecretARN, e.ProviderKeysSecretARN
 	rt := &runtime{
-		lookup: lookup, env: e, logger: logger, terminal: opts.Terminal, groups: groups, source: src, secrets: cache,
+		lookup: opts.LookupEnv, env: e, logger: opts.Logger, terminal: opts.Terminal, groups: opts.Groups, source: src, secrets: cache,
 		masterARN: masterARN, keysARN: keysARN, reload: srcTTL >= 0 || masterARN != "" || keysARN != "",
 		identity: id,
 	}
@@ -294,33 +246,127 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 	}
 	rt.current.Store(g)
 
-	var h http.Handler = rt
-	if originARN != "" {
-		if _, err := cache.Get(ctx, originARN); err != nil {
-			return nil, err
-		}
-		secret := func(ctx context.Context) ([]string, error) {
-			v, err := cache.Get(ctx, originARN)
-			if err != nil {
-				return nil, err
-			}
-			return secrets.OriginSecrets(v)
-		}
-		h = httpapi.RequireOrigin(rt, originHeader, secret, &httpapi.OriginOptions{Exempt: fromRESTAPI, Logger: logger})
+	h, err := requireOrigin(ctx, rt, e, cache)
+	if err != nil {
+		return nil, err
 	}
 	if rt.reload {
-		attrs := []any{slog.Any("config", fileVersions(in.files)), slog.Int("secrets", countSet(masterARN, keysARN))}
-		switch {
-		case srcTTL < 0:
-			attrs = append(attrs, slog.String("config_ttl", "off"))
-		case srcTTL == 0:
-			attrs = append(attrs, slog.Duration("config_ttl", configsource.DefaultTTL))
-		default:
-			attrs = append(attrs, slog.Duration("config_ttl", srcTTL))
-		}
-		logger.Info("config and secrets are checked for changes on the request path", attrs...)
+		logReload(opts.Logger, in, srcTTL, countSet(masterARN, keysARN))
 	}
 	return &App{Handler: h, Config: g.cfg, Router: g.router, rt: rt}, nil
+}
+
+// withDefaults fills in the Options New documents as defaults (Env is
+// read from LookupEnv by start).
+func withDefaults(opts Options) Options {
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if opts.Groups == 0 {
+		opts.Groups = GroupAll
+	}
+	return opts
+}
+
+// configLocations parses TOLLGATE_CONFIG's paths. A config read from S3 or
+// SSM must be the only one.
+func configLocations(paths []string) ([]configsource.Location, error) {
+	locs := make([]configsource.Location, len(paths))
+	for i, p := range paths {
+		var err error
+		if locs[i], err = configsource.ParseLocation(p); err != nil {
+			return nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
+		}
+	}
+	if anyRemote(locs) && len(locs) > 1 {
+		// config.Load merges files it reads itself, and Parse takes one.
+		return nil, errors.New("TOLLGATE_CONFIG: a config read from S3 or SSM must be the only location; merge the files before uploading")
+	}
+	return locs, nil
+}
+
+func anyRemote(locs []configsource.Location) bool {
+	return slices.ContainsFunc(locs, configsource.Location.Remote)
+}
+
+func anyOfKind(locs []configsource.Location, k configsource.Kind) bool {
+	return slices.ContainsFunc(locs, func(l configsource.Location) bool { return l.Kind == k })
+}
+
+// awsClients builds AWS clients only for what is configured: no AWS
+// configuration is loaded, and no call is made, for a local config without
+// secrets. cache is nil when no secret is named.
+func awsClients(ctx context.Context, locs []configsource.Location, e env.Env, now func() time.Time, logger *slog.Logger) (clients configsource.Clients, cache *secrets.Cache, err error) {
+	needSecrets := e.MasterKeySecretARN != "" || e.ProviderKeysSecretARN != "" || e.OriginSecretARN != ""
+	if !anyRemote(locs) && !needSecrets {
+		return clients, nil, nil
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return clients, nil, fmt.Errorf("loading the ambient AWS configuration: %w", err)
+	}
+	if anyOfKind(locs, configsource.KindS3) {
+		clients.S3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			// Virtual-hosted addressing needs DNS for BUCKET.host, which
+			// an endpoint override (LocalStack, MinIO, a test fake)
+			// rarely has.
+			o.UsePathStyle = o.UsePathStyle || o.BaseEndpoint != nil
+		})
+	}
+	// SSM and Secrets Manager through awsjson, not their SDK clients:
+	// one call each, and their SDK packages' start-up cost every cold
+	// start (internal/awsjson says how much).
+	if anyOfKind(locs, configsource.KindSSM) {
+		if clients.SSM, err = awsjson.New(ctx, awsCfg, awsjson.SSM); err != nil {
+			return clients, nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
+		}
+	}
+	if needSecrets {
+		sm, err := awsjson.New(ctx, awsCfg, awsjson.SecretsManager)
+		if err != nil {
+			return clients, nil, fmt.Errorf("reading secrets: %w", err)
+		}
+		cache = secrets.NewCache(sm, &secrets.Options{Now: now, Logger: logger})
+	}
+	return clients, cache, nil
+}
+
+// requireOrigin puts the CloudFront origin-secret check in front of rt
+// when the environment names the secret (read now, so a secret that
+// cannot be read fails the start).
+func requireOrigin(ctx context.Context, rt *runtime, e env.Env, cache *secrets.Cache) (http.Handler, error) {
+	arn := e.OriginSecretARN
+	if arn == "" {
+		return rt, nil
+	}
+	if _, err := cache.Get(ctx, arn); err != nil {
+		return nil, err
+	}
+	secret := func(ctx context.Context) ([]string, error) {
+		v, err := cache.Get(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		return secrets.OriginSecrets(v)
+	}
+	return httpapi.RequireOrigin(rt, e.OriginHeader, secret, &httpapi.OriginOptions{Exempt: fromRESTAPI, Logger: rt.logger}), nil
+}
+
+// logReload says, once at start, what is checked for changes and how often.
+func logReload(logger *slog.Logger, in inputs, srcTTL time.Duration, secretsN int) {
+	attrs := []any{slog.Any("config", fileVersions(in.files)), slog.Int("secrets", secretsN)}
+	switch {
+	case srcTTL < 0:
+		attrs = append(attrs, slog.String("config_ttl", "off"))
+	case srcTTL == 0:
+		attrs = append(attrs, slog.Duration("config_ttl", configsource.DefaultTTL))
+	default:
+		attrs = append(attrs, slog.Duration("config_ttl", srcTTL))
+	}
+	logger.Info("config and secrets are checked for changes on the request path", attrs...)
 }
 
 // Current returns the configuration and router serving now: the ones New

@@ -2,6 +2,7 @@ package env
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"regexp"
@@ -107,4 +108,32 @@ func TestREADME(t *testing.T) {
 			t.Errorf("README.md documents %s, which internal/env does not read", m[1])
 		}
 	}
+}
+
+// Table renders Vars as README.md's environment table (header included).
+func Table() string {
+	var b strings.Builder
+	b.WriteString("| variable | functions | meaning | default |\n|---|---|---|---|\n")
+	for _, v := range Vars {
+		fns := make([]string, len(v.Functions))
+		for i, f := range v.Functions {
+			fns[i] = string(f)
+		}
+		meaning := v.Meaning
+		if v.LambdaGroup != "" {
+			var others []string
+			for _, w := range Vars {
+				if w.LambdaGroup == v.LambdaGroup && w.Name != v.Name {
+					others = append(others, "`"+w.Name+"`")
+				}
+			}
+			if len(others) == 0 {
+				meaning += "; required in Lambda"
+			} else {
+				meaning += "; in Lambda, this or " + strings.Join(others, " or ") + " is required"
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", v.Name, strings.Join(fns, ", "), meaning, v.Default)
+	}
+	return b.String()
 }

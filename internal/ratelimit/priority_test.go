@@ -210,10 +210,10 @@ func TestSoftBudget(t *testing.T) {
 			h := http.Header{}
 			tk.SetHeaders(h)
 			if got := h.Get(HeaderSoftBudgetExceeded) == "true"; got != want {
-				t.Fatalf("request %d: flagged %v, want %v (hits %+v)", i, got, want, tk.SoftBudgetExceeded())
+				t.Fatalf("request %d: flagged %v, want %v (hits %+v)", i, got, want, tk.soft)
 			}
-			if want && (tk.SoftBudgetExceeded()[0].Level != "key" || tk.SoftBudgetExceeded()[0].SoftBudget != 100e-9) {
-				t.Fatalf("request %d: hits %+v", i, tk.SoftBudgetExceeded())
+			if want && (tk.soft[0].Level != "key" || tk.soft[0].SoftBudget != 100e-9) {
+				t.Fatalf("request %d: hits %+v", i, tk.soft)
 			}
 			if _, err := tk.Settle(ctx, usage(30, 30)); err != nil { // 60 nano-dollars
 				t.Fatal(err)

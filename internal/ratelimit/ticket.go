@@ -94,16 +94,6 @@ func (t *Ticket) observe(a *store.Applied, rates []rateOp, softs []softOp) {
 	}
 }
 
-// SoftBudgetExceeded returns the soft budgets the request's key, user or
-// team had reached at admission (nil when none, or when the store did not
-// report the spend).
-func (t *Ticket) SoftBudgetExceeded() []SoftBudgetHit {
-	if t == nil {
-		return nil
-	}
-	return t.soft
-}
-
 type budgetCounter struct {
 	counter string
 	reserve int64

@@ -21,10 +21,6 @@ type Value struct {
 	s       string
 }
 
-// NewValue wraps s as the current version of the secret arn. The Cache
-// builds Values itself; tests and other sources of secrets use NewValue.
-func NewValue(arn, version, s string) Value { return Value{arn: arn, version: version, s: s} }
-
 // Reveal returns the secret's content. Call it only where the secret is
 // used (sent upstream, compared).
 func (v Value) Reveal() string { return v.s }

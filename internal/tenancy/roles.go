@@ -116,12 +116,6 @@ var rules = map[string]Rule{
 	EpSpendReport: {All, All, Own, Own},
 }
 
-// RuleFor returns the rule of a management endpoint.
-func RuleFor(endpoint string) (Rule, bool) {
-	r, ok := rules[endpoint]
-	return r, ok
-}
-
 // Endpoints lists every management endpoint, sorted.
 func Endpoints() []string {
 	out := make([]string, 0, len(rules))

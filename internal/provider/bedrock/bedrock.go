@@ -152,21 +152,6 @@ func NewClient(cfg aws.Config, o *ClientOptions) *bedrockruntime.Client {
 	})
 }
 
-// ParseModel splits what follows "bedrock/" in a model_list entry into the
-// route and the model id: "converse/us.anthropic..." and
-// "invoke/arn:aws:bedrock:..." select a route; anything else is a model id
-// for the default route. A leading "bedrock/" is accepted too.
-func ParseModel(model string) (modelID string, route Route) {
-	m := strings.TrimPrefix(model, "bedrock/")
-	if rest, ok := strings.CutPrefix(m, "converse/"); ok {
-		return rest, RouteConverse
-	}
-	if rest, ok := strings.CutPrefix(m, "invoke/"); ok {
-		return rest, RouteInvoke
-	}
-	return m, RouteDefault
-}
-
 // crossRegionPrefixes are the inference-profile geography prefixes.
 var crossRegionPrefixes = map[string]bool{
 	"us": true, "eu": true, "apac": true, "global": true, "us-gov": true, "jp": true, "au": true, "ca": true,

@@ -419,27 +419,6 @@ func TestBadContent(t *testing.T) {
 	}
 }
 
-func TestParseModel(t *testing.T) {
-	tests := []struct {
-		in    string
-		id    string
-		route bedrock.Route
-	}{
-		{"bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0", "us.anthropic.claude-sonnet-4-20250514-v1:0", bedrock.RouteDefault},
-		{"anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku-20240307-v1:0", bedrock.RouteDefault},
-		{"bedrock/converse/global.anthropic.claude-sonnet-4-5-20250929-v1:0", "global.anthropic.claude-sonnet-4-5-20250929-v1:0", bedrock.RouteConverse},
-		{"invoke/arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/abc123", "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/abc123", bedrock.RouteInvoke},
-		{"bedrock/arn:aws:bedrock:us-east-1:111111111111:provisioned-model/xyz", "arn:aws:bedrock:us-east-1:111111111111:provisioned-model/xyz", bedrock.RouteDefault},
-		{"bedrock/arn:aws:bedrock:us-east-1:111111111111:imported-model/m1", "arn:aws:bedrock:us-east-1:111111111111:imported-model/m1", bedrock.RouteDefault},
-	}
-	for _, tt := range tests {
-		id, route := bedrock.ParseModel(tt.in)
-		if id != tt.id || route != tt.route {
-			t.Errorf("ParseModel(%q) = %q, %q; want %q, %q", tt.in, id, route, tt.id, tt.route)
-		}
-	}
-}
-
 // TestModelIDsAsWritten: every model id form is sent to Bedrock verbatim as
 // modelId (the SDK escapes it into the path; the fake unescapes it).
 func TestModelIDsAsWritten(t *testing.T) {

@@ -20,6 +20,9 @@ type Key struct {
 	// UserID owns the key; "" is a service key that belongs to no user.
 	UserID string `json:"user_id,omitempty"`
 	TeamID string `json:"team_id,omitempty"`
+	// OrganizationID is the organization of a key without a team (a team
+	// key belongs to its team's organization); its limits bound the key.
+	OrganizationID string `json:"organization_id,omitempty"`
 	Limits
 	// Duration is the lifetime the key was created with ("30d"); Expires
 	// is the instant it ends (nil: never).
@@ -66,6 +69,9 @@ func (k *Key) validate() error {
 		return err
 	}
 	if err := checkOptionalID("team_id", k.TeamID); err != nil {
+		return err
+	}
+	if err := checkOptionalID("organization_id", k.OrganizationID); err != nil {
 		return err
 	}
 	if k.Duration != "" {
@@ -123,7 +129,7 @@ func (s *Store) CreateKey(ctx context.Context, k *Key) error {
 	for _, it := range items[1:] {
 		ws = append(ws, &Write{Kind: WritePut, Item: it})
 	}
-	if err := s.write(ctx, ws...); err != nil {
+	if err := s.write(ctx, withOrgCheck(n.OrganizationID, ws...)...); err != nil {
 		return fmt.Errorf("creating key %s: %w", KeyNameOfHash(k.Hash), err)
 	}
 	*k = n
@@ -168,7 +174,7 @@ func (s *Store) UpdateKey(ctx context.Context, k *Key) error {
 		// The key may have had a team before: drop its team listing.
 		ws = append(ws, &Write{Kind: WriteDelete, Item: &Item{Table: StateTable, PK: pkKey(k.Hash), SK: skKeyTeam}})
 	}
-	if err := s.write(ctx, ws...); err != nil {
+	if err := s.write(ctx, withOrgCheck(n.OrganizationID, ws...)...); err != nil {
 		return fmt.Errorf("updating key %s: %w", KeyNameOfHash(k.Hash), err)
 	}
 	*k = n

@@ -18,6 +18,8 @@ import (
 //	user         USER#<user_id>      USER             gsi1 USERS / <user_id>
 //	team         TEAM#<team_id>      TEAM             gsi1 TEAMS / <team_id>
 //	member       TEAM#<team_id>      MEMBER#<user_id> gsi1 USERTEAMS#<user_id> / <team_id>
+//	organization ORG#<org_id>        ORG              gsi1 ORGS / <org_id>
+//	org member   ORG#<org_id>        MEMBER#<user_id> gsi1 USERORGS#<user_id> / <org_id>
 //	session      SESSION#<id>        SESSION          gsi1 SESSIONS#<owner> / <created>#<id>
 //	message      SESSION#<id>        MSG#<seq:12>
 //	counter      CTR#<counter>       CTR
@@ -34,6 +36,7 @@ const (
 	skKeyTeam = "TEAM"
 	skUser    = "USER"
 	skTeam    = "TEAM"
+	skOrg     = "ORG"
 	skSession = "SESSION"
 	skCounter = "CTR"
 	skLease   = "LEASE"
@@ -41,6 +44,7 @@ const (
 	gsiKeys     = "KEYS"
 	gsiUsers    = "USERS"
 	gsiTeams    = "TEAMS"
+	gsiOrgs     = "ORGS"
 	memberPrefx = "MEMBER#"
 	msgPrefix   = "MSG#"
 )
@@ -48,6 +52,8 @@ const (
 func pkKey(hash string) string               { return "KEY#" + hash }
 func pkUser(id string) string                { return "USER#" + id }
 func pkTeam(id string) string                { return "TEAM#" + id }
+func pkOrg(id string) string                 { return "ORG#" + id }
+func gsiUserOrgs(user string) string         { return "USERORGS#" + user }
 func pkSession(id string) string             { return "SESSION#" + id }
 func pkCounter(key string) string            { return "CTR#" + key }
 func pkLease(key string) string              { return "LEASE#" + key }

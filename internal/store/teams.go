@@ -12,6 +12,9 @@ import (
 type Team struct {
 	TeamID string `json:"team_id"`
 	Alias  string `json:"team_alias,omitempty"`
+	// OrganizationID is the organization the team belongs to ("": none);
+	// its limits bound the team's, and its spend includes the team's.
+	OrganizationID string `json:"organization_id,omitempty"`
 	Limits
 	Metadata json.RawMessage `json:"metadata,omitempty"`
 	Blocked  bool            `json:"blocked,omitempty"`
@@ -85,6 +88,9 @@ func (t *Team) validate() error {
 	if err := checkID("team_id", t.TeamID); err != nil {
 		return err
 	}
+	if err := checkOptionalID("organization_id", t.OrganizationID); err != nil {
+		return err
+	}
 	if len(t.Metadata) > 0 && !json.Valid(t.Metadata) {
 		return invalid("metadata is not valid JSON")
 	}
@@ -142,7 +148,7 @@ func (s *Store) CreateTeam(ctx context.Context, t *Team) error {
 	if err != nil {
 		return fmt.Errorf("creating team: %w", err)
 	}
-	if err := s.write(ctx, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondAbsent}}); err != nil {
+	if err := s.write(ctx, withOrgCheck(n.OrganizationID, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondAbsent}})...); err != nil {
 		return fmt.Errorf("creating team %s: %w", t.TeamID, err)
 	}
 	*t = n
@@ -193,7 +199,7 @@ func (s *Store) UpdateTeam(ctx context.Context, t *Team) error {
 	if err != nil {
 		return fmt.Errorf("updating team: %w", err)
 	}
-	if err := s.write(ctx, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondVersion, Version: t.Version}}); err != nil {
+	if err := s.write(ctx, withOrgCheck(n.OrganizationID, &Write{Kind: WritePut, Item: it, Cond: Cond{Kind: CondVersion, Version: t.Version}})...); err != nil {
 		return fmt.Errorf("updating team %s: %w", t.TeamID, err)
 	}
 	*t = n
@@ -210,26 +216,21 @@ func (s *Store) DeleteTeam(ctx context.Context, id string, version int64) error 
 	if version > 0 && t.Version != version {
 		return fmt.Errorf("deleting team %s: version %d, not %d: %w", id, t.Version, version, ErrConflict)
 	}
-	// Memberships go first, in batches; the team item goes last with its
-	// condition, so a failed delete leaves the team in place.
-	const batch = 50
-	for i := 0; i < len(t.Members); i += batch {
-		var ws []*Write
-		for _, m := range t.Members[i:min(i+batch, len(t.Members))] {
-			ws = append(ws, &Write{Kind: WriteDelete, Item: &Item{Table: StateTable, PK: pkTeam(id), SK: skMember(m.UserID)}})
-		}
-		if err := s.write(ctx, ws...); err != nil {
-			return fmt.Errorf("deleting team %s members: %w", id, err)
-		}
+	users := make([]string, len(t.Members))
+	for i, m := range t.Members {
+		users[i] = m.UserID
 	}
-	cond := Cond{Kind: CondLive}
-	if version > 0 {
-		cond = Cond{Kind: CondVersion, Version: version}
+	return s.deleteWithMembers(ctx, pkTeam(id), skTeam, users, version)
+}
+
+// withOrgCheck adds to w a check that organization orgID exists, when one
+// is named: a record never joins an organization that is not there (a
+// missing one fails as ErrNotFound).
+func withOrgCheck(orgID string, w ...*Write) []*Write {
+	if orgID == "" {
+		return w
 	}
-	if err := s.write(ctx, &Write{Kind: WriteDelete, Item: &Item{Table: StateTable, PK: pkTeam(id), SK: skTeam}, Cond: cond}); err != nil {
-		return fmt.Errorf("deleting team %s: %w", id, err)
-	}
-	return nil
+	return append(w, &Write{Kind: WriteCheck, Item: &Item{Table: StateTable, PK: pkOrg(orgID), SK: skOrg}, Cond: Cond{Kind: CondLive}})
 }
 
 // ListTeams lists teams by id (without members).

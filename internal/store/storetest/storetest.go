@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListKeys", testListKeys},
 		{"Users", testUsers},
 		{"Teams", testTeams},
+		{"Organizations", testOrganizations},
 		{"Sessions", testSessions},
 		{"MessagesConcurrent", testMessagesConcurrent},
 		{"Counters", testCounters},

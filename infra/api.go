@@ -43,7 +43,9 @@ var adminPaths = []string{
 	"/key/generate", "/key/update", "/key/delete", "/key/regenerate", "/key/info", "/key/list", "/key/block",
 	"/key/unblock", "/user/new", "/user/update", "/user/delete", "/user/info", "/user/list", "/team/new",
 	"/team/update", "/team/delete", "/team/member_add", "/team/member_update", "/team/member_delete", "/team/info",
-	"/team/list", "/model/info", "/model_group/info", "/spend/logs", "/global/spend/report", "/routes",
+	"/team/list", "/organization/new", "/organization/update", "/organization/delete", "/organization/info",
+	"/organization/list", "/organization/member_add", "/organization/member_update", "/organization/member_delete",
+	"/model/info", "/model_group/info", "/spend/logs", "/global/spend/report", "/routes",
 }
 
 type restAPI struct {

@@ -395,14 +395,7 @@ func TestBudgetEvasionByDisconnecting(t *testing.T) {
 		// A budget of n calls less half of one: the n+1th finds it spent.
 		key := e.newKey(`{"max_budget":` + jsonFloat((n-0.5)*perCall) + `}`)
 		var id string
-		e.acts["evade"] = func(w http.ResponseWriter, r *http.Request, _ string) {
-			openaitest.StartSSE(w)
-			openaitest.WriteEvent(w, chunkEvent("first"))
-			waitGone(e, r, id)
-			openaitest.WriteEvent(w, chunkEvent(" and the rest of a long answer"))
-			openaitest.WriteEvent(w, usageEvent(1000, 1000))
-			openaitest.WriteEvent(w, "[DONE]")
-		}
+		e.acts["evade"] = e.leavingStream(&id)
 		admitted := 0
 		for i := range 3 * n {
 			id = "evade-" + itoa(i)
@@ -420,6 +413,20 @@ func TestBudgetEvasionByDisconnecting(t *testing.T) {
 			t.Fatalf("%d calls admitted on a budget for %d whose client always left after the first chunk", admitted, n)
 		}
 	})
+}
+
+// leavingStream answers a stream whose client leaves after the first
+// chunk: the rest and a usage of 1,000 tokens each way follow once the
+// gateway saw call *id's client leave.
+func (e *billingEnv) leavingStream(id *string) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, _ string) {
+		openaitest.StartSSE(w)
+		openaitest.WriteEvent(w, chunkEvent("first"))
+		waitGone(e, r, *id)
+		openaitest.WriteEvent(w, chunkEvent(" and the rest of a long answer"))
+		openaitest.WriteEvent(w, usageEvent(1000, 1000))
+		openaitest.WriteEvent(w, "[DONE]")
+	}
 }
 
 func jsonFloat(f float64) string { b, _ := json.Marshal(f); return string(b) }

@@ -43,6 +43,8 @@ type Principal struct {
 	Email string
 	// TeamID is the key's team, if any.
 	TeamID string
+	// OrgID is the key's organization (its own, or its team's), if any.
+	OrgID string
 	// KeyHash is store.HashKey of the virtual key (never the plaintext).
 	KeyHash string
 	// Scopes are the model lists that must each allow a model (key, user,
@@ -69,8 +71,9 @@ func (p *Principal) ModelFor(name string) string {
 	return name
 }
 
-// Level is one level's limits: Kind is "key", "user" or "team", ID the key
-// hash, user id or team id.
+// Level is one level's limits: Kind is "key", "user", "team",
+// LevelTeamMember, LevelOrganization or LevelOrgMember; ID the key hash,
+// user, team or organization id, or MemberLevelID.
 type Level struct {
 	Kind   string
 	ID     string

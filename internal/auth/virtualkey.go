@@ -58,6 +58,7 @@ type KeyStore interface {
 	GetUser(ctx context.Context, id string) (*store.User, error)
 	GetTeam(ctx context.Context, id string) (*store.Team, error)
 	UserTeams(ctx context.Context, userID string) ([]store.Member, error)
+	GetOrganization(ctx context.Context, id string) (*store.Organization, error)
 }
 
 // DefaultKeyCacheTTL is how long a warm container trusts a key lookup.
@@ -117,6 +118,11 @@ type keyEntry struct {
 	// member's max_budget_in_team, the team's team_member_* limits); nil
 	// when none apply.
 	member *store.Limits
+	// org is the key's organization: its own, or its team's.
+	org *store.Organization
+	// orgMember are the limits of the key's user within the organization
+	// (max_budget_in_organization); nil when none apply.
+	orgMember *store.Limits
 	// aliases are the key's aliases over its team's model_aliases.
 	aliases map[string]string
 	// personal is the user's model scope with a personal key (or a JWT):
@@ -172,6 +178,9 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 	if e.team != nil && e.team.Blocked {
 		return nil, &RefusedError{Reason: "the key's team " + e.team.TeamID + " is blocked"}
 	}
+	if e.org != nil && e.org.Blocked {
+		return nil, &RefusedError{Reason: "the key's organization " + e.org.OrganizationID + " is blocked"}
+	}
 	p := &Principal{ID: "key:" + store.KeyNameOfHash(hash), Kind: KindKey, UserID: key.UserID, TeamID: key.TeamID, KeyHash: hash,
 		Aliases: e.aliases}
 	if key.UserID != "" {
@@ -195,6 +204,17 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 		p.Levels = append(p.Levels, Level{Kind: "team", ID: e.team.TeamID, Limits: &e.team.Limits})
 		if e.member != nil {
 			p.Levels = append(p.Levels, Level{Kind: LevelTeamMember, ID: MemberLevelID(e.team.TeamID, key.UserID), Limits: e.member})
+		}
+	}
+	if e.org != nil {
+		// The organization bounds its teams as a team bounds its keys: its
+		// models are one more scope, its budget and limits one more level
+		// whose counters every call of its keys adds to.
+		p.OrgID = e.org.OrganizationID
+		p.Scopes = appendScope(p.Scopes, LevelOrganization, e.org.Models)
+		p.Levels = append(p.Levels, Level{Kind: LevelOrganization, ID: e.org.OrganizationID, Limits: &e.org.Limits})
+		if e.orgMember != nil {
+			p.Levels = append(p.Levels, Level{Kind: LevelOrgMember, ID: MemberLevelID(e.org.OrganizationID, key.UserID), Limits: e.orgMember})
 		}
 	}
 	return p, nil
@@ -371,15 +391,42 @@ func (k *Keys) loadKey(ctx context.Context, hash string) (*keyEntry, error) {
 			maps.Copy(e.aliases, key.Aliases)
 		}
 	}
+	orgID := key.OrganizationID
+	if e.team != nil {
+		orgID = e.team.OrganizationID // a team key belongs to its team's organization
+	}
+	if orgID != "" {
+		o, err := k.st.GetOrganization(ctx, orgID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// Fail closed: the organization's budget cannot be checked.
+			return &keyEntry{err: &RefusedError{Reason: "the key's organization " + orgID + " no longer exists"}}, nil
+		case err != nil:
+			return nil, unavailable("looking up the key's organization", err)
+		}
+		e.org = o
+		if key.UserID != "" {
+			e.orgMember = o.For(o.Member(key.UserID))
+		}
+	}
 	return e, nil
 }
 
-// LevelTeamMember is the Level.Kind of a user's limits within a team.
-const LevelTeamMember = "team_member"
+// Level kinds beyond "key", "user" and "team".
+const (
+	// LevelTeamMember is the Level.Kind of a user's limits within a team.
+	LevelTeamMember = "team_member"
+	// LevelOrganization is the Level.Kind (and Scope.Level) of an
+	// organization's limits.
+	LevelOrganization = "organization"
+	// LevelOrgMember is the Level.Kind of a user's limits within an
+	// organization.
+	LevelOrgMember = "organization_member"
+)
 
-// MemberLevelID is the Level.ID of user userID's limits in team teamID
-// (ids never contain '#').
-func MemberLevelID(teamID, userID string) string { return teamID + "#" + userID }
+// MemberLevelID is the Level.ID of user userID's limits in team or
+// organization groupID (ids never contain '#').
+func MemberLevelID(groupID, userID string) string { return groupID + "#" + userID }
 
 func unavailable(what string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)
@@ -406,6 +453,12 @@ func (k *Keys) InvalidateTeam(id string) {
 		return (e.key != nil && e.key.TeamID == id) ||
 			(e.user != nil && len(e.user.Models) == 0 && (e.key == nil || e.key.TeamID == ""))
 	})
+}
+
+// InvalidateOrg drops every cached lookup whose key belongs to the
+// organization (through its team or itself).
+func (k *Keys) InvalidateOrg(id string) {
+	k.invalidate(func(_ string, e *keyEntry) bool { return e.org != nil && e.org.OrganizationID == id })
 }
 
 // cached returns the live cached entry for id, or nil.

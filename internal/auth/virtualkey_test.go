@@ -63,6 +63,10 @@ func (m *memStore) GetTeam(context.Context, string) (*store.Team, error) {
 
 func (m *memStore) UserTeams(context.Context, string) ([]store.Member, error) { return nil, nil }
 
+func (m *memStore) GetOrganization(context.Context, string) (*store.Organization, error) {
+	return nil, store.ErrNotFound
+}
+
 func (m *memStore) set(fn func()) { m.mu.Lock(); fn(); m.mu.Unlock() }
 
 type clock struct{ t time.Time }

@@ -165,9 +165,13 @@ func (d *DataPlane) RegisterModels(mux Mux) {
 
 // handle registers h for method+path and, for every other method on the
 // same path, a JSON 405 with an Allow header (the mux's own 405 is plain
-// text, which OpenAI SDKs cannot parse).
+// text, which OpenAI SDKs cannot parse). method may list several methods,
+// comma-separated ("PATCH, POST"), for routes LiteLLM has moved between
+// methods.
 func handle(mux Mux, method, path string, h http.HandlerFunc) {
-	mux.HandleFunc(method+" "+path, h)
+	for _, m := range strings.Split(method, ",") {
+		mux.HandleFunc(strings.TrimSpace(m)+" "+path, h)
+	}
 	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", method)
 		writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error", Code: "method_not_allowed",

@@ -43,12 +43,22 @@ type ManagementService interface {
 	UpdateMember(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.MemberUpdateResponse, error)
 	DeleteMember(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.TeamView, error)
 
+	NewOrg(ctx context.Context, p *auth.Principal, req *tenancy.OrgRequest) (*tenancy.OrgView, error)
+	UpdateOrg(ctx context.Context, p *auth.Principal, req *tenancy.OrgRequest) (*tenancy.OrgView, error)
+	DeleteOrgs(ctx context.Context, p *auth.Principal, req *tenancy.DeleteOrgsRequest) ([]tenancy.OrgView, error)
+	OrgInfo(ctx context.Context, p *auth.Principal, id string) (*tenancy.OrgView, error)
+	OrgInfoMany(ctx context.Context, p *auth.Principal, req *tenancy.OrgInfoRequest) ([]tenancy.OrgView, error)
+	ListOrgs(ctx context.Context, p *auth.Principal) ([]tenancy.OrgView, error)
+	AddOrgMembers(ctx context.Context, p *auth.Principal, req *tenancy.OrgMemberRequest) (*tenancy.OrgAddMemberResponse, error)
+	UpdateOrgMember(ctx context.Context, p *auth.Principal, req *tenancy.OrgMemberRequest) (*tenancy.OrgMembership, error)
+	DeleteOrgMember(ctx context.Context, p *auth.Principal, req *tenancy.OrgMemberRequest) (*tenancy.OrgMembership, error)
+
 	ModelInfo(p *auth.Principal, endpoint, model string) (*tenancy.ModelInfoResponse, error)
 	ModelGroupInfo(p *auth.Principal, group string) (*tenancy.ModelGroupInfoResponse, error)
 }
 
 // Management is the management route group (/key/*, /user/*, /team/*,
-// /model/info), LiteLLM-compatible.
+// /organization/*, /model/info), LiteLLM-compatible.
 type Management struct {
 	Service ManagementService
 	Auth    Authenticator
@@ -111,6 +121,29 @@ func (m *Management) Register(mux Mux) {
 	get(tenancy.EpTeamList, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.ListTeams(r.Context(), p)
 	})
+
+	// LiteLLM answers update and member_update on PATCH, delete and
+	// member_delete on DELETE (each with a JSON body); its older releases
+	// used POST, which is accepted too.
+	call := func(methods, path string, h func(*http.Request, *auth.Principal) (any, error)) {
+		handle(mux, methods, path, m.serve(h))
+	}
+	post(tenancy.EpOrgNew, decodeCall(m, tenancy.EpOrgNew, s.NewOrg))
+	call("PATCH, POST", tenancy.EpOrgUpdate, decodeCall(m, tenancy.EpOrgUpdate, s.UpdateOrg))
+	call("DELETE, POST", tenancy.EpOrgDelete, decodeCall(m, tenancy.EpOrgDelete, s.DeleteOrgs))
+	infoMany := decodeCall(m, tenancy.EpOrgInfo, s.OrgInfoMany)
+	call("GET, POST", tenancy.EpOrgInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+		if r.Method == http.MethodPost {
+			return infoMany(r, p) // LiteLLM's older {"organizations": [...]} form
+		}
+		return s.OrgInfo(r.Context(), p, r.URL.Query().Get("organization_id"))
+	})
+	get(tenancy.EpOrgList, func(r *http.Request, p *auth.Principal) (any, error) {
+		return s.ListOrgs(r.Context(), p)
+	})
+	post(tenancy.EpOrgMemberAdd, decodeCall(m, tenancy.EpOrgMemberAdd, s.AddOrgMembers))
+	call("PATCH, POST", tenancy.EpOrgMemberUpd, decodeCall(m, tenancy.EpOrgMemberUpd, s.UpdateOrgMember))
+	call("DELETE, POST", tenancy.EpOrgMemberDel, decodeCall(m, tenancy.EpOrgMemberDel, s.DeleteOrgMember))
 
 	get(tenancy.EpModelInfo, m.modelInfo(tenancy.EpModelInfo))
 	get(tenancy.EpModelInfoV1, m.modelInfo(tenancy.EpModelInfoV1))

@@ -14,8 +14,10 @@ import (
 // (litellm/proxy/_types.py: GenerateKeyRequest, UpdateKeyRequest and
 // RegenerateKeyRequest over KeyRequestBase and GenerateRequestBase;
 // NewUserRequest, UpdateUserRequest; NewTeamRequest, UpdateTeamRequest;
-// TeamMemberAddRequest, TeamMemberUpdateRequest, TeamMemberDeleteRequest),
-// per Tollgate endpoint.
+// TeamMemberAddRequest, TeamMemberUpdateRequest, TeamMemberDeleteRequest;
+// NewOrganizationRequest, LiteLLM_OrganizationTableUpdate,
+// OrganizationMemberAddRequest, OrganizationMemberUpdateRequest,
+// OrganizationMemberDeleteRequest), per Tollgate endpoint.
 var litellmFields = map[string][]string{
 	"/key/generate": slices.Concat(keyBaseFields, []string{"soft_budget", "send_invite_email", "key_type", "auto_rotate", "rotation_interval",
 		"organization_id", "project_id"}),
@@ -40,6 +42,13 @@ var litellmFields = map[string][]string{
 	"/team/member_add":    {"member", "team_id", "max_budget_in_team"},
 	"/team/member_update": {"user_id", "user_email", "team_id", "max_budget_in_team", "role"},
 	"/team/member_delete": {"user_id", "user_email", "team_id"},
+	"/organization/new": {"budget_id", "soft_budget", "max_budget", "max_parallel_requests", "tpm_limit", "rpm_limit",
+		"model_max_budget", "budget_duration", "organization_id", "organization_alias", "models", "metadata", "object_permission"},
+	"/organization/update": {"organization_id", "organization_alias", "budget_id", "spend", "metadata", "models", "updated_by",
+		"object_permission"},
+	"/organization/member_add":    {"organization_id", "member", "max_budget_in_organization"},
+	"/organization/member_update": {"user_id", "user_email", "organization_id", "max_budget_in_organization", "role"},
+	"/organization/member_delete": {"user_id", "user_email", "organization_id"},
 }
 
 var generateBaseFields = []string{"key_alias", "duration", "models", "spend", "max_budget", "user_id", "team_id", "agent_id",
@@ -66,6 +75,7 @@ func TestManagementFieldsHonouredOrRefused(t *testing.T) {
 	m := newMgmt(t)
 	m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"t-fields"}`)
 	m.newUser("u-fields", "internal_user", "")
+	m.must(mgmtMaster, "POST", "/organization/new", `{"organization_id":"o-fields","organization_alias":"fields"}`)
 	var all []string
 	for _, fields := range litellmFields {
 		all = append(all, fields...)
@@ -118,6 +128,8 @@ func TestManagementFieldsHonouredOrRefused(t *testing.T) {
 			"organization_id":null,"send_invite_email":null}`)
 		m.must(mgmtMaster, "POST", "/team/new", `{"admins":[],"members":[],"members_with_roles":[],"models":[],"blocked":false,
 			"organization_id":null,"tags":null}`)
+		m.must(mgmtMaster, "POST", "/organization/new", `{"organization_alias":"typed","models":[],"budget_id":null,"metadata":null,
+			"object_permission":null,"max_budget":null,"soft_budget":null,"model_max_budget":null}`)
 	})
 }
 
@@ -135,6 +147,8 @@ func fieldIDs(endpoint, field string) string {
 		add("user_id", "u-fields")
 	case "/team/update", "/team/member_add", "/team/member_delete", "/team/member_update":
 		add("team_id", "t-fields")
+	case "/organization/update", "/organization/member_add", "/organization/member_delete", "/organization/member_update":
+		add("organization_id", "o-fields")
 	}
 	return strings.Join(ids, "")
 }

@@ -120,6 +120,39 @@ func (m *mgmt) newUser(id, role, extra string) string {
 	return out["key"].(string)
 }
 
+// row is one refused (or allowed) management request of an isolation
+// table: the status it must get, and what its error must say.
+type row struct {
+	name               string
+	key                string
+	method, path, body string
+	status             int
+	msg                string // the message must contain it
+	param              string
+	untouched          []string // keys that must still exist afterwards
+}
+
+// check sends the row's request and checks its status, message and param.
+func (m *mgmt) check(t *testing.T, tt row) {
+	t.Helper()
+	m.t = t
+	status, out := m.call(tt.key, tt.method, tt.path, tt.body)
+	if status != tt.status {
+		t.Fatalf("status %d, want %d: %v", status, tt.status, out)
+	}
+	if tt.msg != "" && !strings.Contains(errMessage(out), tt.msg) {
+		t.Errorf("message %q does not contain %q", errMessage(out), tt.msg)
+	}
+	if tt.param != "" && errParam(out) != tt.param {
+		t.Errorf("param %q, want %q", errParam(out), tt.param)
+	}
+	for _, k := range tt.untouched {
+		if !m.keyExists(k) {
+			t.Errorf("a refused request deleted key %s", k[:8])
+		}
+	}
+}
+
 func errMessage(out map[string]any) string {
 	e, _ := out["error"].(map[string]any)
 	s, _ := e["message"].(string)

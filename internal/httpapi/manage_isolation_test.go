@@ -24,15 +24,7 @@ func TestManagementIsolation(t *testing.T) {
 	m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"blue"}`)
 	aliceRedKey := m.must(alice, "POST", "/key/generate", `{"team_id":"red"}`)["key"].(string)
 
-	tests := []struct {
-		name               string
-		key                string
-		method, path, body string
-		status             int
-		msg                string // the message must contain it
-		param              string
-		untouched          []string // keys that must still exist
-	}{
+	tests := []row{
 		{"generate for another user", alice, "POST", "/key/generate", `{"user_id":"bob"}`, 403, "another user", "user_id", nil},
 		{"update another user's key", alice, "POST", "/key/update", `{"key":"` + bobKey2 + `","max_budget":1}`, 403, "belongs to another user", "key", nil},
 		{"give own key to another user", alice, "POST", "/key/update", `{"key":"` + aliceKey2 + `","user_id":"bob"}`, 403, "another user", "user_id", nil},
@@ -74,24 +66,7 @@ func TestManagementIsolation(t *testing.T) {
 		{"list her own", alice, "GET", "/key/list", "", 200, "", "", nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m.t = t
-			status, out := m.call(tt.key, tt.method, tt.path, tt.body)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d: %v", status, tt.status, out)
-			}
-			if tt.msg != "" && !strings.Contains(errMessage(out), tt.msg) {
-				t.Errorf("message %q does not contain %q", errMessage(out), tt.msg)
-			}
-			if tt.param != "" && errParam(out) != tt.param {
-				t.Errorf("param %q, want %q", errParam(out), tt.param)
-			}
-			for _, k := range tt.untouched {
-				if !m.keyExists(k) {
-					t.Errorf("a refused request deleted key %s", k[:8])
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { m.check(t, tt) })
 	}
 
 	t.Run("her team key is still in its team", func(t *testing.T) {

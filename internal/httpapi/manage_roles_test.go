@@ -15,19 +15,22 @@ var matrixCallers = []struct {
 	name     string
 	userRole string // the proxy role of the caller's user
 	teamRole string // the caller's role in the fixture team
+	orgRole  string // the caller's role in the fixture organization
 }{
-	{"master", "internal_user", "user"},
-	{"proxy_admin", "proxy_admin", "user"},
-	{"proxy_admin_viewer", "proxy_admin_viewer", "user"},
-	{"internal_user", "internal_user", "user"},
-	{"team_admin", "internal_user", "admin"},
-	{"internal_user_viewer", "internal_user_viewer", "user"},
-	{"service_key", "internal_user", "user"},
+	{"master", "internal_user", "user", "internal_user"},
+	{"proxy_admin", "proxy_admin", "user", "internal_user"},
+	{"proxy_admin_viewer", "proxy_admin_viewer", "user", "internal_user"},
+	{"internal_user", "internal_user", "user", "internal_user"},
+	{"team_admin", "internal_user", "admin", "internal_user"},
+	{"internal_user_viewer", "internal_user_viewer", "user", "internal_user"},
+	{"service_key", "internal_user", "user", "internal_user"},
+	{"org_admin", "internal_user", "user", "org_admin"},
 }
 
 // TestManagementRoleMatrix calls every management endpoint as every kind
 // of caller, each on a fresh fixture of its own records (its user U with
-// a second key K2, another user U2, a team T holding both), and checks
+// a second key K2, another user U2, an organization O holding both with
+// the team T holding both, an empty organization O2), and checks
 // allowed (A: 200; C: allowed but 409, self sign-up of an existing user)
 // or forbidden (-: 403). Columns follow matrixCallers.
 func TestManagementRoleMatrix(t *testing.T) {
@@ -35,35 +38,43 @@ func TestManagementRoleMatrix(t *testing.T) {
 		method, path, body string
 		want               string
 	}{
-		{"POST", "/key/generate", `{"user_id":"{U}"}`, "AA-AA--"},
-		{"POST", "/key/update", `{"key":"{K2}","key_alias":"renamed"}`, "AA-AA--"},
-		{"POST", "/key/delete", `{"keys":["{K2}"]}`, "AA-AA--"},
-		{"GET", "/key/info?key={K2}", "", "AAAAAA-"},
-		{"GET", "/key/list?user_id={U}", "", "AAAAAA-"},
-		{"POST", "/key/block", `{"key":"{K2}"}`, "AA-----"},
-		{"POST", "/key/unblock", `{"key":"{K2}"}`, "AA-----"},
-		{"POST", "/key/regenerate", `{"key":"{K2}"}`, "AA-AA--"},
-		{"POST", "/user/new", `{}`, "AA-CC--"},
-		{"GET", "/user/info?user_id={U}", "", "AAAAAA-"},
-		{"POST", "/user/update", `{"user_id":"{U}","user_alias":"x"}`, "AA-----"},
-		{"POST", "/user/delete", `{"user_ids":["{U2}"]}`, "AA-----"},
-		{"GET", "/user/list", "", "AAA----"},
-		{"POST", "/team/new", `{"team_alias":"new"}`, "AA-----"},
-		{"POST", "/team/update", `{"team_id":"{T}","team_alias":"renamed"}`, "AA--A--"},
-		{"POST", "/team/delete", `{"team_ids":["{T}"]}`, "AA-----"},
-		{"GET", "/team/info?team_id={T}", "", "AAAAAA-"},
-		{"GET", "/team/list", "", "AAAAAA-"},
-		{"POST", "/team/member_add", `{"team_id":"{T}","member":{"user_id":"{U3}","role":"user"}}`, "AA--A--"},
-		{"POST", "/team/member_delete", `{"team_id":"{T}","user_id":"{U2}"}`, "AA--A--"},
-		{"POST", "/team/member_update", `{"team_id":"{T}","user_id":"{U2}","role":"admin","max_budget_in_team":5}`, "AA--A--"},
-		{"GET", "/model/info", "", "AAAAAAA"},
-		{"GET", "/v1/model/info", "", "AAAAAAA"},
-		{"GET", "/model_group/info", "", "AAAAAAA"},
-		{"GET", "/spend/logs?user_id={U}", "", "AAAAAA-"},
-		{"GET", "/spend/logs?user_id={U2}", "", "AAA----"},
-		{"GET", "/spend/logs", "", "AAAAAA-"},
-		{"GET", "/global/spend/report?group_by=api_key", "", "AAAAAA-"},
-		{"GET", "/global/spend/report?internal_user_id={U2}", "", "AAA----"},
+		{"POST", "/key/generate", `{"user_id":"{U}"}`, "AA-AA--A"},
+		{"POST", "/key/update", `{"key":"{K2}","key_alias":"renamed"}`, "AA-AA--A"},
+		{"POST", "/key/delete", `{"keys":["{K2}"]}`, "AA-AA--A"},
+		{"GET", "/key/info?key={K2}", "", "AAAAAA-A"},
+		{"GET", "/key/list?user_id={U}", "", "AAAAAA-A"},
+		{"POST", "/key/block", `{"key":"{K2}"}`, "AA------"},
+		{"POST", "/key/unblock", `{"key":"{K2}"}`, "AA------"},
+		{"POST", "/key/regenerate", `{"key":"{K2}"}`, "AA-AA--A"},
+		{"POST", "/user/new", `{}`, "AA-CC--C"},
+		{"GET", "/user/info?user_id={U}", "", "AAAAAA-A"},
+		{"POST", "/user/update", `{"user_id":"{U}","user_alias":"x"}`, "AA------"},
+		{"POST", "/user/delete", `{"user_ids":["{U2}"]}`, "AA------"},
+		{"GET", "/user/list", "", "AAA-----"},
+		{"POST", "/team/new", `{"team_alias":"new"}`, "AA------"},
+		{"POST", "/team/update", `{"team_id":"{T}","team_alias":"renamed"}`, "AA--A--A"},
+		{"POST", "/team/delete", `{"team_ids":["{T}"]}`, "AA-----A"},
+		{"GET", "/team/info?team_id={T}", "", "AAAAAA-A"},
+		{"GET", "/team/list", "", "AAAAAA-A"},
+		{"POST", "/team/member_add", `{"team_id":"{T}","member":{"user_id":"{U3}","role":"user"}}`, "AA--A--A"},
+		{"POST", "/team/member_delete", `{"team_id":"{T}","user_id":"{U2}"}`, "AA--A--A"},
+		{"POST", "/team/member_update", `{"team_id":"{T}","user_id":"{U2}","role":"admin","max_budget_in_team":5}`, "AA--A--A"},
+		{"GET", "/model/info", "", "AAAAAAAA"},
+		{"GET", "/v1/model/info", "", "AAAAAAAA"},
+		{"GET", "/model_group/info", "", "AAAAAAAA"},
+		{"GET", "/spend/logs?user_id={U}", "", "AAAAAA-A"},
+		{"GET", "/spend/logs?user_id={U2}", "", "AAA-----"},
+		{"GET", "/spend/logs", "", "AAAAAA-A"},
+		{"GET", "/global/spend/report?group_by=api_key", "", "AAAAAA-A"},
+		{"GET", "/global/spend/report?internal_user_id={U2}", "", "AAA-----"},
+		{"POST", "/organization/new", `{"organization_alias":"new"}`, "AA------"},
+		{"PATCH", "/organization/update", `{"organization_id":"{O}","organization_alias":"renamed"}`, "AA-----A"},
+		{"DELETE", "/organization/delete", `{"organization_ids":["{O2}"]}`, "AA------"},
+		{"GET", "/organization/info?organization_id={O}", "", "AAAAAA-A"},
+		{"GET", "/organization/list", "", "AAAAAA-A"},
+		{"POST", "/organization/member_add", `{"organization_id":"{O}","member":{"user_id":"{U3}","role":"internal_user"}}`, "AA-----A"},
+		{"PATCH", "/organization/member_update", `{"organization_id":"{O}","user_id":"{U2}","role":"org_admin"}`, "AA-----A"},
+		{"DELETE", "/organization/member_delete", `{"organization_id":"{O}","user_id":"{U2}"}`, "AA-----A"},
 	}
 	// Every endpoint of the role table is in the matrix, and nothing else.
 	covered := map[string]bool{}
@@ -91,19 +102,22 @@ func TestManagementRoleMatrix(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s", tt.path, c.name), func(t *testing.T) {
 				m.t = t
 				sfx := fmt.Sprint(n)
-				u, u2, u3, team := "u"+sfx, "u2-"+sfx, "u3-"+sfx, "t"+sfx
+				u, u2, u3, team, org, org2 := "u"+sfx, "u2-"+sfx, "u3-"+sfx, "t"+sfx, "o"+sfx, "o2-"+sfx
 				acting := m.newUser(u, c.userRole, "")
 				m.newUser(u2, "internal_user", "")
 				m.newUser(u3, "internal_user", "")
 				k2 := m.must(mgmtMaster, "POST", "/key/generate", `{"user_id":"`+u+`"}`)["key"].(string)
-				m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"`+team+`","members_with_roles":[{"user_id":"`+u+`","role":"`+c.teamRole+`"},{"user_id":"`+u2+`","role":"user"}]}`)
+				m.must(mgmtMaster, "POST", "/organization/new", `{"organization_id":"`+org+`","organization_alias":"O"}`)
+				m.must(mgmtMaster, "POST", "/organization/new", `{"organization_id":"`+org2+`","organization_alias":"O2"}`)
+				m.must(mgmtMaster, "POST", "/organization/member_add", `{"organization_id":"`+org+`","member":[{"user_id":"`+u+`","role":"`+c.orgRole+`"},{"user_id":"`+u2+`","role":"internal_user"}]}`)
+				m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"`+team+`","organization_id":"`+org+`","members_with_roles":[{"user_id":"`+u+`","role":"`+c.teamRole+`"},{"user_id":"`+u2+`","role":"user"}]}`)
 				switch c.name {
 				case "master":
 					acting = mgmtMaster
 				case "service_key":
 					acting = m.must(mgmtMaster, "POST", "/key/generate", `{}`)["key"].(string)
 				}
-				r := strings.NewReplacer("{U}", u, "{U2}", u2, "{U3}", u3, "{K2}", k2, "{T}", team)
+				r := strings.NewReplacer("{U}", u, "{U2}", u2, "{U3}", u3, "{K2}", k2, "{T}", team, "{O}", org, "{O2}", org2)
 				status, out := m.call(acting, tt.method, r.Replace(tt.path), r.Replace(tt.body))
 				switch want := tt.want[col]; want {
 				case 'A':

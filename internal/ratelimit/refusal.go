@@ -53,6 +53,9 @@ func (r *Refusal) who() string {
 	case auth.LevelTeamMember:
 		team, user, _ := strings.Cut(r.ID, "#")
 		return "user " + user + " in team " + team
+	case auth.LevelOrgMember:
+		org, user, _ := strings.Cut(r.ID, "#")
+		return "user " + user + " in organization " + org
 	}
 	return r.Level + " " + r.ID
 }

@@ -9,7 +9,7 @@ package tenancy
 // still works. A field in neither place is unknown and refused too.
 
 const (
-	whyOrg        = "organizations are not available in Tollgate yet"
+	whyOrgMember  = "add users to organizations with /organization/member_add"
 	whyGuardrails = "guardrails are not available in Tollgate yet"
 	whyPolicies   = "policies and prompts are not available in Tollgate"
 	whyObjPerm    = "object permissions (MCP servers, vector stores, agents) are not available in Tollgate"
@@ -54,7 +54,6 @@ var keyFields = map[string]string{
 	"key_type":                     "key types are not available in Tollgate: every key may call the model routes and, by its user's role, the management API",
 	"auto_rotate":                  whyRotate,
 	"rotation_interval":            whyRotate,
-	"organization_id":              whyOrg,
 	"temp_budget_increase":         "temporary budget increases are not available in Tollgate; raise max_budget with /key/update",
 	"temp_budget_expiry":           "temporary budget increases are not available in Tollgate; raise max_budget with /key/update",
 	"new_key":                      "Tollgate makes every key itself (256 random bits); a chosen key value is not accepted",
@@ -78,14 +77,13 @@ var userFields = map[string]string{
 	"object_permission":      whyObjPerm,
 	"send_invite_email":      whyEmail,
 	"sso_user_id":            "Tollgate's user id is the OIDC token's subject; a separate SSO user id is not available",
-	"organizations":          whyOrg,
+	"organizations":          whyOrgMember,
 	"password":               whyPassword,
 }
 
 // teamFields are NewTeamRequest's and UpdateTeamRequest's fields that
 // Tollgate does not honour.
 var teamFields = map[string]string{
-	"organization_id":                     whyOrg,
 	"admins":                              "name team admins in members_with_roles with role admin",
 	"members":                             "name members in members_with_roles",
 	"team_member_permissions":             "team member permissions are not available in Tollgate; team admins manage members and keys",
@@ -106,6 +104,15 @@ var teamFields = map[string]string{
 	"spend":                               whySpend,
 }
 
+// orgFields are NewOrganizationRequest's and
+// LiteLLM_OrganizationTableUpdate's fields that Tollgate does not honour.
+var orgFields = map[string]string{
+	"budget_id":         whyBudgetID,
+	"object_permission": whyObjPerm,
+	"spend":             whySpend,
+	"updated_by":        "updated_by is set by Tollgate to the caller",
+}
+
 // unhonoured maps each management endpoint that takes a body to the
 // LiteLLM fields it does not honour.
 var unhonoured = map[string]map[string]string{
@@ -116,6 +123,8 @@ var unhonoured = map[string]map[string]string{
 	EpUserUpdate:    userFields,
 	EpTeamNew:       teamFields,
 	EpTeamUpdate:    teamFields,
+	EpOrgNew:        orgFields,
+	EpOrgUpdate:     orgFields,
 }
 
 // Unhonoured returns why Tollgate does not act on a LiteLLM request field

@@ -26,23 +26,23 @@ func (s *Service) GenerateKey(ctx context.Context, p *auth.Principal, req *KeyRe
 			return nil, forbidden("user_id", "you may not create keys for another user (user_id %s); omit user_id or use your own", quote(userID))
 		}
 	}
-	k := &store.Key{UserID: userID, TeamID: deref(req.TeamID), KeyAlias: deref(req.KeyAlias), CreatedBy: p.ID,
-		Aliases: req.Aliases, Tags: req.Tags}
+	k := &store.Key{UserID: userID, TeamID: deref(req.TeamID), OrganizationID: deref(req.OrganizationID), KeyAlias: deref(req.KeyAlias),
+		CreatedBy: p.ID, Aliases: req.Aliases, Tags: req.Tags}
 	if err := s.fillKey(k, req, a); err != nil {
 		return nil, err
 	}
-	bounds, user, err := s.keyBounds(ctx, p, a, k)
+	kb, err := s.keyBounds(ctx, p, a, k)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkBounds(&k.Limits, bounds...); err != nil {
+	if err := s.checkBounds(&k.Limits, kb.bounds...); err != nil {
 		return nil, err
 	}
 	if err := s.memberKeyDuration(ctx, a, k, req); err != nil {
 		return nil, err
 	}
 	createdUser := false
-	if k.UserID != "" && user == nil {
+	if k.UserID != "" && kb.user == nil {
 		// Only an admin gets here (keyBounds refuses others): LiteLLM
 		// creates the user a key names, and so do we, so the key works.
 		u := s.newUser(k.UserID)
@@ -59,7 +59,7 @@ func (s *Service) GenerateKey(ctx context.Context, p *auth.Principal, req *KeyRe
 		}
 		return nil, err
 	}
-	v := keyView(k, plaintext)
+	v := kb.view(k, plaintext)
 	return &v, nil
 }
 
@@ -136,26 +136,45 @@ func (s *Service) fillKey(k *store.Key, req *KeyRequest, a Access) error {
 	return nil
 }
 
+// keyScope is what keyBounds found: the bounds a key's limits must keep
+// within, its user when it exists, and its organization (its own, or its
+// team's).
+type keyScope struct {
+	bounds []bound
+	user   *store.User
+	orgID  string
+}
+
+// view renders k with its organization.
+func (ks *keyScope) view(k *store.Key, plaintext string) KeyView {
+	v := keyView(k, plaintext)
+	v.OrganizationID, v.OrgID = strPtr(ks.orgID), strPtr(ks.orgID)
+	return v
+}
+
 // keyBounds checks who k may belong to and returns the bounds its limits
 // must keep within, with k's user when it exists. A team key is always
-// bound by its team (whoever creates it); a non-admin's key also by their
-// own user, and they may use only teams they belong to.
-func (s *Service) keyBounds(ctx context.Context, p *auth.Principal, a Access, k *store.Key) ([]bound, *store.User, error) {
-	var bounds []bound
-	var user *store.User
+// bound by its team and the team's organization (whoever creates it); a
+// key of an organization without a team by the organization; a
+// non-admin's key also by their own user, and they may use only teams and
+// organizations they belong to. A team key's organization is its team's:
+// organization_id may only repeat it, and is not stored on the key, so a
+// team moved to another organization takes its keys along.
+func (s *Service) keyBounds(ctx context.Context, p *auth.Principal, a Access, k *store.Key) (*keyScope, error) {
+	ks := &keyScope{}
 	if k.UserID != "" {
 		u, err := s.st.GetUser(ctx, k.UserID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			if a != All {
-				return nil, nil, notFoundErr("user %s does not exist; create it with /user/new first", quote(k.UserID))
+				return nil, notFoundErr("user %s does not exist; create it with /user/new first", quote(k.UserID))
 			}
 		case err != nil:
-			return nil, nil, storeErr("reading user "+k.UserID, err)
+			return nil, storeErr("reading user "+k.UserID, err)
 		default:
-			user = u
+			ks.user = u
 			if a != All {
-				bounds = append(bounds, bound{who: "your user's", l: u.Limits})
+				ks.bounds = append(ks.bounds, bound{who: "your user's", l: u.Limits})
 			}
 		}
 	}
@@ -163,16 +182,38 @@ func (s *Service) keyBounds(ctx context.Context, p *auth.Principal, a Access, k 
 		t, err := s.st.GetTeam(ctx, k.TeamID)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return nil, nil, notFoundErr("team %s does not exist", quote(k.TeamID))
+				return nil, notFoundErr("team %s does not exist", quote(k.TeamID))
 			}
-			return nil, nil, storeErr("reading team "+k.TeamID, err)
+			return nil, storeErr("reading team "+k.TeamID, err)
 		}
 		if a != All && memberRole(t, p.UserID) == "" {
-			return nil, nil, forbidden("team_id", "you are not a member of team %s", quote(k.TeamID))
+			return nil, forbidden("team_id", "you are not a member of team %s", quote(k.TeamID))
 		}
-		bounds = append(bounds, bound{who: "team " + quote(k.TeamID) + "'s", l: t.Limits})
+		if k.OrganizationID != "" && k.OrganizationID != t.OrganizationID {
+			in := "is in no organization"
+			if t.OrganizationID != "" {
+				in = "belongs to organization " + quote(t.OrganizationID)
+			}
+			return nil, invalid("organization_id", "the key's team %s %s, not %s; a team key belongs to its team's organization",
+				quote(k.TeamID), in, quote(k.OrganizationID))
+		}
+		k.OrganizationID = "" // the team's organization applies
+		ks.orgID = t.OrganizationID
+		ks.bounds = append(ks.bounds, bound{who: "team " + quote(k.TeamID) + "'s", l: t.Limits})
+	} else {
+		ks.orgID = k.OrganizationID
 	}
-	return bounds, user, nil
+	if ks.orgID != "" {
+		o, err := s.getOrg(ctx, ks.orgID)
+		if err != nil {
+			return nil, err
+		}
+		if k.TeamID == "" && a != All && orgRole(o, p.UserID) == "" {
+			return nil, forbidden("organization_id", "you are not a member of organization %s", quote(o.OrganizationID))
+		}
+		ks.bounds = append(ks.bounds, orgBound(o))
+	}
+	return ks, nil
 }
 
 func memberRole(t *store.Team, userID string) string {
@@ -273,24 +314,32 @@ func (s *Service) UpdateKey(ctx context.Context, p *auth.Principal, req *KeyRequ
 		}
 		k.TeamID = *req.TeamID
 	}
+	if req.OrganizationID != nil {
+		// Likewise a key of an organization lives under its bounds.
+		if a != All && k.OrganizationID != "" && *req.OrganizationID != k.OrganizationID {
+			return nil, forbidden("organization_id", "you may not take key %s out of organization %s: its limits and spend belong to the organization; ask an admin",
+				keyName(k), quote(k.OrganizationID))
+		}
+		k.OrganizationID = *req.OrganizationID
+	}
 	if err := s.fillKey(k, req, a); err != nil {
 		return nil, err
 	}
-	bounds, user, err := s.keyBounds(ctx, p, a, k)
+	kb, err := s.keyBounds(ctx, p, a, k)
 	if err != nil {
 		return nil, err
 	}
-	if k.UserID != "" && user == nil {
+	if k.UserID != "" && kb.user == nil {
 		return nil, notFoundErr("user %s does not exist", quote(k.UserID))
 	}
-	if err := s.checkBounds(&k.Limits, bounds...); err != nil {
+	if err := s.checkBounds(&k.Limits, kb.bounds...); err != nil {
 		return nil, err
 	}
 	if err := s.st.UpdateKey(ctx, k); err != nil {
 		return nil, storeErr("updating key "+k.KeyName, err)
 	}
 	s.inv.InvalidateKey(k.Hash)
-	v := keyView(k, "")
+	v := kb.view(k, "")
 	return &v, nil
 }
 
@@ -408,6 +457,11 @@ func (s *Service) KeyInfo(ctx context.Context, p *auth.Principal, ref string) (*
 		}
 	}
 	v := keyView(k, "")
+	if k.TeamID != "" {
+		if t, err := s.st.GetTeam(ctx, k.TeamID); err == nil {
+			v.OrganizationID, v.OrgID = strPtr(t.OrganizationID), strPtr(t.OrganizationID)
+		}
+	}
 	if v.Spend, v.BudgetResetAt, err = s.levelSpend(ctx, "key", k.Hash, k.BudgetDuration); err != nil {
 		return nil, err
 	}
@@ -527,11 +581,11 @@ func (s *Service) RegenerateKey(ctx context.Context, p *auth.Principal, req *Key
 	if err := s.fillKey(&k, req, a); err != nil {
 		return nil, err
 	}
-	bounds, _, err := s.keyBounds(ctx, p, a, &k)
+	kb, err := s.keyBounds(ctx, p, a, &k)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkBounds(&k.Limits, bounds...); err != nil {
+	if err := s.checkBounds(&k.Limits, kb.bounds...); err != nil {
 		return nil, err
 	}
 	k.Version = 0
@@ -544,6 +598,6 @@ func (s *Service) RegenerateKey(ctx context.Context, p *auth.Principal, req *Key
 		return nil, storeErr("replacing key "+old.KeyName, err)
 	}
 	s.inv.InvalidateKey(old.Hash)
-	v := keyView(&k, plaintext)
+	v := kb.view(&k, plaintext)
 	return &v, nil
 }

@@ -16,14 +16,18 @@ const (
 	// Own: only the caller's own records: their user, their keys, the
 	// teams they belong to, the models they may use.
 	Own
-	// TeamAdmin: only teams in which the caller's team role is admin.
+	// TeamAdmin: only teams in which the caller's team role is admin (an
+	// org_admin of a team's organization counts as its admin).
 	TeamAdmin
+	// OrgAdmin: only organizations in which the caller's role is
+	// org_admin, and their teams.
+	OrgAdmin
 	// All: every record.
 	All
 )
 
 func (a Access) String() string {
-	return [...]string{"deny", "own", "team_admin", "all"}[a]
+	return [...]string{"deny", "own", "team_admin", "org_admin", "all"}[a]
 }
 
 // Rule is an endpoint's access for each proxy role (LiteLLM's roles).
@@ -74,6 +78,14 @@ const (
 	EpTeamMemberAdd = "/team/member_add"
 	EpTeamMemberDel = "/team/member_delete"
 	EpTeamMemberUpd = "/team/member_update"
+	EpOrgNew        = "/organization/new"
+	EpOrgUpdate     = "/organization/update"
+	EpOrgDelete     = "/organization/delete"
+	EpOrgInfo       = "/organization/info"
+	EpOrgList       = "/organization/list"
+	EpOrgMemberAdd  = "/organization/member_add"
+	EpOrgMemberUpd  = "/organization/member_update"
+	EpOrgMemberDel  = "/organization/member_delete"
 	EpModelInfo     = "/model/info"
 	EpModelInfoV1   = "/v1/model/info"
 	EpModelGroup    = "/model_group/info"
@@ -84,7 +96,9 @@ const (
 // rules is the one table of who may call what. Viewers read; internal
 // users manage their own keys and may create their own user record (self
 // sign-up, bounded by the admin's defaults); team admins manage their
-// team's members; everything else is the proxy admin's. It is read-only.
+// team's members; org admins (internal users whose role in an
+// organization is org_admin) manage that organization's members and
+// teams; everything else is the proxy admin's. It is read-only.
 var rules = map[string]Rule{
 	//                    proxy_admin  admin_viewer  internal_user  user_viewer
 	EpKeyGenerate:   {All, Deny, Own, Deny},
@@ -100,14 +114,22 @@ var rules = map[string]Rule{
 	EpUserUpdate:    {All, Deny, Deny, Deny},
 	EpUserDelete:    {All, Deny, Deny, Deny},
 	EpUserList:      {All, All, Deny, Deny},
-	EpTeamNew:       {All, Deny, Deny, Deny},
+	EpTeamNew:       {All, Deny, OrgAdmin, Deny},
 	EpTeamUpdate:    {All, Deny, TeamAdmin, Deny},
-	EpTeamDelete:    {All, Deny, Deny, Deny},
+	EpTeamDelete:    {All, Deny, OrgAdmin, Deny},
 	EpTeamInfo:      {All, All, Own, Own},
 	EpTeamList:      {All, All, Own, Own},
 	EpTeamMemberAdd: {All, Deny, TeamAdmin, Deny},
 	EpTeamMemberDel: {All, Deny, TeamAdmin, Deny},
 	EpTeamMemberUpd: {All, Deny, TeamAdmin, Deny},
+	EpOrgNew:        {All, Deny, Deny, Deny},
+	EpOrgUpdate:     {All, Deny, OrgAdmin, Deny},
+	EpOrgDelete:     {All, Deny, Deny, Deny},
+	EpOrgInfo:       {All, All, Own, Own},
+	EpOrgList:       {All, All, Own, Own},
+	EpOrgMemberAdd:  {All, Deny, OrgAdmin, Deny},
+	EpOrgMemberUpd:  {All, Deny, OrgAdmin, Deny},
+	EpOrgMemberDel:  {All, Deny, OrgAdmin, Deny},
 	EpModelInfo:     {All, All, Own, Own},
 	EpModelInfoV1:   {All, All, Own, Own},
 	EpModelGroup:    {All, All, Own, Own},

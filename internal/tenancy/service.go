@@ -17,6 +17,7 @@ type Invalidator interface {
 	InvalidateKey(hash string)
 	InvalidateUser(id string)
 	InvalidateTeam(id string)
+	InvalidateOrg(id string)
 }
 
 // Defaults are the admin-configured defaults for new internal users:
@@ -140,6 +141,7 @@ type nopInvalidator struct{}
 func (nopInvalidator) InvalidateKey(string)  {}
 func (nopInvalidator) InvalidateUser(string) {}
 func (nopInvalidator) InvalidateTeam(string) {}
+func (nopInvalidator) InvalidateOrg(string)  {}
 
 // Kinds of refusal. An *Error's Kind is one of these; the HTTP layer maps
 // them to 403, 400, 404 and 409.

@@ -33,12 +33,51 @@ func teamAccess(p *auth.Principal, a Access, t *store.Team) error {
 	switch {
 	case a == All:
 		return nil
+	case a == OrgAdmin:
+		return forbidden("team_id", "you are not an org_admin of team %s's organization", quote(t.TeamID))
 	case a == TeamAdmin && role != "admin":
 		return forbidden("team_id", "you are not an admin of team %s", quote(t.TeamID))
 	case a == Own && role == "":
 		return forbidden("team_id", "you are not a member of team %s", quote(t.TeamID))
 	}
 	return nil
+}
+
+// teamReach is teamAccess with organizations: an org_admin of the team's
+// organization reaches the team as a proxy admin would (All), within the
+// organization's bounds, which every change of the team is checked
+// against whoever makes it.
+func (s *Service) teamReach(ctx context.Context, p *auth.Principal, a Access, t *store.Team) (Access, error) {
+	if a == All {
+		return All, nil
+	}
+	if t.OrganizationID != "" && (a == OrgAdmin || a == TeamAdmin || a == Own) {
+		ok, err := s.isOrgAdmin(ctx, p, t.OrganizationID)
+		if err != nil {
+			return Deny, err
+		}
+		if ok {
+			return All, nil
+		}
+	}
+	return a, teamAccess(p, a, t)
+}
+
+// teamOrg checks a team's organization when the team has one: it exists
+// and bounds the team's limits. With admin set, the caller must be its
+// org_admin (a caller other than a proxy admin naming the organization).
+func (s *Service) teamOrg(ctx context.Context, p *auth.Principal, admin bool, t *store.Team) error {
+	if t.OrganizationID == "" {
+		return nil
+	}
+	o, err := s.getOrg(ctx, t.OrganizationID)
+	if err != nil {
+		return err
+	}
+	if admin && orgRole(o, p.UserID) != "org_admin" {
+		return forbidden("organization_id", "you are not an org_admin of organization %s", quote(o.OrganizationID))
+	}
+	return s.checkBounds(&t.Limits, orgBound(o))
 }
 
 func checkMembers(ms []MemberInput) error {
@@ -54,16 +93,33 @@ func checkMembers(ms []MemberInput) error {
 }
 
 // resolveMembers turns members named by user_id or user_email into
-// memberships of team teamID, as LiteLLM does: a known e-mail resolves to
-// its user, and a user that does not exist yet (an unknown id, or an
-// unknown e-mail under a new id) is created with the defaults for new
-// internal users. It returns the memberships and the users it created, so
-// a caller that fails later can remove them.
+// memberships of team teamID (resolveUsers). It returns the memberships
+// and the users it created, so a caller that fails later can remove them.
 func (s *Service) resolveMembers(ctx context.Context, teamID string, ms []MemberInput, budget *float64) ([]store.Member, []string, error) {
 	if err := checkMembers(ms); err != nil {
 		return nil, nil, err
 	}
-	var out []store.Member
+	users, created, err := s.resolveUsers(ctx, ms)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]store.Member, 0, len(users))
+	for i, u := range users {
+		sm := memberOf(teamID, MemberInput{UserID: u.UserID, Role: ms[i].Role})
+		sm.MaxBudgetInTeam = budget
+		out = append(out, sm)
+	}
+	return out, created, nil
+}
+
+// resolveUsers finds the users that members name, as LiteLLM does for
+// teams and organizations: a known e-mail resolves to its user, and a user
+// that does not exist yet (an unknown id, or an unknown e-mail under a new
+// id) is created with the defaults for new internal users. It returns the
+// users, one per member, and the ids of those it created; on failure it
+// removes those.
+func (s *Service) resolveUsers(ctx context.Context, ms []MemberInput) ([]*store.User, []string, error) {
+	var out []*store.User
 	var created []string
 	undo := func() {
 		for _, id := range created {
@@ -71,6 +127,10 @@ func (s *Service) resolveMembers(ctx context.Context, teamID string, ms []Member
 		}
 	}
 	for _, m := range ms {
+		if m.UserID == "" && m.UserEmail == "" {
+			undo()
+			return nil, nil, invalid("member.user_id", "every member needs a user_id or a user_email")
+		}
 		u, err := s.findMember(ctx, m)
 		if err != nil {
 			undo()
@@ -89,9 +149,7 @@ func (s *Service) resolveMembers(ctx context.Context, teamID string, ms []Member
 				created = append(created, u.UserID)
 			}
 		}
-		sm := memberOf(teamID, MemberInput{UserID: u.UserID, Role: m.Role})
-		sm.MaxBudgetInTeam = budget
-		out = append(out, sm)
+		out = append(out, u)
 	}
 	return out, created, nil
 }
@@ -147,10 +205,14 @@ func memberOf(teamID string, m MemberInput) store.Member {
 
 // NewTeam serves /team/new.
 func (s *Service) NewTeam(ctx context.Context, p *auth.Principal, req *TeamRequest) (*TeamView, error) {
-	if _, err := authorize(p, EpTeamNew); err != nil {
+	a, err := authorize(p, EpTeamNew)
+	if err != nil {
 		return nil, err
 	}
-	t := &store.Team{TeamID: deref(req.TeamID), Alias: deref(req.TeamAlias)}
+	t := &store.Team{TeamID: deref(req.TeamID), Alias: deref(req.TeamAlias), OrganizationID: deref(req.OrganizationID)}
+	if a == OrgAdmin && t.OrganizationID == "" {
+		return nil, forbidden("organization_id", "only a proxy admin may create a team outside an organization; an org_admin names their organization in organization_id")
+	}
 	if t.TeamID == "" {
 		t.TeamID = newID()
 	}
@@ -170,6 +232,9 @@ func (s *Service) NewTeam(ctx context.Context, p *auth.Principal, req *TeamReque
 		return nil, err
 	}
 	if err := checkMembers(req.MembersWithRoles); err != nil {
+		return nil, err
+	}
+	if err := s.teamOrg(ctx, p, a != All, t); err != nil {
 		return nil, err
 	}
 	if _, err := s.st.GetTeam(ctx, t.TeamID); err == nil {
@@ -245,8 +310,25 @@ func (s *Service) UpdateTeam(ctx context.Context, p *auth.Principal, req *TeamRe
 	if err != nil {
 		return nil, err
 	}
-	if err := teamAccess(p, a, t); err != nil {
+	base := a
+	if a, err = s.teamReach(ctx, p, a, t); err != nil {
 		return nil, err
+	}
+	moved := req.OrganizationID != nil && *req.OrganizationID != t.OrganizationID
+	if moved {
+		// Moving a team between organizations: a proxy admin, or an
+		// org_admin of both; taking it out of its organization would free
+		// it from the organization's bounds, which only a proxy admin may.
+		switch {
+		case base == All:
+		case a != All:
+			return nil, forbidden("organization_id", "only a proxy admin or an org_admin of team %s's organization may move it", quote(t.TeamID))
+		case *req.OrganizationID == "":
+			return nil, forbidden("organization_id", "only a proxy admin may take team %s out of organization %s", quote(t.TeamID), quote(t.OrganizationID))
+		case t.OrganizationID == "":
+			return nil, forbidden("organization_id", "only a proxy admin may put team %s, which is in no organization, into one", quote(t.TeamID))
+		}
+		t.OrganizationID = *req.OrganizationID
 	}
 	if a != All {
 		switch {
@@ -275,6 +357,9 @@ func (s *Service) UpdateTeam(ctx context.Context, p *auth.Principal, req *TeamRe
 	}
 	req.LimitsInput.apply(&t.Limits)
 	if err := checkLimits(&t.Limits); err != nil {
+		return nil, err
+	}
+	if err := s.teamOrg(ctx, p, moved && base != All, t); err != nil {
 		return nil, err
 	}
 	if req.Metadata != nil {
@@ -310,14 +395,19 @@ type DeleteTeamsResponse struct {
 // DeleteTeams serves /team/delete: every team must exist; each team's keys
 // go first, then the team with its memberships.
 func (s *Service) DeleteTeams(ctx context.Context, p *auth.Principal, req *DeleteTeamsRequest) (*DeleteTeamsResponse, error) {
-	if _, err := authorize(p, EpTeamDelete); err != nil {
+	a, err := authorize(p, EpTeamDelete)
+	if err != nil {
 		return nil, err
 	}
 	if len(req.TeamIDs) == 0 {
 		return nil, invalid("team_ids", "team_ids is required: a list of team ids to delete")
 	}
 	for _, id := range req.TeamIDs {
-		if _, err := s.getTeam(ctx, id); err != nil {
+		t, err := s.getTeam(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.teamReach(ctx, p, a, t); err != nil {
 			return nil, err
 		}
 	}
@@ -385,7 +475,7 @@ func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string
 		return nil, err
 	}
 	if !self {
-		if err := teamAccess(p, a, t); err != nil {
+		if a, err = s.teamReach(ctx, p, a, t); err != nil {
 			return nil, err
 		}
 	}
@@ -550,7 +640,7 @@ func (s *Service) teamFor(ctx context.Context, p *auth.Principal, endpoint, team
 	if err != nil {
 		return nil, err
 	}
-	if err := teamAccess(p, a, t); err != nil {
+	if _, err := s.teamReach(ctx, p, a, t); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -140,6 +140,9 @@ type KeyRequest struct {
 	KeyAlias *string `json:"key_alias"`
 	UserID   *string `json:"user_id"`
 	TeamID   *string `json:"team_id"`
+	// OrganizationID puts a key without a team in an organization; a team
+	// key belongs to its team's organization, which this may only repeat.
+	OrganizationID *string `json:"organization_id"`
 	LimitsInput
 	Duration *string           `json:"duration"`
 	Metadata json.RawMessage   `json:"metadata"`
@@ -158,6 +161,10 @@ type KeyView struct {
 	KeyAlias *string `json:"key_alias"`
 	UserID   *string `json:"user_id"`
 	TeamID   *string `json:"team_id"`
+	// OrganizationID is the key's organization (its own, or its team's);
+	// OrgID repeats it under the name LiteLLM's key records use.
+	OrganizationID *string `json:"organization_id"`
+	OrgID          *string `json:"org_id"`
 	LimitsView
 	Duration   *string           `json:"duration"`
 	Expires    *time.Time        `json:"expires"`
@@ -183,7 +190,8 @@ func strPtr(s string) *string {
 
 func keyView(k *store.Key, plaintext string) KeyView {
 	v := KeyView{Key: plaintext, KeyName: k.KeyName, Token: k.Hash, TokenID: k.Hash, KeyAlias: strPtr(k.KeyAlias),
-		UserID: strPtr(k.UserID), TeamID: strPtr(k.TeamID), LimitsView: limitsView(k.Limits), Duration: strPtr(k.Duration),
+		UserID: strPtr(k.UserID), TeamID: strPtr(k.TeamID), OrganizationID: strPtr(k.OrganizationID), OrgID: strPtr(k.OrganizationID),
+		LimitsView: limitsView(k.Limits), Duration: strPtr(k.Duration),
 		Expires: k.Expires, Metadata: k.Metadata, Blocked: k.Blocked, Guardrails: k.Guardrails, Aliases: k.Aliases,
 		Tags: k.Tags, CreatedBy: strPtr(k.CreatedBy), CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt}
 	if v.Metadata == nil {
@@ -294,6 +302,8 @@ type NewUserResponse struct {
 type TeamRequest struct {
 	TeamID    *string `json:"team_id"`
 	TeamAlias *string `json:"team_alias"`
+	// OrganizationID puts the team in an organization ("" takes it out).
+	OrganizationID *string `json:"organization_id"`
 	LimitsInput
 	Metadata         json.RawMessage `json:"metadata"`
 	Blocked          *bool           `json:"blocked"`
@@ -325,8 +335,9 @@ type MemberInput struct {
 
 // TeamView is a team as responses show it.
 type TeamView struct {
-	TeamID    string  `json:"team_id"`
-	TeamAlias *string `json:"team_alias"`
+	TeamID         string  `json:"team_id"`
+	TeamAlias      *string `json:"team_alias"`
+	OrganizationID *string `json:"organization_id"`
 	LimitsView
 	Metadata         json.RawMessage   `json:"metadata"`
 	Blocked          bool              `json:"blocked"`
@@ -351,7 +362,7 @@ type MemberView struct {
 
 func teamView(t *store.Team) TeamView {
 	ml := t.MemberLimits
-	v := TeamView{TeamID: t.TeamID, TeamAlias: strPtr(t.Alias), LimitsView: limitsView(t.Limits), Metadata: t.Metadata,
+	v := TeamView{TeamID: t.TeamID, TeamAlias: strPtr(t.Alias), OrganizationID: strPtr(t.OrganizationID), LimitsView: limitsView(t.Limits), Metadata: t.Metadata,
 		Blocked: t.Blocked, MembersWithRoles: []MemberView{}, ModelAliases: t.ModelAliases,
 		TeamMemberLimits: TeamMemberLimits{TeamMemberBudget: ml.MaxBudget, TeamMemberBudgetDuration: strPtr(ml.BudgetDuration),
 			TeamMemberRPMLimit: ml.RPMLimit, TeamMemberTPMLimit: ml.TPMLimit, TeamMemberKeyDuration: strPtr(ml.KeyDuration)},

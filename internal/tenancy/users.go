@@ -362,6 +362,16 @@ func (s *Service) DeleteUsers(ctx context.Context, p *auth.Principal, req *Delet
 			}
 			s.inv.InvalidateTeam(m.TeamID)
 		}
+		oms, err := s.st.UserOrgs(ctx, id)
+		if err != nil {
+			return nil, storeErr("listing the organizations of user "+id, err)
+		}
+		for _, m := range oms {
+			if err := s.st.RemoveOrgMember(ctx, m.OrganizationID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, storeErr("removing user "+id+" from organization "+m.OrganizationID, err)
+			}
+			s.inv.InvalidateOrg(m.OrganizationID)
+		}
 		if err := s.st.DeleteUser(ctx, id, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, storeErr("deleting user "+id, err)
 		}

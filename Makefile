@@ -64,7 +64,8 @@ synth deploy diff: build
 synth deploy diff destroy update-config:
 	$(MAKE) -C infra $@
 
-## bench: hot-path Go benchmarks, then the load script; the report goes to build/bench/ (bench-docs publishes it)
+## bench: hot-path Go benchmarks, then the load script (local mode against refproxy, cold starts, the gateway
+## under the fake Lambda Runtime API); the report goes to build/bench/ (bench-docs publishes it)
 bench:
 	@mkdir -p build/bench
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... | tee build/bench/go-bench.txt

@@ -29,34 +29,39 @@ func (a principalAuth) Authenticate(context.Context, *http.Request) (*auth.Princ
 	return a.p, nil
 }
 
-// settleWatch is a store that notes, at the settle write (the Apply that
-// carries the spend record), whether the client already had its whole
+// settleWatch is a store driver that notes, at the settle write (the one
+// that carries the spend record), whether the client already had its whole
 // response. A settle that should come after the response waits for the
 // client, so a gateway that held the response back behind the settle would
 // show it as "not received" (after the settle's own timeout).
 type settleWatch struct {
-	*store.Store
+	store.Driver
 	received    chan struct{} // closed by the client once it has everything
 	waitClient  bool
 	sawReceived atomic.Bool
 	settled     chan struct{} // closed at the settle write
 }
 
-func (s *settleWatch) ApplyEach(ctx context.Context, ops ...store.Op) []error {
-	defer s.watch(ctx, ops)()
-	return s.Store.ApplyEach(ctx, ops...)
+func (s *settleWatch) WriteEach(ctx context.Context, now int64, ws []*store.Write) []error {
+	defer s.watch(ctx, ws)()
+	return s.Driver.(store.EachWriter).WriteEach(ctx, now, ws)
 }
 
-func (s *settleWatch) Apply(ctx context.Context, ops ...store.Op) error {
-	defer s.watch(ctx, ops)()
-	return s.Store.Apply(ctx, ops...)
+func (s *settleWatch) WriteValues(ctx context.Context, now int64, ws []*store.Write) ([]*store.Item, error) {
+	defer s.watch(ctx, ws)()
+	return s.Driver.(store.ValueWriter).WriteValues(ctx, now, ws)
+}
+
+func (s *settleWatch) Write(ctx context.Context, now int64, ws []*store.Write) error {
+	defer s.watch(ctx, ws)()
+	return s.Driver.Write(ctx, now, ws)
 }
 
 // watch notes what the client had at a settle write; the returned func,
 // called once the write is done, closes settled.
-func (s *settleWatch) watch(ctx context.Context, ops []store.Op) func() {
-	for _, op := range ops {
-		if _, ok := op.(store.PutSpend); !ok {
+func (s *settleWatch) watch(ctx context.Context, ws []*store.Write) func() {
+	for _, w := range ws {
+		if w.Item.Table != store.SpendTable {
 			continue
 		}
 		if s.waitClient {
@@ -95,15 +100,15 @@ func TestSettleOrder(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			st, err := embedded.Open(t.TempDir(), nil)
+			d, err := embedded.OpenDriver(t.TempDir(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { st.Close() })
-			watch := &settleWatch{Store: st, received: make(chan struct{}), waitClient: !c.settleFirst, settled: make(chan struct{})}
+			t.Cleanup(func() { d.Close() })
+			watch := &settleWatch{Driver: d, received: make(chan struct{}), waitClient: !c.settleFirst, settled: make(chan struct{})}
 			dep := &router.Deployment{ID: "f", Group: "f", Provider: "fake", ModelID: "f", Model: fake.New(fake.Options{ModelID: "f", StreamChunks: 3})}
 			dp := NewDataPlane(router.New([]*router.Deployment{dep}, nil), principalAuth{c.p},
-				&DataPlaneOptions{Limits: ratelimit.New(watch, spend.NewPricer(spend.Shipped(), nil), nil)})
+				&DataPlaneOptions{Limits: ratelimit.New(store.New(watch, nil), spend.NewPricer(spend.Shipped(), nil), nil)})
 			mux := http.NewServeMux()
 			dp.Register(mux)
 			srv := httptest.NewServer(Wrap(mux, slog.New(slog.DiscardHandler)))
@@ -148,13 +153,13 @@ func budgeted(max *float64) *auth.Principal {
 		Levels: []auth.Level{{Kind: "key", ID: store.HashKey("sk-k1"), Limits: &store.Limits{MaxBudget: max}}}}
 }
 
-// settleDown is a store whose settle writes fail as unavailable, as a
-// throttled or unreachable DynamoDB would; admission still works.
-type settleDown struct{ *store.Store }
+// settleDown is a store driver whose settle writes fail as unavailable, as
+// a throttled or unreachable DynamoDB would; admission still works.
+type settleDown struct{ store.Driver }
 
-func (s settleDown) ApplyEach(_ context.Context, ops ...store.Op) []error {
-	errs := make([]error, len(ops))
-	for i := range ops {
+func (s settleDown) WriteEach(_ context.Context, _ int64, ws []*store.Write) []error {
+	errs := make([]error, len(ws))
+	for i := range ws {
 		errs[i] = fmt.Errorf("%w: throttled", store.ErrUnavailable)
 	}
 	return errs
@@ -169,14 +174,14 @@ func TestSettleFailureFollowsFailClosed(t *testing.T) {
 	for _, failOpen := range []bool{false, true} {
 		for _, stream := range []bool{false, true} {
 			t.Run(fmt.Sprintf("fail_open=%v,stream=%v", failOpen, stream), func(t *testing.T) {
-				st, err := embedded.Open(t.TempDir(), nil)
+				d, err := embedded.OpenDriver(t.TempDir(), nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Cleanup(func() { st.Close() })
+				t.Cleanup(func() { d.Close() })
 				dep := &router.Deployment{ID: "f", Group: "f", Provider: "fake", ModelID: "f", Model: fake.New(fake.Options{ModelID: "f", StreamChunks: 3})}
 				dp := NewDataPlane(router.New([]*router.Deployment{dep}, nil), principalAuth{budgeted(&budget)},
-					&DataPlaneOptions{Limits: ratelimit.New(settleDown{st}, spend.NewPricer(spend.Shipped(), nil), &ratelimit.Options{FailOpen: failOpen})})
+					&DataPlaneOptions{Limits: ratelimit.New(store.New(settleDown{d}, nil), spend.NewPricer(spend.Shipped(), nil), &ratelimit.Options{FailOpen: failOpen})})
 				mux := http.NewServeMux()
 				dp.Register(mux)
 				h := Wrap(mux, slog.New(slog.DiscardHandler))

@@ -13,25 +13,6 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/store"
 )
 
-// Store is what the limiter needs from the store: an all-or-none Apply
-// for admission, and ApplyEach for the settle, whose ops need no
-// transaction (see store.Store.ApplyEach).
-type Store interface {
-	Apply(ctx context.Context, ops ...store.Op) error
-	ApplyEach(ctx context.Context, ops ...store.Op) []error
-}
-
-// ValuesStore is a Store that also reports the values an admission left
-// behind in the same round trip (a *store.Store does). Through it the
-// limiter sets x-ratelimit-remaining-* on admitted requests and flags soft
-// budgets; where the store cannot report a value (a multi-item DynamoDB
-// transaction returns none, and reading it back would cost a second round
-// trip) the remaining count is left out and the soft budget is not flagged.
-type ValuesStore interface {
-	Store
-	ApplyValues(ctx context.Context, ops ...store.Op) (*store.Applied, error)
-}
-
 // Options are the limiter's optional settings; nil means defaults.
 type Options struct {
 	// Now is the clock (default time.Now).
@@ -92,13 +73,13 @@ const DefaultLeaseTTL = 15 * time.Minute
 
 // Limiter admits and settles requests.
 type Limiter struct {
-	st     Store
+	st     *store.Store
 	pricer *spend.Pricer
 	o      Options
 }
 
 // New returns a limiter over st, pricing with pricer.
-func New(st Store, pricer *spend.Pricer, opts *Options) *Limiter {
+func New(st *store.Store, pricer *spend.Pricer, opts *Options) *Limiter {
 	l := &Limiter{st: st, pricer: pricer}
 	if opts != nil {
 		l.o = *opts
@@ -262,7 +243,10 @@ func (l *Limiter) Admit(ctx context.Context, req Request) (*Ticket, error) {
 	if len(a.ops) == 0 {
 		return a.t, nil
 	}
-	applied, err := l.apply(ctx, a.ops)
+	// The values the writes leave behind (where the store reports them in
+	// the same round trip: a multi-item DynamoDB transaction returns none)
+	// set x-ratelimit-remaining-* and flag soft budgets.
+	applied, err := l.st.ApplyValues(ctx, a.ops...)
 	return a.outcome(ctx, applied, err)
 }
 
@@ -422,15 +406,6 @@ func (a *admission) parallel(lv auth.Level, counter string, n int64) {
 		&Refusal{Kind: KindParallel, Level: lv.Kind, ID: lv.ID, Limit: n, Cap: c, Priority: a.prio})
 	a.t.leases = append(a.t.leases, counter)
 	a.t.gates = true
-}
-
-// apply writes an admission's ops in one round trip, asking for the values
-// they leave behind when the store reports them.
-func (l *Limiter) apply(ctx context.Context, ops []store.Op) (*store.Applied, error) {
-	if vs, ok := l.st.(ValuesStore); ok {
-		return vs.ApplyValues(ctx, ops...)
-	}
-	return nil, l.st.Apply(ctx, ops...)
 }
 
 // outcome turns the apply's result into the ticket, the refusal of the

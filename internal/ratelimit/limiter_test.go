@@ -26,32 +26,30 @@ var dynamoServer *dynamolocal.Server
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &dynamoServer)) }
 
-// backend opens stores over one shared backing store: each call returns a
-// new Store with its own client (standing in for a separate Lambda
+// backend opens drivers over one shared backing store: each call returns a
+// new driver with its own client (standing in for a separate Lambda
 // instance); the embedded store, locked by one process, hands out the same
-// Store each time.
+// driver each time.
 type backend struct {
 	name string
-	open func(t *testing.T, clk *clocktest.Clock) func() *store.Store
+	open func(t *testing.T, clk *clocktest.Clock) func() store.Driver
 }
 
 var tableSeq atomic.Int64
 
 var backends = []backend{
-	{name: "embedded", open: func(t *testing.T, clk *clocktest.Clock) func() *store.Store {
-		s, err := embedded.Open(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
+	{name: "embedded", open: func(t *testing.T, clk *clocktest.Clock) func() store.Driver {
+		d, err := embedded.OpenDriver(t.TempDir(), &embedded.Options{Store: &store.Options{Now: clk.Now}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { s.Close() })
-		return func() *store.Store { return s }
+		t.Cleanup(func() { d.Close() })
+		return func() store.Driver { return d }
 	}},
-	{name: "dynamodb", open: func(t *testing.T, clk *clocktest.Clock) func() *store.Store {
+	{name: "dynamodb", open: func(t *testing.T, clk *clocktest.Clock) func() store.Driver {
 		srv := dynamolocal.Require(t, dynamoServer)
 		tables := newDynamoTables(t, srv)
-		return func() *store.Store {
-			return dynamo.New(srv.Client(), tables, &dynamo.Options{Store: &store.Options{Now: clk.Now}})
-		}
+		return func() store.Driver { return dynamo.NewDriver(srv.Client(), tables, nil) }
 	}},
 }
 
@@ -66,7 +64,16 @@ func newDynamoTables(t *testing.T, srv *dynamolocal.Server) dynamo.Tables {
 	return tables
 }
 
+// forEachBackend runs f on each backend; open returns a Store over the
+// backend's shared data, on the test's clock.
 func forEachBackend(t *testing.T, f func(t *testing.T, clk *clocktest.Clock, open func() *store.Store)) {
+	forEachDriver(t, func(t *testing.T, clk *clocktest.Clock, drv func() store.Driver) {
+		f(t, clk, func() *store.Store { return store.New(drv(), &store.Options{Now: clk.Now}) })
+	})
+}
+
+// forEachDriver is forEachBackend for tests that wrap the driver.
+func forEachDriver(t *testing.T, f func(t *testing.T, clk *clocktest.Clock, drv func() store.Driver)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			clk := clocktest.New(storetest.Date(time.March, 10, 12, 0, 5))
@@ -281,30 +288,15 @@ func TestPeriodReset(t *testing.T) {
 	})
 }
 
-// countingStore counts Apply round trips.
-type countingStore struct {
-	Store
-	n atomic.Int64
-}
-
-func (c *countingStore) Apply(ctx context.Context, ops ...store.Op) error {
-	c.n.Add(1)
-	return c.Store.Apply(ctx, ops...)
-}
-
-func (c *countingStore) ApplyEach(ctx context.Context, ops ...store.Op) []error {
-	c.n.Add(1)
-	return c.Store.ApplyEach(ctx, ops...)
-}
-
 // TestOneRoundTripEachSide: every limit on key, user and team (windows,
 // per-model windows, budgets, leases), the proxy budget and an end-user
 // budget cost one Apply before the call and one after it.
 func TestOneRoundTripEachSide(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
+	forEachDriver(t, func(t *testing.T, clk *clocktest.Clock, drv func() store.Driver) {
 		ctx := context.Background()
-		cs := &countingStore{Store: open()}
-		l := New(cs, pricer(), &Options{Now: clk.Now, ProxyBudget: ptr(10.0), ProxyBudgetDuration: "1d", EndUserBudget: ptr(1.0)})
+		open := func() *store.Store { return store.New(drv(), &store.Options{Now: clk.Now}) }
+		cs := &countingDriver{Driver: drv()}
+		l := New(store.New(cs, &store.Options{Now: clk.Now}), pricer(), &Options{Now: clk.Now, ProxyBudget: ptr(10.0), ProxyBudgetDuration: "1d", EndUserBudget: ptr(1.0)})
 		all := &store.Limits{MaxBudget: ptr(1.0), BudgetDuration: "30d", RPMLimit: ptr(int64(10)), TPMLimit: ptr(int64(1000)),
 			MaxParallelRequests: ptr(int64(2)), ModelRPMLimit: map[string]int64{"m": 5}, ModelTPMLimit: map[string]int64{"m": 500},
 			ModelMaxBudget: map[string]store.ModelBudget{"m": {BudgetLimit: 0.5, TimePeriod: "1d"}}}
@@ -338,7 +330,7 @@ func TestOneRoundTripEachSide(t *testing.T) {
 // TestFailModes: an unavailable store refuses (fail_closed) or admits
 // (fail_open).
 func TestFailModes(t *testing.T) {
-	down := failing{}
+	down := store.New(&failingDriver{}, nil)
 	p := principal(&store.Limits{RPMLimit: ptr(int64(1))}, nil, nil)
 	if _, err := New(down, pricer(), nil).Admit(context.Background(), request("x", p)); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("fail_closed: %v", err)
@@ -350,20 +342,6 @@ func TestFailModes(t *testing.T) {
 	if _, err := tk.Settle(context.Background(), usage(1, 1)); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("a settle that cannot be written is reported: %v", err)
 	}
-}
-
-type failing struct{}
-
-func (failing) Apply(context.Context, ...store.Op) error {
-	return fmt.Errorf("%w: throttled", store.ErrUnavailable)
-}
-
-func (f failing) ApplyEach(ctx context.Context, ops ...store.Op) []error {
-	errs := make([]error, len(ops))
-	for i := range errs {
-		errs[i] = f.Apply(ctx)
-	}
-	return errs
 }
 
 // TestGates: a ticket gates later admissions exactly when its settle

@@ -60,7 +60,7 @@ func TestSettleOutcomes(t *testing.T) {
 // unless limits fail open.
 func TestFailsClosed(t *testing.T) {
 	for _, open := range []bool{false, true} {
-		tk, err := New(&countingFailing{}, pricer(), &Options{FailOpen: open}).Admit(context.Background(), request("r", principal(nil, nil, nil)))
+		tk, err := New(store.New(&failingDriver{}, nil), pricer(), &Options{FailOpen: open}).Admit(context.Background(), request("r", principal(nil, nil, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/tollgate-gw/tollgate/internal/clocktest"
@@ -124,38 +123,16 @@ func TestPrioritySheddingOrder(t *testing.T) {
 	})
 }
 
-// valuesCountingStore counts round trips through both Apply and
-// ApplyValues.
-type valuesCountingStore struct {
-	*store.Store
-	n atomic.Int64
-}
-
-func (c *valuesCountingStore) Apply(ctx context.Context, ops ...store.Op) error {
-	c.n.Add(1)
-	return c.Store.Apply(ctx, ops...)
-}
-
-func (c *valuesCountingStore) ApplyEach(ctx context.Context, ops ...store.Op) []error {
-	c.n.Add(1)
-	return c.Store.ApplyEach(ctx, ops...)
-}
-
-func (c *valuesCountingStore) ApplyValues(ctx context.Context, ops ...store.Op) (*store.Applied, error) {
-	c.n.Add(1)
-	return c.Store.ApplyValues(ctx, ops...)
-}
-
 // TestRemainingHeaders: an admitted request carries what remains of its
 // tightest limits, from the admission's own write (no extra round trip).
 // One counter item is reported by every backend; for several, a backend
 // that cannot report them (DynamoDB transactions) leaves remaining out but
 // never states a wrong one.
 func TestRemainingHeaders(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
+	forEachDriver(t, func(t *testing.T, clk *clocktest.Clock, drv func() store.Driver) {
 		ctx := context.Background()
-		cs := &valuesCountingStore{Store: open()}
-		l := New(cs, pricer(), &Options{Now: clk.Now})
+		cs := &countingDriver{Driver: drv()}
+		l := New(store.New(cs, &store.Options{Now: clk.Now}), pricer(), &Options{Now: clk.Now})
 		one := principal(&store.Limits{RPMLimit: ptr(int64(5)), TPMLimit: ptr(int64(1000))}, nil, nil)
 		for i := 1; i <= 3; i++ {
 			tk, err := l.Admit(ctx, request(fmt.Sprint("one", i), one))

@@ -15,10 +15,11 @@ import (
 // written, the budget totals still are, and a settle with nothing left to
 // write makes no store call at all.
 func TestNoSpendLogs(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, clk *clocktest.Clock, open func() *store.Store) {
+	forEachDriver(t, func(t *testing.T, clk *clocktest.Clock, drv func() store.Driver) {
 		ctx := context.Background()
-		cs := &countingStore{Store: open()}
-		l := New(cs, pricer(), &Options{Now: clk.Now, NoSpendLogs: true})
+		open := func() *store.Store { return store.New(drv(), &store.Options{Now: clk.Now}) }
+		cs := &countingDriver{Driver: drv()}
+		l := New(store.New(cs, &store.Options{Now: clk.Now}), pricer(), &Options{Now: clk.Now, NoSpendLogs: true})
 
 		// A key with a budget: the settle adds the cost to the key's total.
 		p := principal(&store.Limits{MaxBudget: ptr(1.0)}, nil, nil)
@@ -63,37 +64,21 @@ func TestNoSpendLogs(t *testing.T) {
 func TestSettleNotRetried(t *testing.T) {
 	for _, noLogs := range []bool{true, false} {
 		t.Run(fmt.Sprintf("NoSpendLogs=%v", noLogs), func(t *testing.T) {
-			down := &countingFailing{}
-			l := New(down, pricer(), &Options{FailOpen: true, NoSpendLogs: noLogs})
+			down := &failingDriver{}
+			l := New(store.New(down, nil), pricer(), &Options{FailOpen: true, NoSpendLogs: noLogs})
 			tk, err := l.Admit(context.Background(), request("x", principal(&store.Limits{MaxBudget: ptr(1.0)}, nil, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := down.n
+			before := down.n.Load()
 			if _, err := tk.Settle(context.Background(), usage(1, 1)); !errors.Is(err, store.ErrUnavailable) {
 				t.Fatalf("settle: %v", err)
 			}
-			if got := down.n - before; got != 1 {
+			if got := down.n.Load() - before; got != 1 {
 				t.Errorf("settle writes attempted: %d, want 1", got)
 			}
 		})
 	}
-}
-
-type countingFailing struct{ n int64 }
-
-func (c *countingFailing) Apply(context.Context, ...store.Op) error {
-	c.n++
-	return fmt.Errorf("%w: throttled", store.ErrUnavailable)
-}
-
-func (c *countingFailing) ApplyEach(_ context.Context, ops ...store.Op) []error {
-	c.n++
-	errs := make([]error, len(ops))
-	for i := range errs {
-		errs[i] = fmt.Errorf("%w: throttled", store.ErrUnavailable)
-	}
-	return errs
 }
 
 // TestSpendRetention (general_settings.maximum_spend_logs_retention_period):

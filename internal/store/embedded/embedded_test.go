@@ -29,7 +29,7 @@ func TestLazyConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, opts *store.Options) *store.Store {
 		dir := t.TempDir()
 		s := store.New(store.Lazy(func(context.Context) (store.Driver, error) {
-			return embedded.OpenDriver(dir, nil)
+			return embedded.OpenDriver(dir, &embedded.Options{Store: opts})
 		}), opts)
 		t.Cleanup(func() { _ = s.Close() })
 		return s

@@ -13,9 +13,9 @@ import (
 func BenchmarkWarmKey(b *testing.B) {
 	key := auth.NewKey()
 	hash := store.HashKey(key)
-	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key), UserID: "u"}},
-		users: map[string]*store.User{"u": {UserID: "u", Role: "internal_user"}}}
-	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, nil), nil)
+	ms := newMemStore(b, []*store.Key{{Hash: hash, KeyName: store.KeyName(key), UserID: "u"}},
+		&store.User{UserID: "u", Role: "internal_user"})
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms.Store, nil), nil)
 	r := req(key)
 	ctx := context.Background()
 	if _, err := a.Authenticate(ctx, r); err != nil {

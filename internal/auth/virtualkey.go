@@ -52,15 +52,6 @@ func LooksLikeKey(s string) bool {
 	return true
 }
 
-// KeyStore is what key authentication reads.
-type KeyStore interface {
-	GetKey(ctx context.Context, hash string) (*store.Key, error)
-	GetUser(ctx context.Context, id string) (*store.User, error)
-	GetTeam(ctx context.Context, id string) (*store.Team, error)
-	UserTeams(ctx context.Context, userID string) ([]store.Member, error)
-	GetOrganization(ctx context.Context, id string) (*store.Organization, error)
-}
-
 // DefaultKeyCacheTTL is how long a warm container trusts a key lookup.
 const DefaultKeyCacheTTL = 5 * time.Second
 
@@ -94,7 +85,7 @@ type KeysOptions struct {
 // expires, so a revoked or blocked key is refused everywhere within TTL
 // (default 5 s) of the change.
 type Keys struct {
-	st  KeyStore
+	st  *store.Store
 	ttl time.Duration
 	now func() time.Time
 
@@ -133,7 +124,7 @@ type keyEntry struct {
 }
 
 // NewKeys returns a key authenticator over st.
-func NewKeys(st KeyStore, opts *KeysOptions) *Keys {
+func NewKeys(st *store.Store, opts *KeysOptions) *Keys {
 	k := &Keys{st: st, ttl: DefaultKeyCacheTTL, now: time.Now}
 	size := defaultMaxEntries
 	if opts != nil {

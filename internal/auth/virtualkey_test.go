@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,63 +12,90 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/auth"
 	"github.com/tollgate-gw/tollgate/internal/store"
+	"github.com/tollgate-gw/tollgate/internal/store/embedded"
 )
 
-// memStore is a KeyStore over maps that counts reads and can fail.
+// memStore is the embedded store over a driver that counts key reads, can
+// fail every read (down) and can hold a key read once it has read its
+// record (afterRead, run outside the lock: tests hold a read there).
 type memStore struct {
-	mu    sync.Mutex
-	keys  map[string]*store.Key
-	users map[string]*store.User
-	reads int
-	down  bool
-	// afterRead, when set, runs after GetKey has read its record and
-	// before it returns it (outside the lock): tests hold a read there.
+	*store.Store
+	raw *store.Store // the same data, read and written without the hooks
+
+	mu        sync.Mutex
+	reads     int
+	down      bool
 	afterRead func()
 }
 
-func (m *memStore) GetKey(_ context.Context, hash string) (*store.Key, error) {
+// newMemStore opens a store holding keys and users.
+func newMemStore(t testing.TB, keys []*store.Key, users ...*store.User) *memStore {
+	t.Helper()
+	d, err := embedded.OpenDriver(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	m := &memStore{raw: store.New(d, nil)}
+	m.Store = store.New(&watchedDriver{Driver: d, m: m}, nil)
+	ctx := context.Background()
+	for _, u := range users {
+		if err := m.raw.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range keys {
+		if err := m.raw.CreateKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// watchedDriver is the driver under memStore's hooks.
+type watchedDriver struct {
+	store.Driver
+	m *memStore
+}
+
+func (w *watchedDriver) Get(ctx context.Context, t store.Table, pk, sk string) (*store.Item, error) {
+	m := w.m
+	isKey := t == store.StateTable && strings.HasPrefix(pk, "KEY#") && sk == "KEY"
 	m.mu.Lock()
-	m.reads++
-	hook := m.afterRead
-	var k *store.Key
-	err := store.ErrNotFound
-	switch rec, ok := m.keys[hash]; {
-	case m.down:
-		err = store.ErrUnavailable
-	case ok:
-		c := *rec
-		k, err = &c, nil
+	down := m.down
+	var hook func()
+	if isKey {
+		m.reads++
+		hook = m.afterRead
 	}
 	m.mu.Unlock()
+	if down {
+		return nil, fmt.Errorf("%w: throttled", store.ErrUnavailable)
+	}
+	it, err := w.Driver.Get(ctx, t, pk, sk)
 	if hook != nil {
 		hook()
 	}
-	return k, err
+	return it, err
 }
 
 func (m *memStore) readCount() int { m.mu.Lock(); defer m.mu.Unlock(); return m.reads }
 
-func (m *memStore) GetUser(_ context.Context, id string) (*store.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if u, ok := m.users[id]; ok {
-		c := *u
-		return &c, nil
-	}
-	return nil, store.ErrNotFound
-}
-
-func (m *memStore) GetTeam(context.Context, string) (*store.Team, error) {
-	return nil, store.ErrNotFound
-}
-
-func (m *memStore) UserTeams(context.Context, string) ([]store.Member, error) { return nil, nil }
-
-func (m *memStore) GetOrganization(context.Context, string) (*store.Organization, error) {
-	return nil, store.ErrNotFound
-}
-
 func (m *memStore) set(fn func()) { m.mu.Lock(); fn(); m.mu.Unlock() }
+
+// block blocks the key with hash behind the hooks' back.
+func (m *memStore) block(t *testing.T, hash string) {
+	t.Helper()
+	ctx := context.Background()
+	k, err := m.raw.GetKey(ctx, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Blocked = true
+	if err := m.raw.UpdateKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+}
 
 type clock struct{ t time.Time }
 
@@ -99,11 +127,11 @@ func TestNewKeyShape(t *testing.T) {
 func TestKeyCacheBound(t *testing.T) {
 	key := auth.NewKey()
 	hash := store.HashKey(key)
-	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key), UserID: "u"}},
-		users: map[string]*store.User{"u": {UserID: "u", Role: "internal_user", Limits: store.Limits{Models: []string{"m"}}}}}
+	ms := newMemStore(t, []*store.Key{{Hash: hash, KeyName: store.KeyName(key), UserID: "u"}},
+		&store.User{UserID: "u", Role: "internal_user", Limits: store.Limits{Models: []string{"m"}}})
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	here := auth.NewKeys(ms, &auth.KeysOptions{Now: c.now})
-	there := auth.NewKeys(ms, &auth.KeysOptions{Now: c.now})
+	here := auth.NewKeys(ms.Store, &auth.KeysOptions{Now: c.now})
+	there := auth.NewKeys(ms.Store, &auth.KeysOptions{Now: c.now})
 	authHere := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, here, nil)
 	authThere := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, there, nil)
 
@@ -116,12 +144,12 @@ func TestKeyCacheBound(t *testing.T) {
 			t.Fatalf("principal %+v", p)
 		}
 	}
-	reads := ms.reads
-	if _, err := authHere.Authenticate(context.Background(), req(key)); err != nil || ms.reads != reads {
-		t.Fatalf("warm lookup read the store (%d reads) or failed: %v", ms.reads-reads, err)
+	reads := ms.readCount()
+	if _, err := authHere.Authenticate(context.Background(), req(key)); err != nil || ms.readCount() != reads {
+		t.Fatalf("warm lookup read the store (%d reads) or failed: %v", ms.readCount()-reads, err)
 	}
 
-	ms.set(func() { ms.keys[hash].Blocked = true })
+	ms.block(t, hash)
 	here.InvalidateKey(hash)
 	if _, err := authHere.Authenticate(context.Background(), req(key)); !errors.Is(err, auth.ErrInvalidKey) || !strings.Contains(err.Error(), "is blocked") {
 		t.Errorf("after block, same container: %v", err)
@@ -141,10 +169,10 @@ func TestKeyCacheBound(t *testing.T) {
 func TestKeyCacheConcurrentMisses(t *testing.T) {
 	key := auth.NewKey()
 	hash := store.HashKey(key)
-	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key)}}}
+	ms := newMemStore(t, []*store.Key{{Hash: hash, KeyName: store.KeyName(key)}})
 	entered, release := make(chan struct{}), make(chan struct{})
-	ms.afterRead = func() { close(entered); <-release }
-	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, nil), nil)
+	ms.set(func() { ms.afterRead = func() { close(entered); <-release } })
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms.Store, nil), nil)
 
 	const callers = 20
 	errs := make(chan error, callers)
@@ -175,19 +203,17 @@ func TestKeyCacheConcurrentMisses(t *testing.T) {
 func TestKeyCacheInvalidationDuringLookup(t *testing.T) {
 	key := auth.NewKey()
 	hash := store.HashKey(key)
-	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key)}}}
-	keys := auth.NewKeys(ms, &auth.KeysOptions{TTL: time.Hour})
+	ms := newMemStore(t, []*store.Key{{Hash: hash, KeyName: store.KeyName(key)}})
+	keys := auth.NewKeys(ms.Store, &auth.KeysOptions{TTL: time.Hour})
 	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, keys, nil)
 	entered, release := make(chan struct{}), make(chan struct{})
-	ms.afterRead = func() { close(entered); <-release }
+	ms.set(func() { ms.afterRead = func() { close(entered); <-release } })
 
 	stale := make(chan error, 1)
 	go func() { _, err := a.Authenticate(context.Background(), req(key)); stale <- err }()
 	<-entered // the lookup has read the unblocked key
-	ms.set(func() {
-		ms.keys[hash].Blocked = true
-		ms.afterRead = nil
-	})
+	ms.set(func() { ms.afterRead = nil })
+	ms.block(t, hash)
 	keys.InvalidateKey(hash)
 
 	if _, err := a.Authenticate(context.Background(), req(key)); err == nil || !strings.Contains(err.Error(), "is blocked") {
@@ -207,8 +233,8 @@ func TestKeyCacheInvalidationDuringLookup(t *testing.T) {
 func TestKeyCacheJunkCannotFlush(t *testing.T) {
 	key := auth.NewKey()
 	hash := store.HashKey(key)
-	ms := &memStore{keys: map[string]*store.Key{hash: {Hash: hash, KeyName: store.KeyName(key)}}}
-	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, &auth.KeysOptions{MaxEntries: 8}), nil)
+	ms := newMemStore(t, []*store.Key{{Hash: hash, KeyName: store.KeyName(key)}})
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms.Store, &auth.KeysOptions{MaxEntries: 8}), nil)
 	if _, err := a.Authenticate(context.Background(), req(key)); err != nil {
 		t.Fatal(err)
 	}
@@ -229,13 +255,14 @@ func TestKeyCacheJunkCannotFlush(t *testing.T) {
 func TestAuthenticatorRefusals(t *testing.T) {
 	ok, blocked, expired, orphan, service := auth.NewKey(), auth.NewKey(), auth.NewKey(), auth.NewKey(), auth.NewKey()
 	past := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	ms := &memStore{keys: map[string]*store.Key{}, users: map[string]*store.User{"u": {UserID: "u"}}}
+	var keys []*store.Key
 	for k, rec := range map[string]store.Key{ok: {UserID: "u"}, blocked: {UserID: "u", Blocked: true},
 		expired: {UserID: "u", Expires: &past}, orphan: {UserID: "gone"}, service: {Limits: store.Limits{Models: []string{"m"}}}} {
 		rec.Hash, rec.KeyName = store.HashKey(k), store.KeyName(k)
-		ms.keys[rec.Hash] = &rec
+		keys = append(keys, &rec)
 	}
-	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms, &auth.KeysOptions{TTL: -1}), nil)
+	ms := newMemStore(t, keys, &store.User{UserID: "u"})
+	a := auth.NewAuthenticator(auth.NewMasterKey("master"), nil, auth.NewKeys(ms.Store, &auth.KeysOptions{TTL: -1}), nil)
 	tests := []struct {
 		name, key string
 		is        error
@@ -251,12 +278,12 @@ func TestAuthenticatorRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := ms.reads
+			before := ms.readCount()
 			_, err := a.Authenticate(context.Background(), req(tt.key))
 			if !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("got %v, want %v containing %q", err, tt.is, tt.msg)
 			}
-			if tt.key == "sk-wrong" && ms.reads != before {
+			if tt.key == "sk-wrong" && ms.readCount() != before {
 				t.Error("a malformed key was looked up")
 			}
 		})

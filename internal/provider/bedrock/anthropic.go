@@ -190,11 +190,13 @@ func (a *Adapter) invokeChat(ctx context.Context, req *llm.Request) (*llm.Respon
 
 // buildAnthropic translates a chat request into the Messages API body.
 func buildAnthropic(req *llm.Request, fam string, drop bool) (*anthropicRequest, *guardrailConfig, error) {
-	p := params{drop: drop}
 	// Reuse the Converse translation for what both share, so validation and
 	// refusals stay identical on both routes.
 	cr, err := buildConverse(req, fam, drop)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := refuseConverseOnly(cr, params{drop: drop}); err != nil {
 		return nil, nil, err
 	}
 	body := &anthropicRequest{
@@ -205,6 +207,29 @@ func buildAnthropic(req *llm.Request, fam string, drop bool) (*anthropicRequest,
 	if cr.inference != nil && cr.inference.MaxTokens != nil {
 		body.MaxTokens = int(*cr.inference.MaxTokens)
 	}
+	guard, err := guardrailOf(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range cr.additional {
+		raw, err := json.Marshal(plainJSON(v))
+		if err != nil {
+			return nil, nil, badRequest(k, "invalid %s: %v", k, err)
+		}
+		body.extra[k] = raw
+	}
+	for i := range req.Messages {
+		if err := body.appendMessage(&req.Messages[i], fmt.Sprintf("messages[%d]", i)); err != nil {
+			return nil, nil, err
+		}
+	}
+	body.setTools(req)
+	return body, guard, nil
+}
+
+// refuseConverseOnly refuses (or, with drop_params, drops) what only the
+// Converse API carries.
+func refuseConverseOnly(cr *converseRequest, p params) error {
 	for _, c := range []struct {
 		name string
 		set  bool
@@ -218,94 +243,97 @@ func buildAnthropic(req *llm.Request, fam string, drop bool) (*anthropicRequest,
 	} {
 		if c.set {
 			if err := p.unsupported(c.name); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// guardrailOf is the request's guardrail (the last one its extras name).
+func guardrailOf(req *llm.Request) (*guardrailConfig, error) {
 	var guard *guardrailConfig
 	for _, f := range req.Extra {
 		g, err := guardrailFromExtra(f.Name, f.Value)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if g != nil {
 			guard = g
 		}
 	}
-	for k, v := range cr.additional {
-		raw, err := json.Marshal(plainJSON(v))
-		if err != nil {
-			return nil, nil, badRequest(k, "invalid %s: %v", k, err)
-		}
-		body.extra[k] = raw
+	return guard, nil
+}
+
+// appendMessage translates one chat message (param names it in errors):
+// system text joins System, tool results become user turns.
+func (r *anthropicRequest) appendMessage(m *llm.Message, param string) error {
+	switch m.Role {
+	case llm.RoleSystem, llm.RoleDeveloper, llm.RoleUser, llm.RoleAssistant, llm.RoleTool:
+	default:
+		return nil
 	}
-	for i := range req.Messages {
-		m := &req.Messages[i]
-		param := fmt.Sprintf("messages[%d]", i)
-		switch m.Role {
-		case llm.RoleSystem, llm.RoleDeveloper:
-			blocks, err := anthropicBlocks(m.Content, param)
-			if err != nil {
-				return nil, nil, err
-			}
-			body.System = append(body.System, blocks...)
-		case llm.RoleUser:
-			blocks, err := anthropicBlocks(m.Content, param)
-			if err != nil {
-				return nil, nil, err
-			}
-			body.appendTurn("user", blocks)
-		case llm.RoleAssistant:
-			var blocks []anthropicBlock
-			if r := m.Reasoning; r != nil {
-				if len(r.Redacted) > 0 {
-					blocks = append(blocks, anthropicBlock{Type: "redacted_thinking", Data: string(r.Redacted)})
-				} else if r.Text != "" {
-					blocks = append(blocks, anthropicBlock{Type: "thinking", Thinking: r.Text, Signature: r.Signature})
-				}
-			}
-			content, err := anthropicBlocks(m.Content, param)
-			if err != nil {
-				return nil, nil, err
-			}
-			blocks = append(blocks, content...)
-			for _, tc := range m.ToolCalls {
-				args := strings.TrimSpace(tc.Arguments)
-				if args == "" {
-					args = "{}"
-				}
-				blocks = append(blocks, anthropicBlock{Type: "tool_use", ID: tc.ID, Name: tc.Name, Input: json.RawMessage(args)})
-			}
-			body.appendTurn("assistant", blocks)
-		case llm.RoleTool:
-			content, err := anthropicBlocks(m.Content, param)
-			if err != nil {
-				return nil, nil, err
-			}
-			body.appendTurn("user", []anthropicBlock{{Type: "tool_result", ToolUseID: m.ToolCallID, Content: content}})
+	content, err := anthropicBlocks(m.Content, param)
+	if err != nil {
+		return err
+	}
+	switch m.Role {
+	case llm.RoleSystem, llm.RoleDeveloper:
+		r.System = append(r.System, content...)
+	case llm.RoleUser:
+		r.appendTurn("user", content)
+	case llm.RoleAssistant:
+		r.appendTurn("assistant", anthropicAssistant(m, content))
+	case llm.RoleTool:
+		r.appendTurn("user", []anthropicBlock{{Type: "tool_result", ToolUseID: m.ToolCallID, Content: content}})
+	}
+	return nil
+}
+
+// anthropicAssistant is an assistant turn's blocks: its reasoning, its
+// content, then its tool calls.
+func anthropicAssistant(m *llm.Message, content []anthropicBlock) []anthropicBlock {
+	var blocks []anthropicBlock
+	if r := m.Reasoning; r != nil {
+		if len(r.Redacted) > 0 {
+			blocks = append(blocks, anthropicBlock{Type: "redacted_thinking", Data: string(r.Redacted)})
+		} else if r.Text != "" {
+			blocks = append(blocks, anthropicBlock{Type: "thinking", Thinking: r.Text, Signature: r.Signature})
 		}
 	}
+	blocks = append(blocks, content...)
+	for _, tc := range m.ToolCalls {
+		args := strings.TrimSpace(tc.Arguments)
+		if args == "" {
+			args = "{}"
+		}
+		blocks = append(blocks, anthropicBlock{Type: "tool_use", ID: tc.ID, Name: tc.Name, Input: json.RawMessage(args)})
+	}
+	return blocks
+}
+
+// setTools translates the request's tools and tool choice.
+func (r *anthropicRequest) setTools(req *llm.Request) {
 	for _, t := range req.Tools {
 		schema := t.Parameters
 		if len(schema) == 0 || string(schema) == "null" {
 			schema = json.RawMessage(`{"type":"object","properties":{}}`)
 		}
-		body.Tools = append(body.Tools, anthropicTool{Name: t.Name, Description: t.Description, InputSchema: schema,
+		r.Tools = append(r.Tools, anthropicTool{Name: t.Name, Description: t.Description, InputSchema: schema,
 			CacheControl: t.CacheControl})
 	}
-	if tc := req.ToolChoice; tc != nil && len(body.Tools) > 0 {
+	if tc := req.ToolChoice; tc != nil && len(r.Tools) > 0 {
 		switch tc.Mode {
 		case "auto":
-			body.ToolChoice = &anthropicChoice{Type: "auto"}
+			r.ToolChoice = &anthropicChoice{Type: "auto"}
 		case "required":
-			body.ToolChoice = &anthropicChoice{Type: "any"}
+			r.ToolChoice = &anthropicChoice{Type: "any"}
 		case "function":
-			body.ToolChoice = &anthropicChoice{Type: "tool", Name: tc.Function}
+			r.ToolChoice = &anthropicChoice{Type: "tool", Name: tc.Function}
 		case "none":
-			body.ToolChoice = &anthropicChoice{Type: "none"}
+			r.ToolChoice = &anthropicChoice{Type: "none"}
 		}
 	}
-	return body, guard, nil
 }
 
 func (r *anthropicRequest) appendTurn(role string, blocks []anthropicBlock) {

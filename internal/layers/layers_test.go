@@ -208,6 +208,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/httpapi", "internal/app", true, false},
 		{"internal/provider/openai", "internal/store", false, true},
 		{"internal/provider/openai", "internal/wire/openai", false, false},
+		{"internal/wire/bedrock", "internal/provider", false, true},
 		{"internal/provider/upstream", "internal/provider", false, false},
 		{"internal/provider/upstream", "internal/provider/openai", true, false},
 		{"internal/httpapi", "github.com/aws/aws-lambda-go/events", false, true},

@@ -138,26 +138,19 @@ func EncodeEmbeddingRequest(req *llm.EmbeddingRequest, opts RequestOptions) []by
 // DecodeEmbeddingResponse decodes an upstream embeddings list, whether the
 // vectors came as float arrays or as base64 little-endian float32.
 func DecodeEmbeddingResponse(data []byte) (*llm.EmbeddingResponse, error) {
-	var w struct {
-		Model string `json:"model"`
-		Data  []struct {
-			Index     int             `json:"index"`
-			Embedding json.RawMessage `json:"embedding"`
-		} `json:"data"`
-		Usage *wireUsage `json:"usage"`
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
+	var w EmbeddingResponse
+	if err := unmarshal("", data, &w); err != nil {
 		return nil, fmt.Errorf("decoding embeddings: %w", err)
 	}
 	resp := &llm.EmbeddingResponse{Model: w.Model, Usage: w.Usage.toLLM(), Vectors: make([][]float32, len(w.Data))}
 	for _, d := range w.Data {
-		if d.Index < 0 || d.Index >= len(w.Data) {
+		if d.Index < 0 || int(d.Index) >= len(w.Data) {
 			return nil, fmt.Errorf("decoding embeddings: index %d out of range", d.Index)
 		}
 		var vec []float32
-		if len(d.Embedding) > 0 && d.Embedding[0] == '"' {
+		if d.Embedding.Kind() == '"' {
 			var s string
-			if err := json.Unmarshal(d.Embedding, &s); err != nil {
+			if err := unmarshal("embedding", d.Embedding, &s); err != nil {
 				return nil, fmt.Errorf("decoding embeddings: %w", err)
 			}
 			raw, err := base64.StdEncoding.DecodeString(s)
@@ -168,7 +161,7 @@ func DecodeEmbeddingResponse(data []byte) (*llm.EmbeddingResponse, error) {
 			for i := range vec {
 				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
 			}
-		} else if err := json.Unmarshal(d.Embedding, &vec); err != nil {
+		} else if err := unmarshal("embedding", d.Embedding, &vec); err != nil {
 			return nil, fmt.Errorf("decoding embeddings: %w", err)
 		}
 		resp.Vectors[d.Index] = vec

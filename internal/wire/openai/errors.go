@@ -1,10 +1,11 @@
 package openai
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
@@ -55,30 +56,19 @@ func WriteError(w http.ResponseWriter, status int, errType, code, param, message
 // {"message":...} / {"detail":...} shapes several compatible servers use. It
 // never fails: an unrecognised body yields its text as the message.
 func DecodeErrorBody(data []byte) ErrorBody {
-	var w struct {
-		Error   json.RawMessage `json:"error"`
-		Message string          `json:"message"`
-		Detail  json.RawMessage `json:"detail"`
-		Type    string          `json:"type"`
-		Code    json.RawMessage `json:"code"`
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
+	var w ErrorResponse
+	if json.Unmarshal(data, &w, errorOptions) != nil {
 		return ErrorBody{Message: truncate(string(data), 500)}
 	}
-	if len(w.Error) > 0 && w.Error[0] == '{' {
-		var inner struct {
-			Message string          `json:"message"`
-			Type    string          `json:"type"`
-			Param   json.RawMessage `json:"param"`
-			Code    json.RawMessage `json:"code"`
-		}
-		if json.Unmarshal(w.Error, &inner) == nil {
+	switch w.Error.Kind() {
+	case '{':
+		var inner ErrorObject
+		if json.Unmarshal(w.Error, &inner, errorOptions) == nil {
 			return ErrorBody{Message: inner.Message, Type: inner.Type, Param: scalar(inner.Param), Code: scalar(inner.Code)}
 		}
-	}
-	if len(w.Error) > 0 && w.Error[0] == '"' {
+	case '"':
 		var s string
-		_ = json.Unmarshal(w.Error, &s)
+		_ = json.Unmarshal(w.Error, &s, errorOptions)
 		return ErrorBody{Message: s, Type: w.Type, Code: scalar(w.Code)}
 	}
 	if w.Message != "" {
@@ -93,17 +83,18 @@ func DecodeErrorBody(data []byte) ErrorBody {
 	return ErrorBody{Message: truncate(string(data), 500)}
 }
 
+// errorOptions read error bodies as encoding/json did: member names match
+// without regard to case, as some servers capitalise them.
+var errorOptions = json.JoinOptions(decodeOptions, json.MatchCaseInsensitiveNames(true))
+
 // scalar renders a JSON string or number as text; other values give "".
-func scalar(v json.RawMessage) string {
-	if len(v) == 0 || string(v) == "null" {
-		return ""
-	}
-	if v[0] == '"' {
+func scalar(v jsontext.Value) string {
+	switch v.Kind() {
+	case '"':
 		var s string
-		_ = json.Unmarshal(v, &s)
+		_ = json.Unmarshal(v, &s, decodeOptions)
 		return s
-	}
-	if (v[0] >= '0' && v[0] <= '9') || v[0] == '-' {
+	case '0':
 		return string(v)
 	}
 	return ""

@@ -93,6 +93,9 @@ func FuzzChunkDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if !json.Valid(data) {
+			t.Fatalf("decoded %q, which encoding/json refuses", data)
+		}
 		out := EncodeChunk(c)
 		again, err := DecodeChunk(out)
 		if err != nil {
@@ -111,6 +114,9 @@ func FuzzChatResponseDecode(f *testing.F) {
 		r, err := DecodeChatResponse(data)
 		if err != nil {
 			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("decoded %q, which encoding/json refuses", data)
 		}
 		out := EncodeChatResponse(r)
 		if !json.Valid(out) {

@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
@@ -65,28 +64,16 @@ func EncodeImageRequest(req *llm.ImageRequest, opts RequestOptions) []byte {
 
 // DecodeImageResponse decodes an upstream images response.
 func DecodeImageResponse(data []byte) (*llm.ImageResponse, error) {
-	var w struct {
-		Created int64 `json:"created"`
-		Data    []struct {
-			URL           string `json:"url"`
-			B64JSON       string `json:"b64_json"`
-			RevisedPrompt string `json:"revised_prompt"`
-		} `json:"data"`
-		Usage *struct {
-			InputTokens  int `json:"input_tokens"`
-			OutputTokens int `json:"output_tokens"`
-			TotalTokens  int `json:"total_tokens"`
-		} `json:"usage"`
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
+	var w ImageResponse
+	if err := unmarshal("", data, &w); err != nil {
 		return nil, fmt.Errorf("decoding image response: %w", err)
 	}
 	resp := &llm.ImageResponse{Created: w.Created}
 	for _, d := range w.Data {
 		resp.Images = append(resp.Images, llm.GeneratedImage{URL: d.URL, B64JSON: d.B64JSON, RevisedPrompt: d.RevisedPrompt})
 	}
-	if w.Usage != nil {
-		resp.Usage = &llm.Usage{PromptTokens: w.Usage.InputTokens, CompletionTokens: w.Usage.OutputTokens, TotalTokens: w.Usage.TotalTokens}
+	if u := w.Usage; u != nil {
+		resp.Usage = &llm.Usage{PromptTokens: int(u.InputTokens), CompletionTokens: int(u.OutputTokens), TotalTokens: int(u.TotalTokens)}
 	}
 	return resp, nil
 }

@@ -275,7 +275,7 @@ func (w *Part) toLLM(path string) (llm.Part, error) {
 	switch w.Type {
 	case "text":
 		p.Type = llm.PartText
-		if !w.Text.Set {
+		if w.Text.Kind == 0 {
 			return p, &DecodeError{Field: path + ".text", Msg: "expected a string, got nothing"}
 		}
 		p.Text = w.Text.S

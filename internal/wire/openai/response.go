@@ -1,9 +1,8 @@
 package openai
 
 import (
-	"bytes"
+	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
@@ -184,135 +183,31 @@ func AppendChunk(dst []byte, c *llm.Chunk, extra []llm.Field) []byte {
 	return e
 }
 
-// Wire shapes for decoding upstream responses; encoding/json is adequate
-// here because one upstream document is decoded once.
-type wireUsage struct {
-	PromptTokens        int `json:"prompt_tokens"`
-	CompletionTokens    int `json:"completion_tokens"`
-	TotalTokens         int `json:"total_tokens"`
-	PromptTokensDetails *struct {
-		CachedTokens int `json:"cached_tokens"`
-	} `json:"prompt_tokens_details"`
-	CompletionTokensDetails *struct {
-		ReasoningTokens int `json:"reasoning_tokens"`
-	} `json:"completion_tokens_details"`
-	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
-	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
-}
-
-func (w *wireUsage) toLLM() *llm.Usage {
-	if w == nil {
-		return nil
-	}
-	u := &llm.Usage{
-		PromptTokens:     w.PromptTokens,
-		CompletionTokens: w.CompletionTokens,
-		TotalTokens:      w.TotalTokens,
-		CacheReadTokens:  w.CacheReadInputTokens,
-		CacheWriteTokens: w.CacheCreationInputTokens,
-	}
-	if w.PromptTokensDetails != nil && u.CacheReadTokens == 0 {
-		u.CacheReadTokens = w.PromptTokensDetails.CachedTokens
-	}
-	if w.CompletionTokensDetails != nil {
-		u.ReasoningTokens = w.CompletionTokensDetails.ReasoningTokens
-	}
-	if u.TotalTokens == 0 {
-		u.TotalTokens = u.PromptTokens + u.CompletionTokens
-	}
-	return u
-}
-
-// DecodeChatResponse decodes an upstream chat.completion object. Like the
-// ChunkDecoder it is hand-written over the scanner: it runs once per
-// non-streamed call, and encoding/json's reflection was the largest CPU
-// cost of such a call in the gateway (docs/performance.md).
+// DecodeChatResponse decodes an upstream chat.completion object.
 func DecodeChatResponse(data []byte) (*llm.Response, error) {
-	if err := checkJSON(data); err != nil {
+	var w ChatResponse
+	if err := unmarshal("", data, &w); err != nil {
 		return nil, fmt.Errorf("decoding chat completion: %w", err)
 	}
-	resp := &llm.Response{}
-	hasChoices := false
-	obj, err := object("", data)
-	for err == nil && obj.Next() {
-		v := obj.Value()
-		switch string(obj.Key()) {
-		case "id":
-			resp.ID, err = decodeString("id", v)
-		case "model":
-			resp.Model, err = decodeString("model", v)
-		case "created":
-			if !rawjson.IsNull(v) {
-				if resp.Created, err = strconv.ParseInt(string(v), 10, 64); err != nil {
-					err = wrongKind("created", "an integer", v)
-				}
-			}
-		case "system_fingerprint":
-			resp.SystemFingerprint, err = decodeString("system_fingerprint", v)
-		case "service_tier":
-			resp.ServiceTier, err = decodeString("service_tier", v)
-		case "usage":
-			if !rawjson.IsNull(v) {
-				resp.Usage, err = decodeUsage(v)
-			}
-		case "choices":
-			if rawjson.IsNull(v) {
-				break
-			}
-			hasChoices = true
-			var it rawjson.Elements
-			it, err = array("choices", v)
-			for err == nil && it.Next() {
-				var c llm.Choice
-				c, err = decodeChoice(it.Value())
-				resp.Choices = append(resp.Choices, c)
-			}
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("decoding chat completion: %w", err)
-	}
-	if !hasChoices {
+	if w.Choices == nil {
 		return nil, fmt.Errorf("decoding chat completion: no choices in %.200q", data)
 	}
-	if resp.Choices == nil {
-		resp.Choices = []llm.Choice{}
+	resp := &llm.Response{ID: w.ID, Model: w.Model, Created: w.Created, SystemFingerprint: w.SystemFingerprint,
+		ServiceTier: w.ServiceTier, Usage: w.Usage.toLLM(), Choices: make([]llm.Choice, len(w.Choices))}
+	for i := range w.Choices {
+		wc, c := &w.Choices[i], &resp.Choices[i]
+		c.Index, c.FinishReason = int(wc.Index), wc.FinishReason
+		c.Logprobs = json.RawMessage(wc.Logprobs)
+		wc.Message.messageToLLM(&c.Message)
 	}
 	return resp, nil
 }
 
-func decodeChoice(data []byte) (llm.Choice, error) {
-	var c llm.Choice
-	obj, err := object("choices[]", data)
-	for err == nil && obj.Next() {
-		v := obj.Value()
-		switch string(obj.Key()) {
-		case "index":
-			err = decodeCount("index", v, &c.Index)
-		case "finish_reason":
-			c.FinishReason, err = decodeString("finish_reason", v)
-		case "logprobs":
-			if !rawjson.IsNull(v) {
-				c.Logprobs = bytes.Clone(v) // the response outlives the body
-			}
-		case "message":
-			if !rawjson.IsNull(v) {
-				err = decodeResponseMessage(&c.Message, v)
-			}
-		}
-	}
-	return c, err
-}
-
-// decodeResponseMessage reads a message: the fields of a stream's delta
-// (decodeDelta), plus annotations.
-func decodeResponseMessage(m *llm.Message, data []byte) error {
+// messageToLLM sets m from a response message: a delta's members, and
+// annotations.
+func (w *Delta) messageToLLM(m *llm.Message) {
 	var d llm.Delta
-	err := decodeDelta("message", &d, data, func(k, v []byte) {
-		if string(k) == "annotations" && !rawjson.IsNull(v) && string(v) != "[]" {
-			m.Extra = append(m.Extra, llm.Field{Name: "annotations", Value: bytes.Clone(v)}) // the response outlives the body
-		}
-	})
+	w.toLLM(&d)
 	m.Role, m.Refusal, m.Reasoning = d.Role, d.Refusal, d.Reasoning
 	if d.HasContent {
 		m.Content, m.StringContent = []llm.Part{{Type: llm.PartText, Text: d.Content}}, true
@@ -320,5 +215,7 @@ func decodeResponseMessage(m *llm.Message, data []byte) error {
 	for _, tc := range d.ToolCalls {
 		m.ToolCalls = append(m.ToolCalls, llm.ToolCall{ID: tc.ID, Type: "function", Name: tc.Name, Arguments: tc.Arguments})
 	}
-	return err
+	if !isNull(w.Annotations) && string(w.Annotations) != "[]" {
+		m.Extra = append(m.Extra, llm.Field{Name: "annotations", Value: json.RawMessage(w.Annotations)})
+	}
 }

@@ -88,7 +88,7 @@ type MessageMembers struct {
 // Part is one element of an array content.
 type Part struct {
 	Type         string         `json:"type"`
-	Text         PresentString  `json:"text,omitzero"`
+	Text         OptString      `json:"text,omitzero"`
 	ImageURL     *ImageURL      `json:"image_url,omitzero"`
 	InputAudio   *InputAudio    `json:"input_audio,omitzero"`
 	File         *File          `json:"file,omitzero"`
@@ -178,6 +178,124 @@ type ImageRequest struct {
 	User           string `json:"user,omitzero"`
 	GatewayFields  `json:",embed"`
 	Unknown        jsontext.Value `json:",embed"`
+}
+
+// ChatResponse is a chat.completion object.
+type ChatResponse struct {
+	ID                string     `json:"id"`
+	Object            ObjectType `json:"object"`
+	Created           int64      `json:"created"`
+	Model             string     `json:"model"`
+	Choices           []Choice   `json:"choices"`
+	Usage             *Usage     `json:"usage,omitzero"`
+	SystemFingerprint string     `json:"system_fingerprint,omitzero"`
+	ServiceTier       string     `json:"service_tier,omitzero"`
+}
+
+// Choice is one element of a chat.completion's choices.
+type Choice struct {
+	Index        Int    `json:"index"`
+	Message      Delta  `json:"message"`
+	Logprobs     Raw    `json:"logprobs"`
+	FinishReason string `json:"finish_reason"`
+}
+
+// Delta is a response message, or a stream chunk's delta: the same members,
+// each a fragment in a delta.
+type Delta struct {
+	Role             string    `json:"role,omitzero"`
+	Content          OptString `json:"content,omitzero"`
+	Refusal          string    `json:"refusal,omitzero"`
+	ReasoningContent string    `json:"reasoning_content,omitzero"`
+	// Reasoning is the name some OpenAI-compatible servers (vLLM, OpenRouter)
+	// give reasoning_content.
+	Reasoning   string          `json:"reasoning,omitzero"`
+	ToolCalls   []ToolCallDelta `json:"tool_calls,omitempty"`
+	Annotations jsontext.Value  `json:"annotations,omitzero"`
+}
+
+// ToolCallDelta is a tool call in a response message or a fragment of one
+// in a chunk's delta.
+type ToolCallDelta struct {
+	Index    Int          `json:"index"`
+	ID       string       `json:"id,omitzero"`
+	Type     string       `json:"type,omitzero"`
+	Function FunctionCall `json:"function"`
+}
+
+// Usage is OpenAI's usage object, with LiteLLM's names for Anthropic-style
+// cache accounting.
+type Usage struct {
+	PromptTokens             Int          `json:"prompt_tokens"`
+	CompletionTokens         Int          `json:"completion_tokens"`
+	TotalTokens              Int          `json:"total_tokens"`
+	PromptTokensDetails      TokenDetails `json:"prompt_tokens_details,omitzero"`
+	CacheReadInputTokens     Int          `json:"cache_read_input_tokens,omitzero"`
+	CacheCreationInputTokens Int          `json:"cache_creation_input_tokens,omitzero"`
+	CompletionTokensDetails  TokenDetails `json:"completion_tokens_details,omitzero"`
+}
+
+// TokenDetails is prompt_tokens_details or completion_tokens_details.
+type TokenDetails struct {
+	CachedTokens    Int `json:"cached_tokens,omitzero"`
+	ReasoningTokens Int `json:"reasoning_tokens,omitzero"`
+}
+
+// EmbeddingResponse is an embeddings list.
+type EmbeddingResponse struct {
+	Object ObjectType  `json:"object"`
+	Data   []Embedding `json:"data"`
+	Model  string      `json:"model"`
+	Usage  *Usage      `json:"usage"`
+}
+
+// Embedding is one vector: an array of floats, or a base64 string of
+// little-endian float32s.
+type Embedding struct {
+	Object    ObjectType     `json:"object"`
+	Index     Int            `json:"index"`
+	Embedding jsontext.Value `json:"embedding"`
+}
+
+// ImageResponse is an images response.
+type ImageResponse struct {
+	Created int64            `json:"created"`
+	Data    []GeneratedImage `json:"data"`
+	Usage   *ImageUsage      `json:"usage,omitzero"`
+}
+
+// GeneratedImage is one element of an images response's data.
+type GeneratedImage struct {
+	URL           string `json:"url,omitzero"`
+	B64JSON       string `json:"b64_json,omitzero"`
+	RevisedPrompt string `json:"revised_prompt,omitzero"`
+}
+
+// ImageUsage is the usage of an images response.
+type ImageUsage struct {
+	InputTokens  Int `json:"input_tokens"`
+	OutputTokens Int `json:"output_tokens"`
+	TotalTokens  Int `json:"total_tokens"`
+}
+
+// ErrorResponse is an error body: OpenAI's {"error":{...}} or
+// {"error":"text"}, or the bare {"message":...} and {"detail":...} shapes
+// several compatible servers send.
+type ErrorResponse struct {
+	Error   jsontext.Value `json:"error,omitzero"`
+	Message string         `json:"message,omitzero"`
+	Detail  jsontext.Value `json:"detail,omitzero"`
+	Type    string         `json:"type,omitzero"`
+	Code    jsontext.Value `json:"code,omitzero"`
+}
+
+// ErrorObject is the object of {"error":{...}}. Param and Code may be
+// strings or numbers.
+type ErrorObject struct {
+	Message string         `json:"message"`
+	Type    string         `json:"type"`
+	Param   jsontext.Value `json:"param"`
+	Code    jsontext.Value `json:"code"`
 }
 
 // decodeOptions are encoding/json's rules of acceptance, which the gateway

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"bytes"
+
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -45,28 +47,32 @@ func (n *Int) ptr() *int { return (*int)(n) }
 // intPtr is the other way round.
 func intPtr(p *int) *Int { return (*Int)(p) }
 
-// PresentString is a string member that may be null, told apart from an
-// absent one.
-type PresentString struct {
-	S   string
-	Set bool
+// OptString is a string member told apart from a null or absent one.
+type OptString struct {
+	S string
+	// Kind is '"' for a string, 'n' for null and 0 when absent.
+	Kind jsontext.Kind
 }
 
 // UnmarshalJSONFrom reads a string or null.
-func (p *PresentString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	if k := dec.PeekKind(); k != '"' && k != 'n' {
+func (p *OptString) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	k := dec.PeekKind()
+	if k != '"' && k != 'n' {
 		return &DecodeError{Msg: "expected a string, got " + kindName(k)}
 	}
 	tok, err := dec.ReadToken()
-	p.Set = true
-	if tok.Kind() == '"' {
+	p.Kind = k
+	if k == '"' {
 		p.S = tok.String()
 	}
 	return err
 }
 
-// MarshalJSONTo writes the string.
-func (p PresentString) MarshalJSONTo(enc *jsontext.Encoder) error {
+// MarshalJSONTo writes the string, or null.
+func (p OptString) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if p.Kind == 'n' {
+		return enc.WriteToken(jsontext.Null)
+	}
 	return enc.WriteToken(jsontext.String(p.S))
 }
 
@@ -213,3 +219,32 @@ func kindName(k jsontext.Kind) string {
 
 // isNull reports whether a raw member is absent or null.
 func isNull(v jsontext.Value) bool { return len(v) == 0 || v[0] == 'n' }
+
+// ObjectType is the "object" member that names a document's type. Decoding
+// skips it: upstreams are not held to it.
+type ObjectType string
+
+// UnmarshalJSONFrom skips the value.
+func (o *ObjectType) UnmarshalJSONFrom(dec *jsontext.Decoder) error { return dec.SkipValue() }
+
+// Raw is a JSON value kept verbatim, nil when null or absent.
+type Raw []byte
+
+// UnmarshalJSONFrom keeps a copy of the value, unless it is null.
+func (r *Raw) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == 'n' {
+		*r = nil
+		return dec.SkipValue()
+	}
+	v, err := dec.ReadValue()
+	*r = bytes.Clone(v)
+	return err
+}
+
+// MarshalJSONTo writes the value, or null.
+func (r Raw) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if r == nil {
+		return enc.WriteToken(jsontext.Null)
+	}
+	return enc.WriteValue(jsontext.Value(r))
+}

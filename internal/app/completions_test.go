@@ -123,7 +123,8 @@ func TestModelListOptions(t *testing.T) {
 		{"?include_model_access_groups=true", 200, `"id":"cheap"`, ""},
 		{"?only_model_access_groups=true", 200, `{"object":"list","data":[{"id":"cheap"`, "grouped-echo"},
 		{"?return_wildcard_routes=false&include_metadata=false", 200, `"id":"grouped-echo"`, ""},
-		{"?return_wildcard_routes=true", 400, `"param":"return_wildcard_routes"`, ""},
+		{"?return_wildcard_routes=true", 200, `"id":"grouped-echo"`, ""},
+		{"?return_wildcard_routes=yes", 400, `"param":"return_wildcard_routes"`, ""},
 		{"?team_id=t1", 400, `"param":"team_id"`, ""},
 		{"?only_model_access_groups=maybe", 400, `"param":"only_model_access_groups"`, ""},
 	} {

@@ -44,7 +44,7 @@ func TestTeamMembersAsLiteLLM(t *testing.T) {
 		post("/user/new", `{"user_id":"known","user_email":"Known@example.com","auto_create_key":false}`)
 		body := post("/team/new", `{"team_id":"t1","model_aliases":{"my-gpt":"gpt-4o-mini"},"members_with_roles":[
 			{"user_email":"known@example.com","role":"admin"},{"user_id":"fresh","role":"user"}],"organization_id":null}`)
-		for _, want := range []string{`{"user_id":"known","user_email":null,"role":"admin"}`, `{"user_id":"fresh","user_email":null,"role":"user"}`,
+		for _, want := range []string{`{"user_id":"known","user_email":"Known@example.com","role":"admin"}`, `{"user_id":"fresh","user_email":null,"role":"user"}`,
 			`"model_aliases":{"my-gpt":"gpt-4o-mini"}`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("/team/new lacks %s: %s", want, body)

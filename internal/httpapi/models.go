@@ -12,8 +12,11 @@ import (
 // listModels serves GET /v1/models: every model group the caller may use,
 // in OpenAI's shape. LiteLLM's query options: include_model_access_groups
 // adds the access groups (model_info.access_groups) of those models as
-// entries, only_model_access_groups lists only them; return_wildcard_routes
-// and include_metadata are accepted when false (the default), and options
+// entries, only_model_access_groups lists only them; wildcard routes
+// ("bedrock/*") are always listed as configured, which is what
+// return_wildcard_routes=true asks for (LiteLLM's default, false, lists
+// a wildcard's provider models instead, which Tollgate does not expand);
+// include_metadata is accepted when false (the default), and options
 // Tollgate cannot honour are refused by name.
 func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -36,7 +39,7 @@ func (d *DataPlane) listModels(w http.ResponseWriter, r *http.Request) {
 	}{
 		{"include_model_access_groups", &include, ""},
 		{"only_model_access_groups", &only, ""},
-		{"return_wildcard_routes", new(bool), "wildcard routes are listed as configured; there is nothing to expand"},
+		{"return_wildcard_routes", new(bool), ""}, // honoured either way: see above
 		{"include_metadata", new(bool), "model metadata is at GET /model/info and /model_group/info"},
 	} {
 		v, err := flag(o.name)

@@ -442,7 +442,7 @@ func (sc *spendScan) all(ctx context.Context) ([]*store.SpendRecord, error) {
 
 // spentTeamView is teamView with the team's current spend.
 func (s *Service) spentTeamView(ctx context.Context, t *store.Team) (TeamView, error) {
-	v := teamView(t)
+	v := s.teamView(ctx, t)
 	var err error
 	v.Spend, v.BudgetResetAt, err = s.levelSpend(ctx, "team", t.TeamID, t.BudgetDuration)
 	return v, err

@@ -80,6 +80,19 @@ func (s *Service) teamOrg(ctx context.Context, p *auth.Principal, admin bool, t 
 	return s.checkBounds(&t.Limits, orgBound(o))
 }
 
+// teamView renders t with its members' e-mails, as LiteLLM's Member
+// carries them (management reads: one user read per member).
+func (s *Service) teamView(ctx context.Context, t *store.Team) TeamView {
+	v := teamView(t)
+	for i := range v.MembersWithRoles {
+		m := &v.MembersWithRoles[i]
+		if u, err := s.st.GetUser(ctx, m.UserID); err == nil {
+			m.UserEmail = strPtr(u.Email)
+		}
+	}
+	return v
+}
+
 func checkMembers(ms []MemberInput) error {
 	for _, m := range ms {
 		if m.UserID == "" && m.UserEmail == "" {
@@ -264,7 +277,7 @@ func (s *Service) NewTeam(ctx context.Context, p *auth.Principal, req *TeamReque
 		}
 		t.Members = append(t.Members, sm)
 	}
-	v := teamView(t)
+	v := s.teamView(ctx, t)
 	return &v, nil
 }
 
@@ -378,7 +391,7 @@ func (s *Service) UpdateTeam(ctx context.Context, p *auth.Principal, req *TeamRe
 	}
 	t.Members = members
 	s.inv.InvalidateTeam(t.TeamID)
-	v := teamView(t)
+	v := s.teamView(ctx, t)
 	return &v, nil
 }
 
@@ -626,7 +639,7 @@ func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *Member
 	if err != nil {
 		return nil, err
 	}
-	v := teamView(t)
+	v := s.teamView(ctx, t)
 	return &v, nil
 }
 
@@ -750,6 +763,6 @@ func (s *Service) DeleteMember(ctx context.Context, p *auth.Principal, req *Memb
 	if err != nil {
 		return nil, err
 	}
-	v := teamView(t)
+	v := s.teamView(ctx, t)
 	return &v, nil
 }

@@ -179,6 +179,55 @@ type KeyView struct {
 	CreatedBy     *string    `json:"created_by"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+	keyUnset
+}
+
+// keyUnset are the fields of LiteLLM's key records (GenerateKeyResponse,
+// LiteLLM_VerificationToken) that Tollgate has nothing for (it refuses
+// them in requests, fields.go): answered as LiteLLM answers a key that
+// does not set them, so typed clients find every field.
+type keyUnset struct {
+	AllowedCacheControls []string        `json:"allowed_cache_controls"`
+	Config               json.RawMessage `json:"config"`
+	Permissions          json.RawMessage `json:"permissions"`
+	ModelSpend           json.RawMessage `json:"model_spend"`
+	BudgetID             *string         `json:"budget_id"`
+	EnforcedParams       []string        `json:"enforced_params"`
+	AllowedRoutes        []string        `json:"allowed_routes"`
+	KeyType              *string         `json:"key_type"`
+	ProjectID            *string         `json:"project_id"`
+	LiteLLMBudgetTable   json.RawMessage `json:"litellm_budget_table"`
+	UpdatedBy            *string         `json:"updated_by"`
+	SoftBudgetCooldown   bool            `json:"soft_budget_cooldown"`
+	ObjectPermissionID   *string         `json:"object_permission_id"`
+	ObjectPermission     json.RawMessage `json:"object_permission"`
+}
+
+var emptyObject = json.RawMessage("{}")
+
+func unsetKey() keyUnset {
+	return keyUnset{AllowedCacheControls: []string{}, Config: emptyObject, Permissions: emptyObject, ModelSpend: emptyObject,
+		AllowedRoutes: []string{}}
+}
+
+// teamUnset are LiteLLM_TeamTable's fields Tollgate has nothing for.
+type teamUnset struct {
+	// Admins and Members are LiteLLM's older member lists; members are
+	// in members_with_roles.
+	Admins                []string        `json:"admins"`
+	Members               []string        `json:"members"`
+	TeamMemberPermissions []string        `json:"team_member_permissions"`
+	ModelID               *int            `json:"model_id"`
+	LiteLLMModelTable     json.RawMessage `json:"litellm_model_table"`
+	ObjectPermissionID    *string         `json:"object_permission_id"`
+	ObjectPermission      json.RawMessage `json:"object_permission"`
+}
+
+// userUnset are LiteLLM_UserTable's fields Tollgate has nothing for.
+type userUnset struct {
+	ModelSpend       json.RawMessage `json:"model_spend"`
+	SSOUserID        *string         `json:"sso_user_id"`
+	ObjectPermission json.RawMessage `json:"object_permission"`
 }
 
 func strPtr(s string) *string {
@@ -193,7 +242,7 @@ func keyView(k *store.Key, plaintext string) KeyView {
 		UserID: strPtr(k.UserID), TeamID: strPtr(k.TeamID), OrganizationID: strPtr(k.OrganizationID), OrgID: strPtr(k.OrganizationID),
 		LimitsView: limitsView(k.Limits), Duration: strPtr(k.Duration),
 		Expires: k.Expires, Metadata: k.Metadata, Blocked: k.Blocked, Guardrails: k.Guardrails, Aliases: k.Aliases,
-		Tags: k.Tags, CreatedBy: strPtr(k.CreatedBy), CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt}
+		Tags: k.Tags, CreatedBy: strPtr(k.CreatedBy), CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt, keyUnset: unsetKey()}
 	if v.Metadata == nil {
 		v.Metadata = json.RawMessage("{}")
 	}
@@ -268,12 +317,16 @@ type UserView struct {
 	BudgetResetAt *time.Time `json:"budget_reset_at"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+	// OrganizationMemberships are the user's organizations (/user/info;
+	// null elsewhere).
+	OrganizationMemberships []OrgMembership `json:"organization_memberships"`
+	userUnset
 }
 
 func userView(u *store.User, teams []string) UserView {
 	v := UserView{UserID: u.UserID, UserEmail: strPtr(u.Email), UserRole: u.Role, UserAlias: strPtr(u.Alias),
 		LimitsView: limitsView(u.Limits), Metadata: u.Metadata, Blocked: u.Blocked, Teams: teams,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, userUnset: userUnset{ModelSpend: emptyObject}}
 	if v.Metadata == nil {
 		v.Metadata = json.RawMessage("{}")
 	}
@@ -351,6 +404,7 @@ type TeamView struct {
 	BudgetResetAt *time.Time `json:"budget_reset_at"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+	teamUnset
 }
 
 // MemberView is a member in responses (LiteLLM's Member).
@@ -366,7 +420,7 @@ func teamView(t *store.Team) TeamView {
 		Blocked: t.Blocked, MembersWithRoles: []MemberView{}, ModelAliases: t.ModelAliases,
 		TeamMemberLimits: TeamMemberLimits{TeamMemberBudget: ml.MaxBudget, TeamMemberBudgetDuration: strPtr(ml.BudgetDuration),
 			TeamMemberRPMLimit: ml.RPMLimit, TeamMemberTPMLimit: ml.TPMLimit, TeamMemberKeyDuration: strPtr(ml.KeyDuration)},
-		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, teamUnset: teamUnset{Admins: []string{}, Members: []string{}}}
 	if v.ModelAliases == nil {
 		v.ModelAliases = map[string]string{}
 	}

@@ -255,11 +255,35 @@ func (s *Service) UserInfo(ctx context.Context, p *auth.Principal, userID string
 		}
 	}
 	out.UserInfo = userView(u, teamIDs)
+	if out.UserInfo.OrganizationMemberships, err = s.userOrgMemberships(ctx, userID); err != nil {
+		return nil, err
+	}
 	if out.UserInfo.Spend, out.UserInfo.BudgetResetAt, err = s.levelSpend(ctx, "user", userID, u.BudgetDuration); err != nil {
 		return nil, err
 	}
 	for _, k := range keys {
 		out.Keys = append(out.Keys, keyView(k, ""))
+	}
+	return out, nil
+}
+
+// userOrgMemberships are the user's memberships of organizations.
+func (s *Service) userOrgMemberships(ctx context.Context, userID string) ([]OrgMembership, error) {
+	ms, err := s.st.UserOrgs(ctx, userID)
+	if err != nil {
+		return nil, storeErr("listing the user's organizations", err)
+	}
+	out := []OrgMembership{}
+	for i := range ms {
+		o, err := s.st.GetOrganization(ctx, ms[i].OrganizationID)
+		if err != nil {
+			continue // deleted meanwhile
+		}
+		m, err := s.orgMembership(ctx, o, &ms[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
 	}
 	return out, nil
 }

@@ -53,10 +53,9 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/tollgate-gw/tollgate/internal/awscall"
 	"github.com/tollgate-gw/tollgate/internal/awscred"
-	"github.com/tollgate-gw/tollgate/internal/awsjson"
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
 	"github.com/tollgate-gw/tollgate/internal/env"
@@ -308,24 +307,21 @@ func awsClients(ctx context.Context, locs []configsource.Location, e env.Env, no
 	if err != nil {
 		return clients, nil, fmt.Errorf("loading the ambient AWS configuration: %w", err)
 	}
-	if anyOfKind(locs, configsource.KindS3) {
-		clients.S3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-			// Virtual-hosted addressing needs DNS for BUCKET.host, which
-			// an endpoint override (LocalStack, MinIO, a test fake)
-			// rarely has.
-			o.UsePathStyle = o.UsePathStyle || o.BaseEndpoint != nil
-		})
-	}
-	// SSM and Secrets Manager through awsjson, not their SDK clients:
+	// S3, SSM and Secrets Manager through awscall, not their SDK clients:
 	// one call each, and their SDK packages' start-up cost every cold
-	// start (internal/awsjson says how much).
+	// start (internal/awscall says how much).
+	if anyOfKind(locs, configsource.KindS3) {
+		if clients.S3, err = awscall.NewS3(ctx, awsCfg); err != nil {
+			return clients, nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
+		}
+	}
 	if anyOfKind(locs, configsource.KindSSM) {
-		if clients.SSM, err = awsjson.New(ctx, awsCfg, awsjson.SSM); err != nil {
+		if clients.SSM, err = awscall.New(ctx, awsCfg, awscall.SSM); err != nil {
 			return clients, nil, fmt.Errorf("TOLLGATE_CONFIG: %w", err)
 		}
 	}
 	if needSecrets {
-		sm, err := awsjson.New(ctx, awsCfg, awsjson.SecretsManager)
+		sm, err := awscall.New(ctx, awsCfg, awscall.SecretsManager)
 		if err != nil {
 			return clients, nil, fmt.Errorf("reading secrets: %w", err)
 		}
@@ -589,7 +585,7 @@ var _ http.Handler = (*runtime)(nil)
 // Compile-time check that the AWS clients satisfy the interfaces the
 // consumers declare.
 var (
-	_ secrets.Caller            = (*awsjson.Client)(nil)
-	_ configsource.GetObjectAPI = (*s3.Client)(nil)
-	_ configsource.Caller       = (*awsjson.Client)(nil)
+	_ secrets.Caller            = (*awscall.Client)(nil)
+	_ configsource.ObjectGetter = (*awscall.S3)(nil)
+	_ configsource.Caller       = (*awscall.Client)(nil)
 )

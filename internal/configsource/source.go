@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -14,9 +12,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/tollgate-gw/tollgate/internal/awscall"
 )
 
 // DefaultTTL is how often Current checks for a new config unless told
@@ -27,13 +23,14 @@ const DefaultTTL = 30 * time.Second
 // rather than read into memory.
 const MaxSize = 16 << 20
 
-// GetObjectAPI is the S3 call Source makes; *s3.Client satisfies it.
-type GetObjectAPI interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+// ObjectGetter is the S3 call Source makes, a conditional GetObject;
+// *awscall.S3 is one.
+type ObjectGetter interface {
+	GetObject(ctx context.Context, bucket, key, ifNoneMatch string, maxSize int64) (awscall.Object, error)
 }
 
-// Caller makes the SSM call Source needs, GetParameter: an *awsjson.Client
-// of awsjson.SSM is one.
+// Caller makes the SSM call Source needs, GetParameter: an *awscall.Client
+// of awscall.SSM is one.
 type Caller interface {
 	Call(ctx context.Context, operation string, in, out any) error
 }
@@ -56,7 +53,7 @@ type (
 // Clients are the clients the locations need: S3 for s3:// locations, SSM
 // for ssm: ones. A client no location needs may be nil.
 type Clients struct {
-	S3  GetObjectAPI
+	S3  ObjectGetter
 	SSM Caller
 }
 
@@ -230,27 +227,18 @@ func (s *Source) fetch(ctx context.Context, l Location, prev *File) (File, error
 	f := File{Name: l.String()}
 	switch l.Kind {
 	case KindS3:
-		in := &s3.GetObjectInput{Bucket: aws.String(l.Bucket), Key: aws.String(l.Key)}
-		if prev != nil && prev.Version != "" {
-			in.IfNoneMatch = aws.String(prev.Version)
+		etag := ""
+		if prev != nil {
+			etag = prev.Version
 		}
-		out, err := s.clients.S3.GetObject(ctx, in)
-		if err != nil {
-			var re *smithyhttp.ResponseError
-			if prev != nil && errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotModified {
-				return *prev, nil
-			}
-			return f, err
-		}
-		defer out.Body.Close()
-		data, err := io.ReadAll(io.LimitReader(out.Body, MaxSize+1))
+		obj, err := s.clients.S3.GetObject(ctx, l.Bucket, l.Key, etag, MaxSize)
 		if err != nil {
 			return f, err
 		}
-		if len(data) > MaxSize {
-			return f, fmt.Errorf("the object is larger than %d bytes", MaxSize)
+		if obj.NotModified && prev != nil {
+			return *prev, nil
 		}
-		f.Data, f.Version = data, aws.ToString(out.ETag)
+		f.Data, f.Version = obj.Data, obj.ETag
 	case KindSSM:
 		var out getParameterOutput
 		if err := s.clients.SSM.Call(ctx, "GetParameter", getParameterInput{Name: l.Parameter, WithDecryption: true}, &out); err != nil {

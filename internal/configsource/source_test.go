@@ -14,11 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/tollgate-gw/tollgate/internal/awscall"
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
-	"github.com/tollgate-gw/tollgate/internal/awsjson"
 	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
 )
@@ -33,8 +32,8 @@ func newClock() *clocktest.Clock {
 type fakes struct {
 	s3     *awsfake.S3
 	ssm    *awsfake.SSM
-	s3c    *s3.Client
-	ssmc   *awsjson.Client
+	s3c    *awscall.S3
+	ssmc   *awscall.Client
 	clock  *clocktest.Clock
 	client configsource.Clients
 }
@@ -46,10 +45,12 @@ func newFakes(t *testing.T) *fakes {
 	f := &fakes{s3: awsfake.NewS3(iam, nil), ssm: awsfake.NewSSM(iam, nil), clock: newClock()}
 	s3srv, ssmsrv := httptest.NewServer(f.s3), httptest.NewServer(f.ssm)
 	t.Cleanup(func() { s3srv.Close(); ssmsrv.Close() })
-	f.s3c = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true, Credentials: c,
-		RetryMaxAttempts: 1, ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported})
 	var err error
-	f.ssmc, err = awsjson.New(context.Background(), aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(ssmsrv.URL), Credentials: c, RetryMaxAttempts: 1}, awsjson.SSM)
+	if f.s3c, err = awscall.NewS3(context.Background(), aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), Credentials: c,
+		RetryMaxAttempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f.ssmc, err = awscall.New(context.Background(), aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(ssmsrv.URL), Credentials: c, RetryMaxAttempts: 1}, awscall.SSM)
 	if err != nil {
 		t.Fatal(err)
 	}

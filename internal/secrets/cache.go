@@ -20,7 +20,7 @@ const DefaultTTL = 5 * time.Minute
 const retryAfterFailure = 30 * time.Second
 
 // Caller makes the one Secrets Manager call the Cache needs,
-// GetSecretValue: an *awsjson.Client of awsjson.SecretsManager is one.
+// GetSecretValue: an *awscall.Client of awscall.SecretsManager is one.
 type Caller interface {
 	Call(ctx context.Context, operation string, in, out any) error
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 
+	"github.com/tollgate-gw/tollgate/internal/awscall"
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
-	"github.com/tollgate-gw/tollgate/internal/awsjson"
 	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/secrets"
 )
@@ -35,7 +35,7 @@ func newClock() *clocktest.Clock {
 // harness is a fake Secrets Manager and a real client pointed at it.
 type harness struct {
 	fake   *awsfake.SecretsManager
-	client *awsjson.Client
+	client *awscall.Client
 	clock  *clocktest.Clock
 	logs   *bytes.Buffer
 }
@@ -47,8 +47,8 @@ func newHarness(t *testing.T) *harness {
 	fake := awsfake.NewSecretsManager(iam, nil)
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	client, err := awsjson.New(context.Background(), aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.StaticCredentialsProvider{Value: c}, RetryMaxAttempts: 1}, awsjson.SecretsManager)
+	client, err := awscall.New(context.Background(), aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.StaticCredentialsProvider{Value: c}, RetryMaxAttempts: 1}, awscall.SecretsManager)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // CloudFront front sends.
 //
 // A Cache fetches each secret by ARN with GetSecretValue (through Caller,
-// which an *awsjson.Client of Secrets Manager satisfies) and keeps it
+// which an *awscall.Client of Secrets Manager satisfies) and keeps it
 // for a TTL, five minutes unless told otherwise. It has no goroutine of its
 // own, because Lambda freezes the container between invocations: a value is
 // refreshed lazily, by the first Get after it expires, and only one fetch per

@@ -1,4 +1,4 @@
-package awsjson
+package awscall
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package awsjson
+package awscall
 
 import (
 	"context"
@@ -30,16 +30,32 @@ type (
 )
 
 // resolveEndpoint finds the endpoint as the SDK's service clients do: a
-// configured one (cfg.BaseEndpoint, then the service's own variable or
-// services section unless only the global AWS_ENDPOINT_URL is set), else
-// the service's public endpoint in the region's partition, FIPS and
-// dual-stack as configured.
+// configured one, else the service's public endpoint in the region's
+// partition, FIPS and dual-stack as configured.
 func resolveEndpoint(ctx context.Context, cfg aws.Config, svc Service) (string, error) {
+	base, found, err := configuredEndpoint(ctx, cfg, svc.Name, svc.SDKID)
+	if err != nil || found {
+		return base, err
+	}
+	fips, dual := endpointFlags(ctx, cfg)
+	return publicEndpoint(svc, cfg.Region, fips, dual, endpointVar(svc.SDKID))
+}
+
+// endpointVar is the variable that sets the endpoint of the service sdkID.
+func endpointVar(sdkID string) string {
+	return "AWS_ENDPOINT_URL_" + strings.ToUpper(strings.ReplaceAll(sdkID, " ", "_"))
+}
+
+// configuredEndpoint is the endpoint configured for the service sdkID, as
+// the SDK's clients find it: cfg.BaseEndpoint, then the service's own
+// variable or services section unless only the global AWS_ENDPOINT_URL is
+// set, none at all when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says so.
+func configuredEndpoint(ctx context.Context, cfg aws.Config, name, sdkID string) (string, bool, error) {
 	base := ""
 	if cfg.BaseEndpoint != nil {
 		base = *cfg.BaseEndpoint
 	}
-	envName := "AWS_ENDPOINT_URL_" + strings.ToUpper(strings.ReplaceAll(svc.SDKID, " ", "_"))
+	envName := endpointVar(sdkID)
 	_, global := os.LookupEnv("AWS_ENDPOINT_URL")
 	_, own := os.LookupEnv(envName)
 	if !global || own {
@@ -57,9 +73,9 @@ func resolveEndpoint(ctx context.Context, cfg aws.Config, svc Service) (string, 
 				break
 			}
 			if p, ok := s.(serviceEndpointSource); ok {
-				v, found, err := p.GetServiceBaseEndpoint(ctx, svc.SDKID)
+				v, found, err := p.GetServiceBaseEndpoint(ctx, sdkID)
 				if err != nil {
-					return "", fmt.Errorf("%s endpoint: %w", svc.Name, err)
+					return "", false, fmt.Errorf("%s endpoint: %w", name, err)
 				}
 				if found {
 					base = v
@@ -68,14 +84,18 @@ func resolveEndpoint(ctx context.Context, cfg aws.Config, svc Service) (string, 
 			}
 		}
 	}
-	if base != "" {
-		u, err := url.Parse(base)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", fmt.Errorf("%s endpoint %q: want http(s)://HOST[:PORT] (%s or AWS_ENDPOINT_URL)", svc.Name, base, envName)
-		}
-		return strings.TrimSuffix(base, "/"), nil
+	if base == "" {
+		return "", false, nil
 	}
-	fips, dual := false, false
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false, fmt.Errorf("%s endpoint %q: want http(s)://HOST[:PORT] (%s or AWS_ENDPOINT_URL)", name, base, envName)
+	}
+	return strings.TrimSuffix(base, "/"), true, nil
+}
+
+// endpointFlags are the FIPS and dual-stack choices of cfg's sources.
+func endpointFlags(ctx context.Context, cfg aws.Config) (fips, dual bool) {
 	for _, s := range cfg.ConfigSources {
 		if p, ok := s.(fipsSource); ok {
 			if v, found, err := p.GetUseFIPSEndpoint(ctx); err == nil && found {
@@ -92,7 +112,7 @@ func resolveEndpoint(ctx context.Context, cfg aws.Config, svc Service) (string, 
 			}
 		}
 	}
-	return publicEndpoint(svc, cfg.Region, fips, dual, envName)
+	return fips, dual
 }
 
 // partition is the DNS of one AWS partition.
@@ -111,30 +131,41 @@ var partitions = []partition{
 	{prefix: "", suffix: "amazonaws.com", dualStack: "api.aws"},
 }
 
-// publicEndpoint is https://PREFIX[-fips].REGION.SUFFIX, with the services'
-// exceptions to that pattern (TestPublicEndpoints checks every combination
-// against the SDK's endpoint rules).
-func publicEndpoint(svc Service, region string, fips, dual bool, envName string) (string, error) {
+// partitionOf is the partition of region, or an error naming envName, the
+// variable that would set the endpoint, for the partitions Tollgate does
+// not know.
+func partitionOf(name, region, envName string) (partition, error) {
 	if !validRegion(region) {
-		return "", fmt.Errorf("%s: region %q is not a valid region name", svc.Name, region)
+		return partition{}, fmt.Errorf("%s: region %q is not a valid region name", name, region)
 	}
 	for _, p := range partitions {
 		if !strings.HasPrefix(region, p.prefix) {
 			continue
 		}
 		if p.suffix == "" {
-			return "", fmt.Errorf("%s: region %s is in a partition whose endpoints Tollgate does not know; set %s", svc.Name, region, envName)
+			return partition{}, fmt.Errorf("%s: region %s is in a partition whose endpoints Tollgate does not know; set %s", name, region, envName)
 		}
-		host, suffix := svc.EndpointPrefix, p.suffix
-		if fips && !(svc.GovFIPSPlain && p.prefix == "us-gov-" && !dual) {
-			host += "-fips"
-		}
-		if dual && (!svc.DualStackPlain || fips && p.prefix == "cn-") {
-			suffix = p.dualStack
-		}
-		return "https://" + host + "." + region + "." + suffix, nil
+		return p, nil
 	}
 	panic("unreachable: the last partition matches every region")
+}
+
+// publicEndpoint is https://PREFIX[-fips].REGION.SUFFIX, with the services'
+// exceptions to that pattern (TestPublicEndpoints checks every combination
+// against the SDK's endpoint rules).
+func publicEndpoint(svc Service, region string, fips, dual bool, envName string) (string, error) {
+	p, err := partitionOf(svc.Name, region, envName)
+	if err != nil {
+		return "", err
+	}
+	host, suffix := svc.EndpointPrefix, p.suffix
+	if fips && !(svc.GovFIPSPlain && p.prefix == "us-gov-" && !dual) {
+		host += "-fips"
+	}
+	if dual && (!svc.DualStackPlain || fips && p.prefix == "cn-") {
+		suffix = p.dualStack
+	}
+	return "https://" + host + "." + region + "." + suffix, nil
 }
 
 // validRegion reports whether region is a DNS label, as the SDK's endpoint

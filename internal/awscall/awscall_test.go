@@ -1,4 +1,4 @@
-package awsjson_test
+package awscall_test
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
+	"github.com/tollgate-gw/tollgate/internal/awscall"
 	"github.com/tollgate-gw/tollgate/internal/awsfake"
-	"github.com/tollgate-gw/tollgate/internal/awsjson"
 )
 
 const (
@@ -71,9 +71,9 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func (w *world) client(t *testing.T, svc awsjson.Service) *awsjson.Client {
+func (w *world) client(t *testing.T, svc awscall.Service) *awscall.Client {
 	t.Helper()
-	c, err := awsjson.New(context.Background(), w.cfg, svc)
+	c, err := awscall.New(context.Background(), w.cfg, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestCalls(t *testing.T) {
 	w := newWorld(t)
 	w.ssm.PutParameter("/tollgate/config.yaml", "SecureString", "model_list: []")
 	w.sm.PutSecretString(secretARN, `{"master_key":"sk-1"}`)
-	ssmc, smc := w.client(t, awsjson.SSM), w.client(t, awsjson.SecretsManager)
+	ssmc, smc := w.client(t, awscall.SSM), w.client(t, awscall.SecretsManager)
 	ctx := context.Background()
 
 	var p getParameterOut
@@ -121,7 +121,7 @@ func TestBinarySecret(t *testing.T) {
 	w := newWorld(t)
 	w.sm.PutSecretBinary(secretARN, []byte{0, 1, 0xfe})
 	var s struct{ SecretBinary []byte }
-	if err := w.client(t, awsjson.SecretsManager).Call(context.Background(), "GetSecretValue", map[string]string{"SecretId": secretARN}, &s); err != nil {
+	if err := w.client(t, awscall.SecretsManager).Call(context.Background(), "GetSecretValue", map[string]string{"SecretId": secretARN}, &s); err != nil {
 		t.Fatal(err)
 	}
 	if string(s.SecretBinary) != "\x00\x01\xfe" {
@@ -143,14 +143,14 @@ func TestErrors(t *testing.T) {
 		{
 			name: "missing parameter",
 			call: func() error {
-				return w.client(t, awsjson.SSM).Call(ctx, "GetParameter", map[string]any{"Name": "/missing"}, &getParameterOut{})
+				return w.client(t, awscall.SSM).Call(ctx, "GetParameter", map[string]any{"Name": "/missing"}, &getParameterOut{})
 			},
 			code: "ParameterNotFound", status: 400, calls: func() int { return w.ssm.Count("GetParameter") }, wantSeen: 1,
 		},
 		{
 			name: "missing secret",
 			call: func() error {
-				return w.client(t, awsjson.SecretsManager).Call(ctx, "GetSecretValue", map[string]string{"SecretId": "nope"}, &struct{}{})
+				return w.client(t, awscall.SecretsManager).Call(ctx, "GetSecretValue", map[string]string{"SecretId": "nope"}, &struct{}{})
 			},
 			code: "ResourceNotFoundException", status: 400, calls: func() int { return w.sm.Count("GetSecretValue", "") }, wantSeen: 1,
 		},
@@ -159,7 +159,7 @@ func TestErrors(t *testing.T) {
 			call: func() error {
 				cfg := w.cfg.Copy()
 				cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIAUNKNOWN000000000", "secret", "")
-				c, err := awsjson.New(ctx, cfg, awsjson.SSM)
+				c, err := awscall.New(ctx, cfg, awscall.SSM)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -173,7 +173,7 @@ func TestErrors(t *testing.T) {
 			before := tt.calls()
 			err := tt.call()
 			var ae smithy.APIError
-			var e *awsjson.Error
+			var e *awscall.Error
 			if !errors.As(err, &ae) || ae.ErrorCode() != tt.code || !errors.As(err, &e) || e.StatusCode != tt.status {
 				t.Fatalf("err = %v, want %s with status %d", err, tt.code, tt.status)
 			}
@@ -212,7 +212,7 @@ func TestRetries(t *testing.T) {
 			}
 			w.sm.PutSecretString(secretARN, "v")
 			w.sm.FailNext(secretARN, nil)
-			c := w.client(t, awsjson.SecretsManager)
+			c := w.client(t, awscall.SecretsManager)
 			err := c.Call(context.Background(), "GetSecretValue", map[string]string{"SecretId": secretARN}, &struct{}{})
 			if (err != nil) != tt.wantErr || w.sm.Count("GetSecretValue", "") != tt.wantCalls {
 				t.Fatalf("err %v after %d calls, want error %v after %d", err, w.sm.Count("GetSecretValue", ""), tt.wantErr, tt.wantCalls)
@@ -230,7 +230,7 @@ func TestCancel(t *testing.T) {
 	w := newWorld(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := w.client(t, awsjson.SSM).Call(ctx, "GetParameter", map[string]any{"Name": "/x"}, nil)
+	err := w.client(t, awscall.SSM).Call(ctx, "GetParameter", map[string]any{"Name": "/x"}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -244,16 +244,8 @@ func TestPublicEndpoints(t *testing.T) {
 	for _, region := range regions {
 		for _, fips := range []bool{false, true} {
 			for _, dual := range []bool{false, true} {
-				for _, svc := range []awsjson.Service{awsjson.SSM, awsjson.SecretsManager} {
-					isolate(t)
-					t.Setenv("AWS_REGION", region)
-					t.Setenv("AWS_USE_FIPS_ENDPOINT", boolString(fips))
-					t.Setenv("AWS_USE_DUALSTACK_ENDPOINT", boolString(dual))
-					cfg, err := config.LoadDefaultConfig(ctx, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")))
-					if err != nil {
-						t.Fatal(err)
-					}
-					c, err := awsjson.New(ctx, cfg, svc)
+				for _, svc := range []awscall.Service{awscall.SSM, awscall.SecretsManager} {
+					c, err := awscall.New(ctx, ambient(t, region, fips, dual), svc)
 					if err != nil {
 						t.Fatalf("%s %s fips=%v dual=%v: %v", svc.Name, region, fips, dual, err)
 					}
@@ -267,8 +259,23 @@ func TestPublicEndpoints(t *testing.T) {
 	}
 }
 
+// ambient is the configuration config.LoadDefaultConfig reads from an
+// environment that names only region and the endpoint flags.
+func ambient(t *testing.T, region string, fips, dual bool) aws.Config {
+	t.Helper()
+	isolate(t)
+	t.Setenv("AWS_REGION", region)
+	t.Setenv("AWS_USE_FIPS_ENDPOINT", boolString(fips))
+	t.Setenv("AWS_USE_DUALSTACK_ENDPOINT", boolString(dual))
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // sdkEndpoint asks the SDK's endpoint rules for the service's endpoint.
-func sdkEndpoint(t *testing.T, svc awsjson.Service, region string, fips, dual bool) string {
+func sdkEndpoint(t *testing.T, svc awscall.Service, region string, fips, dual bool) string {
 	t.Helper()
 	ctx := context.Background()
 	var uri string
@@ -321,7 +328,7 @@ func TestConfiguredEndpoints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := awsjson.New(ctx, cfg, awsjson.SecretsManager)
+			c, err := awscall.New(ctx, cfg, awscall.SecretsManager)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -351,7 +358,7 @@ func TestRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			isolate(t)
-			if _, err := awsjson.New(ctx, tt.cfg, awsjson.SSM); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := awscall.New(ctx, tt.cfg, awscall.SSM); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one naming %q", err, tt.want)
 			}
 		})

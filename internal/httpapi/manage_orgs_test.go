@@ -101,6 +101,30 @@ func TestOrganizationIsolation(t *testing.T) {
 		}
 	})
 
+	t.Run("an org admin lists her organization's teams, a member only hers", func(t *testing.T) {
+		m.t = t
+		for _, c := range []struct {
+			key       string
+			want, not []string
+		}{
+			{alice, []string{`"team_id":"acme-eng"`, `"team_id":"globex-ops"`}, []string{`"team_id":"free"`}},
+			{carol, []string{`"team_id":"acme-eng"`}, []string{`"team_id":"globex-ops"`, `"team_id":"free"`}},
+		} {
+			st, out := m.call(c.key, "GET", "/team/list", "")
+			list, _ := out["_raw"].(string)
+			for _, w := range c.want {
+				if st != 200 || !strings.Contains(list, w) {
+					t.Errorf("/team/list lacks %s: %d %s", w, st, list)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(list, n) {
+					t.Errorf("/team/list shows %s: %s", n, list)
+				}
+			}
+		}
+	})
+
 	t.Run("info in LiteLLM's shape", func(t *testing.T) {
 		m.t = t
 		info := m.must(carol, "GET", "/organization/info?organization_id=acme", "")

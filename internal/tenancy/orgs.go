@@ -698,6 +698,24 @@ func (s *Service) DeleteOrgMember(ctx context.Context, p *auth.Principal, req *O
 	return out, nil
 }
 
+// adminOrgs are the organizations in which user id is an org_admin.
+func (s *Service) adminOrgs(ctx context.Context, id string) (map[string]bool, error) {
+	if id == "" {
+		return nil, nil
+	}
+	ms, err := s.st.UserOrgs(ctx, id)
+	if err != nil {
+		return nil, storeErr("listing your organizations", err)
+	}
+	out := map[string]bool{}
+	for _, m := range ms {
+		if m.Role == "org_admin" {
+			out[m.OrganizationID] = true
+		}
+	}
+	return out, nil
+}
+
 // isOrgAdmin reports whether p is an org_admin of organization id.
 func (s *Service) isOrgAdmin(ctx context.Context, p *auth.Principal, id string) (bool, error) {
 	if p == nil || p.UserID == "" || id == "" {

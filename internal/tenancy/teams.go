@@ -537,12 +537,37 @@ func (s *Service) ListTeams(ctx context.Context, p *auth.Principal) ([]TeamView,
 		if err != nil {
 			return nil, storeErr("listing your teams", err)
 		}
+		seen := map[string]bool{}
 		for _, m := range ms {
 			t, err := s.st.GetTeam(ctx, m.TeamID)
 			if err != nil {
 				continue // deleted meanwhile
 			}
 			v, err := s.spentTeamView(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			seen[t.TeamID] = true
+			out = append(out, v)
+		}
+		// An org admin also sees every team of their organizations.
+		admin, err := s.adminOrgs(ctx, p.UserID)
+		if err != nil || len(admin) == 0 {
+			return out, err
+		}
+		all, err := s.allTeams(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			if seen[t.TeamID] || !admin[t.OrganizationID] {
+				continue
+			}
+			full, err := s.st.GetTeam(ctx, t.TeamID) // with its members
+			if err != nil {
+				continue
+			}
+			v, err := s.spentTeamView(ctx, full)
 			if err != nil {
 				return nil, err
 			}

@@ -10,15 +10,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 )
 
 // BuildBootstrap compiles the main package pkg (an import path or a path
-// relative to the test's directory) the way it is built for Lambda: static,
-// with -tags lambda.norpc, into a file named bootstrap in a temporary
-// directory. It returns the binary's path.
+// relative to the test's directory) with -tags lambda.norpc, as it is built
+// for Lambda, into a file named bootstrap in a temporary directory. It
+// returns the binary's path.
+//
+// The other settings are the running test binary's (-race, -trimpath,
+// CGO_ENABLED and its tags), not the Makefile's static Lambda build: go test
+// has compiled every package of the binary with those settings already, so
+// this is a link instead of a second compile of the AWS SDK and the standard
+// library (minutes of CPU with a cold build cache, and each package's tests
+// started one); and under -race the function itself runs race-checked.
+// `make build` compiles the static binaries.
 func BuildBootstrap(tb testing.TB, pkg string) string {
 	tb.Helper()
 	goBin, err := exec.LookPath("go")
@@ -26,12 +35,38 @@ func BuildBootstrap(tb testing.TB, pkg string) string {
 		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	}
 	out := filepath.Join(tb.TempDir(), "bootstrap")
-	cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	flags, cgo := buildSettings()
+	cmd := exec.Command(goBin, append(append([]string{"build"}, flags...), "-o", out, pkg)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("building %s: %v\n%s", pkg, err, b)
 	}
 	return out
+}
+
+// buildSettings returns the go build flags and the CGO_ENABLED value that
+// reproduce the running binary's build settings, plus the lambda.norpc tag.
+// Without build information it falls back to the Lambda build's settings.
+func buildSettings() (flags []string, cgo string) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return []string{"-tags", "lambda.norpc", "-trimpath"}, "0"
+	}
+	tags := []string{"lambda.norpc"}
+	cgo = "0"
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "-race", "-trimpath":
+			if s.Value == "true" {
+				flags = append(flags, s.Key)
+			}
+		case "-tags":
+			tags = append(tags, strings.Split(s.Value, ",")...)
+		case "CGO_ENABLED":
+			cgo = s.Value
+		}
+	}
+	return append(flags, "-tags", strings.Join(tags, ",")), cgo
 }
 
 // Process is a function binary started by StartProcess or StartBootstrap.

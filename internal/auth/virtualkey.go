@@ -180,6 +180,7 @@ func (k *Keys) Principal(ctx context.Context, plaintext string) (*Principal, err
 			p.Role = Role(e.user.Role)
 		}
 	}
+	p.Levels = make([]Level, 0, e.levels())
 	p.Scopes = appendScope(p.Scopes, "key", key.Models)
 	p.Levels = append(p.Levels, Level{Kind: "key", ID: hash, Limits: &key.Limits})
 	if e.user != nil {
@@ -401,6 +402,18 @@ func (k *Keys) loadKey(ctx context.Context, hash string) (*keyEntry, error) {
 		}
 	}
 	return e, nil
+}
+
+// levels counts the levels a principal of e has, so its slice is made
+// once.
+func (e *keyEntry) levels() int {
+	n := 1
+	for _, ok := range [...]bool{e.user != nil, e.team != nil, e.member != nil, e.org != nil, e.orgMember != nil} {
+		if ok {
+			n++
+		}
+	}
+	return n
 }
 
 // Level kinds beyond "key", "user" and "team".

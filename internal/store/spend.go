@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // SpendRecord is one request's spend (LiteLLM's spend log fields).
@@ -55,7 +55,7 @@ func (r *SpendRecord) appendJSON(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("encoding record: spend %v is not a JSON number", r.Cost)
 	}
 	b = append(b, `{"request_id":`...)
-	b = rawjson.AppendString(b, r.RequestID)
+	b = appendString(b, r.RequestID)
 	var err error
 	if b, err = appendTime(append(b, `,"start_time":`...), r.Time); err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func (r *SpendRecord) appendJSON(b []byte) ([]byte, error) {
 		{`,"custom_llm_provider":`, r.Provider},
 	} {
 		if f.v != "" {
-			b = rawjson.AppendString(append(b, f.name...), f.v)
+			b = appendString(append(b, f.name...), f.v)
 		}
 	}
 	b = strconv.AppendInt(append(b, `,"prompt_tokens":`...), r.PromptTokens, 10)
@@ -78,9 +78,9 @@ func (r *SpendRecord) appendJSON(b []byte) ([]byte, error) {
 	if r.CacheWriteTokens != 0 {
 		b = strconv.AppendInt(append(b, `,"cache_creation_input_tokens":`...), r.CacheWriteTokens, 10)
 	}
-	b = rawjson.AppendFloat(append(b, `,"spend":`...), r.Cost)
+	b = appendFloat(append(b, `,"spend":`...), r.Cost)
 	b = strconv.AppendInt(append(b, `,"latency_ms":`...), r.LatencyMS, 10)
-	b = rawjson.AppendString(append(b, `,"status":`...), r.Status)
+	b = appendString(append(b, `,"status":`...), r.Status)
 	if r.CacheHit {
 		b = append(b, `,"cache_hit":true`...)
 	}
@@ -90,7 +90,7 @@ func (r *SpendRecord) appendJSON(b []byte) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = rawjson.AppendString(b, t)
+			b = appendString(b, t)
 		}
 		b = append(b, ']')
 	}
@@ -98,6 +98,24 @@ func (r *SpendRecord) appendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '}'), nil
+}
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
+// encoding/json writes it; jsontext reports it too, which a record, whose
+// strings come from clients, does not refuse.
+func appendString(b []byte, s string) []byte {
+	b, _ = jsontext.AppendQuote(b, s)
+	return b
+}
+
+// appendFloat appends f as encoding/json writes a float64 that is an
+// integer below 1e21 or not: digits only, or the shortest 'g' form. Costs
+// are small fractions; whole dollars are common in tests and budgets.
+func appendFloat(b []byte, f float64) []byte {
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
 // appendTime appends t as time.Time's MarshalJSON does, refusing the years

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
@@ -29,6 +30,26 @@ func appendExtra(e *rawjson.Builder, extra []llm.Field, o RequestOptions) {
 			e.Raw(f.Name, f.Value)
 		}
 	}
+}
+
+// extraObject returns the client's passthrough fields that were not
+// dropped as one JSON object, for a wire struct's embedded fallback; nil
+// when there are none.
+func extraObject(extra []llm.Field, o RequestOptions) jsontext.Value {
+	var obj jsontext.Value
+	for _, f := range extra {
+		if !o.keep(f.Name) {
+			continue
+		}
+		obj = append(obj, ',')
+		obj, _ = jsontext.AppendQuote(obj, f.Name)
+		obj = append(append(obj, ':'), f.Value...)
+	}
+	if obj == nil {
+		return nil
+	}
+	obj[0] = '{'
+	return append(obj, '}')
 }
 
 // EncodeChatRequest encodes req as an OpenAI chat completions request body

@@ -5,8 +5,6 @@ import (
 	"strconv"
 
 	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
-	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // ErrorBody is the "error" object of an OpenAI error response.
@@ -20,24 +18,11 @@ type ErrorBody struct {
 // AppendError appends {"error":{...}} to dst. Empty Param and Code encode as
 // null, as OpenAI does.
 func AppendError(dst []byte, b ErrorBody) []byte {
-	e := rawjson.Builder(dst)
-	e.OpenObject()
-	e.Obj("error")
-	e.Str("message", b.Message)
-	e.Str("type", b.Type)
-	if b.Param != "" {
-		e.Str("param", b.Param)
-	} else {
-		e.Null("param")
+	var w struct {
+		Error ErrorObject `json:"error"`
 	}
-	if b.Code != "" {
-		e.Str("code", b.Code)
-	} else {
-		e.Null("code")
-	}
-	e.CloseObject()
-	e.CloseObject()
-	return e
+	w.Error = ErrorObject{Message: b.Message, Type: b.Type, Param: Scalar(b.Param), Code: Scalar(b.Code)}
+	return appendJSON(dst, &w)
 }
 
 // WriteError writes an OpenAI-style error response.
@@ -64,19 +49,20 @@ func DecodeErrorBody(data []byte) ErrorBody {
 	case '{':
 		var inner ErrorObject
 		if json.Unmarshal(w.Error, &inner, errorOptions) == nil {
-			return ErrorBody{Message: inner.Message, Type: inner.Type, Param: scalar(inner.Param), Code: scalar(inner.Code)}
+			return ErrorBody{Message: inner.Message, Type: inner.Type, Param: string(inner.Param), Code: string(inner.Code)}
 		}
 	case '"':
 		var s string
 		_ = json.Unmarshal(w.Error, &s, errorOptions)
-		return ErrorBody{Message: s, Type: w.Type, Code: scalar(w.Code)}
+		return ErrorBody{Message: s, Type: w.Type, Code: string(w.Code)}
 	}
 	if w.Message != "" {
-		return ErrorBody{Message: w.Message, Type: w.Type, Code: scalar(w.Code)}
+		return ErrorBody{Message: w.Message, Type: w.Type, Code: string(w.Code)}
 	}
 	if len(w.Detail) > 0 {
-		if s := scalar(w.Detail); s != "" {
-			return ErrorBody{Message: s}
+		var s Scalar
+		if json.Unmarshal(w.Detail, &s) == nil && s != "" {
+			return ErrorBody{Message: string(s)}
 		}
 		return ErrorBody{Message: truncate(string(w.Detail), 500)}
 	}
@@ -86,19 +72,6 @@ func DecodeErrorBody(data []byte) ErrorBody {
 // errorOptions read error bodies as encoding/json did: member names match
 // without regard to case, as some servers capitalise them.
 var errorOptions = json.JoinOptions(decodeOptions, json.MatchCaseInsensitiveNames(true))
-
-// scalar renders a JSON string or number as text; other values give "".
-func scalar(v jsontext.Value) string {
-	switch v.Kind() {
-	case '"':
-		var s string
-		_ = json.Unmarshal(v, &s, decodeOptions)
-		return s
-	case '0':
-		return string(v)
-	}
-	return ""
-}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -1,10 +1,10 @@
 package openai
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
-	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
 )
 
 // DecodeImageRequest decodes an images/generations request body.
@@ -38,28 +38,24 @@ func DecodeImageRequest(data []byte) (*llm.ImageRequest, error) {
 
 // EncodeImageRequest encodes req for an OpenAI-compatible upstream.
 func EncodeImageRequest(req *llm.ImageRequest, opts RequestOptions) []byte {
-	e := rawjson.Builder(make([]byte, 0, 256))
-	e.OpenObject()
-	model := opts.Model
-	if model == "" {
-		model = req.Model
-	}
-	e.Str("model", model)
-	e.Str("prompt", req.Prompt)
+	w := ImageRequest{Model: cmp.Or(opts.Model, req.Model), Prompt: req.Prompt}
 	if opts.keep("n") {
-		e.IntPtr("n", req.N)
+		w.N = intPtr(req.N)
 	}
-	for _, p := range [...]struct{ name, value string }{
-		{"size", req.Size}, {"quality", req.Quality}, {"style", req.Style},
-		{"response_format", req.ResponseFormat}, {"user", req.User},
+	for _, p := range [...]struct {
+		name string
+		dst  *string
+		v    string
+	}{
+		{"size", &w.Size, req.Size}, {"quality", &w.Quality, req.Quality}, {"style", &w.Style, req.Style},
+		{"response_format", &w.ResponseFormat, req.ResponseFormat}, {"user", &w.User, req.User},
 	} {
 		if opts.keep(p.name) {
-			e.StrOpt(p.name, p.value)
+			*p.dst = p.v
 		}
 	}
-	appendExtra(&e, req.Extra, opts)
-	e.CloseObject()
-	return e
+	w.Unknown = extraObject(req.Extra, opts)
+	return appendJSON(make([]byte, 0, 256), &w)
 }
 
 // DecodeImageResponse decodes an upstream images response.
@@ -80,27 +76,12 @@ func DecodeImageResponse(data []byte) (*llm.ImageResponse, error) {
 
 // EncodeImageResponse encodes resp as an OpenAI images response.
 func EncodeImageResponse(resp *llm.ImageResponse) []byte {
-	e := rawjson.Builder(make([]byte, 0, 256))
-	e.OpenObject()
-	e.Int("created", resp.Created)
-	e.Arr("data")
-	for i := range resp.Images {
-		im := &resp.Images[i]
-		e.Elem()
-		e.OpenObject()
-		e.StrOpt("url", im.URL)
-		e.StrOpt("b64_json", im.B64JSON)
-		e.StrOpt("revised_prompt", im.RevisedPrompt)
-		e.CloseObject()
+	w := ImageResponse{Created: resp.Created, Data: make([]GeneratedImage, len(resp.Images))}
+	for i, im := range resp.Images {
+		w.Data[i] = GeneratedImage{URL: im.URL, B64JSON: im.B64JSON, RevisedPrompt: im.RevisedPrompt}
 	}
-	e.CloseArray()
 	if u := resp.Usage; u != nil {
-		e.Obj("usage")
-		e.Int("input_tokens", int64(u.PromptTokens))
-		e.Int("output_tokens", int64(u.CompletionTokens))
-		e.Int("total_tokens", int64(u.PromptTokens+u.CompletionTokens))
-		e.CloseObject()
+		w.Usage = &ImageUsage{InputTokens: Int(u.PromptTokens), OutputTokens: Int(u.CompletionTokens), TotalTokens: Int(u.PromptTokens + u.CompletionTokens)}
 	}
-	e.CloseObject()
-	return e
+	return appendJSON(make([]byte, 0, 256), &w)
 }

@@ -286,17 +286,20 @@ type ErrorResponse struct {
 	Message string         `json:"message,omitzero"`
 	Detail  jsontext.Value `json:"detail,omitzero"`
 	Type    string         `json:"type,omitzero"`
-	Code    jsontext.Value `json:"code,omitzero"`
+	Code    Scalar         `json:"code,omitzero"`
 }
 
-// ErrorObject is the object of {"error":{...}}. Param and Code may be
-// strings or numbers.
+// ErrorObject is the object of {"error":{...}}.
 type ErrorObject struct {
-	Message string         `json:"message"`
-	Type    string         `json:"type"`
-	Param   jsontext.Value `json:"param"`
-	Code    jsontext.Value `json:"code"`
+	Message string `json:"message"`
+	Type    string `json:"type"`
+	Param   Scalar `json:"param"`
+	Code    Scalar `json:"code"`
 }
+
+// encodeOptions write as encoding/json does where json/v2 would refuse: a
+// Go string with invalid UTF-8 is written with U+FFFD in its place.
+var encodeOptions = jsontext.AllowInvalidUTF8(true)
 
 // decodeOptions are encoding/json's rules of acceptance, which the gateway
 // has always had: duplicate member names and invalid UTF-8 in strings are

@@ -248,3 +248,32 @@ func (r Raw) MarshalJSONTo(enc *jsontext.Encoder) error {
 	}
 	return enc.WriteValue(jsontext.Value(r))
 }
+
+// Scalar is a member some servers send as a string and others as a number
+// (an error's code and param); other values read as "". An empty Scalar is
+// written as null, as OpenAI writes an absent code.
+type Scalar string
+
+// UnmarshalJSONFrom reads a string or a number's text.
+func (s *Scalar) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch dec.PeekKind() {
+	case '"':
+		tok, err := dec.ReadToken()
+		*s = Scalar(tok.String())
+		return err
+	case '0':
+		v, err := dec.ReadValue()
+		*s = Scalar(v)
+		return err
+	}
+	*s = ""
+	return dec.SkipValue()
+}
+
+// MarshalJSONTo writes the string, or null when empty.
+func (s Scalar) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if s == "" {
+		return enc.WriteToken(jsontext.Null)
+	}
+	return enc.WriteToken(jsontext.String(string(s)))
+}

@@ -15,7 +15,7 @@ import (
 // dropped: one of LiteLLM's that Tollgate does not honour (unless its
 // value asks for nothing), or one nobody knows. v is the request type the
 // body decodes into; its JSON fields are the honoured ones.
-func checkFields(endpoint string, body []byte, v any) error {
+func checkFields(route string, op tenancy.Op, body []byte, v any) error {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
 		return nil // not an object: decoding says what is wrong
@@ -30,14 +30,14 @@ func checkFields(endpoint string, body []byte, v any) error {
 		if slices.Contains(known, name) {
 			continue
 		}
-		if why, ok := tenancy.Unhonoured(endpoint, name); ok {
+		if why, ok := tenancy.Unhonoured(op, name); ok {
 			if asksNothing(fields[name]) {
 				continue
 			}
 			return badRequest(name, "%s is not supported by Tollgate: %s; remove it or send null", name, why)
 		}
-		msg := "unknown field " + name + " for " + endpoint
-		if s := config.Suggest(name, append(known, tenancy.UnhonouredFields(endpoint)...)); s != "" {
+		msg := "unknown field " + name + " for " + route
+		if s := config.Suggest(name, append(known, tenancy.UnhonouredFields(op)...)); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
 		return badRequest(name, "%s", msg)

@@ -53,8 +53,73 @@ type ManagementService interface {
 	UpdateOrgMember(ctx context.Context, p *auth.Principal, req *tenancy.OrgMemberRequest) (*tenancy.OrgMembership, error)
 	DeleteOrgMember(ctx context.Context, p *auth.Principal, req *tenancy.OrgMemberRequest) (*tenancy.OrgMembership, error)
 
-	ModelInfo(p *auth.Principal, endpoint, model string) (*tenancy.ModelInfoResponse, error)
+	ModelInfo(p *auth.Principal, model string) (*tenancy.ModelInfoResponse, error)
 	ModelGroupInfo(p *auth.Principal, group string) (*tenancy.ModelGroupInfoResponse, error)
+}
+
+// managementRoutes are the paths LiteLLM serves each management operation
+// on: Register mounts them, and a refusal names the path the caller
+// called (routePath).
+var managementRoutes = map[tenancy.Op][]string{
+	tenancy.OpKeyGenerate:   {"/key/generate"},
+	tenancy.OpKeyUpdate:     {"/key/update"},
+	tenancy.OpKeyDelete:     {"/key/delete"},
+	tenancy.OpKeyInfo:       {"/key/info"},
+	tenancy.OpKeyList:       {"/key/list"},
+	tenancy.OpKeyBlock:      {"/key/block"},
+	tenancy.OpKeyUnblock:    {"/key/unblock"},
+	tenancy.OpKeyRegenerate: {"/key/regenerate"},
+	tenancy.OpUserNew:       {"/user/new"},
+	tenancy.OpUserInfo:      {"/user/info"},
+	tenancy.OpUserUpdate:    {"/user/update"},
+	tenancy.OpUserDelete:    {"/user/delete"},
+	tenancy.OpUserList:      {"/user/list"},
+	tenancy.OpTeamNew:       {"/team/new"},
+	tenancy.OpTeamUpdate:    {"/team/update"},
+	tenancy.OpTeamDelete:    {"/team/delete"},
+	tenancy.OpTeamInfo:      {"/team/info"},
+	tenancy.OpTeamList:      {"/team/list"},
+	tenancy.OpTeamMemberAdd: {"/team/member_add"},
+	tenancy.OpTeamMemberDel: {"/team/member_delete"},
+	tenancy.OpTeamMemberUpd: {"/team/member_update"},
+	tenancy.OpOrgNew:        {"/organization/new"},
+	tenancy.OpOrgUpdate:     {"/organization/update"},
+	tenancy.OpOrgDelete:     {"/organization/delete"},
+	tenancy.OpOrgInfo:       {"/organization/info"},
+	tenancy.OpOrgList:       {"/organization/list"},
+	tenancy.OpOrgMemberAdd:  {"/organization/member_add"},
+	tenancy.OpOrgMemberUpd:  {"/organization/member_update"},
+	tenancy.OpOrgMemberDel:  {"/organization/member_delete"},
+	tenancy.OpModelInfo:     {"/model/info", modelInfoV1},
+	tenancy.OpModelGroup:    {"/model_group/info"},
+	tenancy.OpSpendLogs:     {"/spend/logs"},
+	tenancy.OpSpendReport:   {"/global/spend/report"},
+}
+
+// modelInfoV1 is the model-info path under /v1/, which the data plane's
+// front serves too (RegisterDataPlaneReads).
+const modelInfoV1 = "/v1/model/info"
+
+// ManagementPaths returns the paths op is served on (for the tests).
+func ManagementPaths(op tenancy.Op) []string { return managementRoutes[op] }
+
+// refusedAt names route, the path the caller called, in a refusal by the
+// role table (tenancy.Error.Named); other errors are returned as they are.
+func refusedAt(err error, route string) error {
+	var te *tenancy.Error
+	if errors.As(err, &te) {
+		if n := te.Named(route); n != te {
+			return n
+		}
+	}
+	return err
+}
+
+// routePath is the path of the route r matched (its pattern without the
+// method), as the caller's errors name it.
+func routePath(r *http.Request) string {
+	_, path, _ := strings.Cut(r.Pattern, " ")
+	return path
 }
 
 // Management is the management route group (/key/*, /user/*, /team/*,
@@ -68,23 +133,25 @@ type Management struct {
 
 // Register mounts the management routes on mux.
 func (m *Management) Register(mux Mux) {
-	post := func(path string, h func(*http.Request, *auth.Principal) (any, error)) {
-		handle(mux, "POST", path, m.serve(h))
+	// call mounts h on every path of op for methods.
+	call := func(methods string, op tenancy.Op, h func(*http.Request, *auth.Principal) (any, error)) {
+		for _, path := range managementRoutes[op] {
+			handle(mux, methods, path, m.serve(h))
+		}
 	}
-	get := func(path string, h func(*http.Request, *auth.Principal) (any, error)) {
-		handle(mux, "GET", path, m.serve(h))
-	}
+	post := func(op tenancy.Op, h func(*http.Request, *auth.Principal) (any, error)) { call("POST", op, h) }
+	get := func(op tenancy.Op, h func(*http.Request, *auth.Principal) (any, error)) { call("GET", op, h) }
 	s := m.Service
-	post(tenancy.EpKeyGenerate, decodeCall(m, tenancy.EpKeyGenerate, s.GenerateKey))
-	post(tenancy.EpKeyUpdate, decodeCall(m, tenancy.EpKeyUpdate, s.UpdateKey))
-	post(tenancy.EpKeyDelete, decodeCall(m, tenancy.EpKeyDelete, s.DeleteKeys))
-	post(tenancy.EpKeyRegenerate, decodeCall(m, tenancy.EpKeyRegenerate, s.RegenerateKey))
-	get(tenancy.EpKeyInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+	post(tenancy.OpKeyGenerate, decodeCall(m, tenancy.OpKeyGenerate, s.GenerateKey))
+	post(tenancy.OpKeyUpdate, decodeCall(m, tenancy.OpKeyUpdate, s.UpdateKey))
+	post(tenancy.OpKeyDelete, decodeCall(m, tenancy.OpKeyDelete, s.DeleteKeys))
+	post(tenancy.OpKeyRegenerate, decodeCall(m, tenancy.OpKeyRegenerate, s.RegenerateKey))
+	get(tenancy.OpKeyInfo, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.KeyInfo(r.Context(), p, r.URL.Query().Get("key"))
 	})
-	get(tenancy.EpKeyList, m.listKeys)
-	for path, blocked := range map[string]bool{tenancy.EpKeyBlock: true, tenancy.EpKeyUnblock: false} {
-		post(path, func(r *http.Request, p *auth.Principal) (any, error) {
+	get(tenancy.OpKeyList, m.listKeys)
+	for op, blocked := range map[tenancy.Op]bool{tenancy.OpKeyBlock: true, tenancy.OpKeyUnblock: false} {
+		post(op, func(r *http.Request, p *auth.Principal) (any, error) {
 			var req struct {
 				Key string `json:"key"`
 			}
@@ -95,13 +162,13 @@ func (m *Management) Register(mux Mux) {
 		})
 	}
 
-	post(tenancy.EpUserNew, decodeCall(m, tenancy.EpUserNew, s.NewUser))
-	post(tenancy.EpUserUpdate, decodeCall(m, tenancy.EpUserUpdate, s.UpdateUser))
-	post(tenancy.EpUserDelete, decodeCall(m, tenancy.EpUserDelete, s.DeleteUsers))
-	get(tenancy.EpUserInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+	post(tenancy.OpUserNew, decodeCall(m, tenancy.OpUserNew, s.NewUser))
+	post(tenancy.OpUserUpdate, decodeCall(m, tenancy.OpUserUpdate, s.UpdateUser))
+	post(tenancy.OpUserDelete, decodeCall(m, tenancy.OpUserDelete, s.DeleteUsers))
+	get(tenancy.OpUserInfo, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.UserInfo(r.Context(), p, r.URL.Query().Get("user_id"))
 	})
-	get(tenancy.EpUserList, func(r *http.Request, p *auth.Principal) (any, error) {
+	get(tenancy.OpUserList, func(r *http.Request, p *auth.Principal) (any, error) {
 		page, size, err := pageParams(r)
 		if err != nil {
 			return nil, err
@@ -109,45 +176,41 @@ func (m *Management) Register(mux Mux) {
 		return s.ListUsers(r.Context(), p, page, size)
 	})
 
-	post(tenancy.EpTeamNew, decodeCall(m, tenancy.EpTeamNew, s.NewTeam))
-	post(tenancy.EpTeamUpdate, decodeCall(m, tenancy.EpTeamUpdate, s.UpdateTeam))
-	post(tenancy.EpTeamDelete, decodeCall(m, tenancy.EpTeamDelete, s.DeleteTeams))
-	post(tenancy.EpTeamMemberAdd, decodeCall(m, tenancy.EpTeamMemberAdd, s.AddMembers))
-	post(tenancy.EpTeamMemberUpd, decodeCall(m, tenancy.EpTeamMemberUpd, s.UpdateMember))
-	post(tenancy.EpTeamMemberDel, decodeCall(m, tenancy.EpTeamMemberDel, s.DeleteMember))
-	get(tenancy.EpTeamInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+	post(tenancy.OpTeamNew, decodeCall(m, tenancy.OpTeamNew, s.NewTeam))
+	post(tenancy.OpTeamUpdate, decodeCall(m, tenancy.OpTeamUpdate, s.UpdateTeam))
+	post(tenancy.OpTeamDelete, decodeCall(m, tenancy.OpTeamDelete, s.DeleteTeams))
+	post(tenancy.OpTeamMemberAdd, decodeCall(m, tenancy.OpTeamMemberAdd, s.AddMembers))
+	post(tenancy.OpTeamMemberUpd, decodeCall(m, tenancy.OpTeamMemberUpd, s.UpdateMember))
+	post(tenancy.OpTeamMemberDel, decodeCall(m, tenancy.OpTeamMemberDel, s.DeleteMember))
+	get(tenancy.OpTeamInfo, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.TeamInfo(r.Context(), p, r.URL.Query().Get("team_id"))
 	})
-	get(tenancy.EpTeamList, func(r *http.Request, p *auth.Principal) (any, error) {
+	get(tenancy.OpTeamList, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.ListTeams(r.Context(), p)
 	})
 
 	// LiteLLM answers update and member_update on PATCH, delete and
 	// member_delete on DELETE (each with a JSON body); its older releases
 	// used POST, which is accepted too.
-	call := func(methods, path string, h func(*http.Request, *auth.Principal) (any, error)) {
-		handle(mux, methods, path, m.serve(h))
-	}
-	post(tenancy.EpOrgNew, decodeCall(m, tenancy.EpOrgNew, s.NewOrg))
-	call("PATCH, POST", tenancy.EpOrgUpdate, decodeCall(m, tenancy.EpOrgUpdate, s.UpdateOrg))
-	call("DELETE, POST", tenancy.EpOrgDelete, decodeCall(m, tenancy.EpOrgDelete, s.DeleteOrgs))
-	infoMany := decodeCall(m, tenancy.EpOrgInfo, s.OrgInfoMany)
-	call("GET, POST", tenancy.EpOrgInfo, func(r *http.Request, p *auth.Principal) (any, error) {
+	post(tenancy.OpOrgNew, decodeCall(m, tenancy.OpOrgNew, s.NewOrg))
+	call("PATCH, POST", tenancy.OpOrgUpdate, decodeCall(m, tenancy.OpOrgUpdate, s.UpdateOrg))
+	call("DELETE, POST", tenancy.OpOrgDelete, decodeCall(m, tenancy.OpOrgDelete, s.DeleteOrgs))
+	infoMany := decodeCall(m, tenancy.OpOrgInfo, s.OrgInfoMany)
+	call("GET, POST", tenancy.OpOrgInfo, func(r *http.Request, p *auth.Principal) (any, error) {
 		if r.Method == http.MethodPost {
 			return infoMany(r, p) // LiteLLM's older {"organizations": [...]} form
 		}
 		return s.OrgInfo(r.Context(), p, r.URL.Query().Get("organization_id"))
 	})
-	get(tenancy.EpOrgList, func(r *http.Request, p *auth.Principal) (any, error) {
+	get(tenancy.OpOrgList, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.ListOrgs(r.Context(), p)
 	})
-	post(tenancy.EpOrgMemberAdd, decodeCall(m, tenancy.EpOrgMemberAdd, s.AddOrgMembers))
-	call("PATCH, POST", tenancy.EpOrgMemberUpd, decodeCall(m, tenancy.EpOrgMemberUpd, s.UpdateOrgMember))
-	call("DELETE, POST", tenancy.EpOrgMemberDel, decodeCall(m, tenancy.EpOrgMemberDel, s.DeleteOrgMember))
+	post(tenancy.OpOrgMemberAdd, decodeCall(m, tenancy.OpOrgMemberAdd, s.AddOrgMembers))
+	call("PATCH, POST", tenancy.OpOrgMemberUpd, decodeCall(m, tenancy.OpOrgMemberUpd, s.UpdateOrgMember))
+	call("DELETE, POST", tenancy.OpOrgMemberDel, decodeCall(m, tenancy.OpOrgMemberDel, s.DeleteOrgMember))
 
-	get(tenancy.EpModelInfo, m.modelInfo(tenancy.EpModelInfo))
-	get(tenancy.EpModelInfoV1, m.modelInfo(tenancy.EpModelInfoV1))
-	get(tenancy.EpModelGroup, func(r *http.Request, p *auth.Principal) (any, error) {
+	get(tenancy.OpModelInfo, m.modelInfo)
+	get(tenancy.OpModelGroup, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.ModelGroupInfo(p, r.URL.Query().Get("model_group"))
 	})
 }
@@ -157,21 +220,19 @@ func (m *Management) Register(mux Mux) {
 // sends to the gateway function), for a front that does not mount the
 // whole management group.
 func (m *Management) RegisterDataPlaneReads(mux Mux) {
-	handle(mux, "GET", tenancy.EpModelInfoV1, m.serve(m.modelInfo(tenancy.EpModelInfoV1)))
+	handle(mux, "GET", modelInfoV1, m.serve(m.modelInfo))
 }
 
-func (m *Management) modelInfo(endpoint string) func(*http.Request, *auth.Principal) (any, error) {
-	return func(r *http.Request, p *auth.Principal) (any, error) {
-		return m.Service.ModelInfo(p, endpoint, r.URL.Query().Get("model"))
-	}
+func (m *Management) modelInfo(r *http.Request, p *auth.Principal) (any, error) {
+	return m.Service.ModelInfo(p, r.URL.Query().Get("model"))
 }
 
 // decodeCall adapts a service method that takes a JSON body, refusing
 // fields that would be dropped (fields.go).
-func decodeCall[Req, Resp any](m *Management, endpoint string, call func(context.Context, *auth.Principal, *Req) (Resp, error)) func(*http.Request, *auth.Principal) (any, error) {
+func decodeCall[Req, Resp any](m *Management, op tenancy.Op, call func(context.Context, *auth.Principal, *Req) (Resp, error)) func(*http.Request, *auth.Principal) (any, error) {
 	return func(r *http.Request, p *auth.Principal) (any, error) {
 		req := new(Req)
-		if err := m.decodeFor(r, endpoint, req); err != nil {
+		if err := m.decodeFor(r, op, req); err != nil {
 			return nil, err
 		}
 		return call(r.Context(), p, req)
@@ -240,7 +301,7 @@ func (m *Management) serve(h func(*http.Request, *auth.Principal) (any, error)) 
 		r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		out, err := h(r, p)
 		if err != nil {
-			writeError(w, r, proxyError(manageError(err)))
+			writeError(w, r, proxyError(manageError(refusedAt(err, routePath(r)))))
 			return
 		}
 		body, err := json.Marshal(out)
@@ -257,9 +318,9 @@ func (m *Management) decode(r *http.Request, v any) error {
 	return m.decodeFor(r, "", v)
 }
 
-// decodeFor is decode for endpoint: with an endpoint, a field v does not
-// have is refused (checkFields), never dropped.
-func (m *Management) decodeFor(r *http.Request, endpoint string, v any) error {
+// decodeFor is decode for op: with an op, a field v does not have is
+// refused (checkFields), never dropped.
+func (m *Management) decodeFor(r *http.Request, op tenancy.Op, v any) error {
 	limit := m.MaxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
@@ -281,8 +342,8 @@ func (m *Management) decodeFor(r *http.Request, endpoint string, v any) error {
 	if err := checkContentType(ct, body); err != nil {
 		return err
 	}
-	if endpoint != "" {
-		if err := checkFields(endpoint, body, v); err != nil {
+	if op != "" {
+		if err := checkFields(routePath(r), op, body, v); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
 
@@ -81,7 +82,7 @@ func TestManagementFieldsHonouredOrRefused(t *testing.T) {
 		all = append(all, fields...)
 	}
 	for endpoint, fields := range litellmFields {
-		refused := tenancy.UnhonouredFields(endpoint)
+		refused := tenancy.UnhonouredFields(opOf(t, endpoint))
 		for _, f := range refused {
 			if !slices.Contains(all, f) {
 				t.Errorf("%s: %s is listed as not honoured but is no LiteLLM field", endpoint, f)
@@ -180,4 +181,16 @@ func TestManagementErrorsSpeakLiteLLM(t *testing.T) {
 			}
 		})
 	}
+}
+
+// opOf is the management operation served at path.
+func opOf(t *testing.T, path string) tenancy.Op {
+	t.Helper()
+	for _, op := range tenancy.Ops() {
+		if slices.Contains(httpapi.ManagementPaths(op), path) {
+			return op
+		}
+	}
+	t.Fatalf("no management operation is served at %s", path)
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
 
@@ -85,13 +86,20 @@ func TestManagementRoleMatrix(t *testing.T) {
 			t.Fatalf("%s: want has %d columns, there are %d callers", tt.path, len(tt.want), len(matrixCallers))
 		}
 	}
-	for _, ep := range tenancy.Endpoints() {
-		if !covered[ep] {
-			t.Errorf("endpoint %s has a role rule but no row in the matrix", ep)
+	paths := 0
+	for _, op := range tenancy.Ops() {
+		if len(httpapi.ManagementPaths(op)) == 0 {
+			t.Errorf("operation %s has a role rule but no route", op)
+		}
+		for _, ep := range httpapi.ManagementPaths(op) {
+			paths++
+			if !covered[ep] {
+				t.Errorf("endpoint %s has a role rule but no row in the matrix", ep)
+			}
 		}
 	}
-	if len(covered) != len(tenancy.Endpoints()) {
-		t.Errorf("matrix covers %d endpoints, the role table has %d", len(covered), len(tenancy.Endpoints()))
+	if len(covered) != paths {
+		t.Errorf("matrix covers %d endpoints, the role table has %d", len(covered), paths)
 	}
 
 	m := newMgmt(t)

@@ -26,8 +26,14 @@ type SpendRoutes struct {
 // Register mounts the spend routes on mux.
 func (s *SpendRoutes) Register(mux Mux) {
 	m := &Management{Auth: s.Auth}
-	handle(mux, "GET", tenancy.EpSpendLogs, m.serve(s.logs))
-	handle(mux, "GET", tenancy.EpSpendReport, m.serve(s.report))
+	for _, r := range []struct {
+		op tenancy.Op
+		h  func(*http.Request, *auth.Principal) (any, error)
+	}{{tenancy.OpSpendLogs, s.logs}, {tenancy.OpSpendReport, s.report}} {
+		for _, path := range managementRoutes[r.op] {
+			handle(mux, "GET", path, m.serve(r.h))
+		}
+	}
 }
 
 // logs serves /spend/logs?api_key=&user_id=&team_id=&request_id=

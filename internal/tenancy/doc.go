@@ -1,7 +1,7 @@
-// Package tenancy is the management service behind /key/*, /user/*,
-// /team/* and /model/info: virtual keys, users, teams and their members,
-// the role rules of every endpoint (one table, roles.go), the isolation and
-// escalation rules that bound what a non-admin may do, and model access
+// Package tenancy is the management service: virtual keys, users, teams,
+// organizations and their members, the role rules of every operation (one
+// table of Ops, roles.go; httpapi maps LiteLLM's routes to them), the
+// isolation and escalation rules that bound what a non-admin may do, and model access
 // (which models a key, its user and its team allow).
 //
 // Request and response shapes are LiteLLM's (types.go). The HTTP layer

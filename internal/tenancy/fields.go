@@ -113,32 +113,32 @@ var orgFields = map[string]string{
 	"updated_by":        "updated_by is set by Tollgate to the caller",
 }
 
-// unhonoured maps each management endpoint that takes a body to the
+// unhonoured maps each management operation that takes a body to the
 // LiteLLM fields it does not honour.
-var unhonoured = map[string]map[string]string{
-	EpKeyGenerate:   keyFields,
-	EpKeyUpdate:     keyFields,
-	EpKeyRegenerate: keyFields,
-	EpUserNew:       userFields,
-	EpUserUpdate:    userFields,
-	EpTeamNew:       teamFields,
-	EpTeamUpdate:    teamFields,
-	EpOrgNew:        orgFields,
-	EpOrgUpdate:     orgFields,
+var unhonoured = map[Op]map[string]string{
+	OpKeyGenerate:   keyFields,
+	OpKeyUpdate:     keyFields,
+	OpKeyRegenerate: keyFields,
+	OpUserNew:       userFields,
+	OpUserUpdate:    userFields,
+	OpTeamNew:       teamFields,
+	OpTeamUpdate:    teamFields,
+	OpOrgNew:        orgFields,
+	OpOrgUpdate:     orgFields,
 }
 
 // Unhonoured returns why Tollgate does not act on a LiteLLM request field
-// of endpoint, or false when the field is not one of those.
-func Unhonoured(endpoint, field string) (string, bool) {
-	why, ok := unhonoured[endpoint][field]
+// of op, or false when the field is not one of those.
+func Unhonoured(op Op, field string) (string, bool) {
+	why, ok := unhonoured[op][field]
 	return why, ok
 }
 
-// UnhonouredFields lists the fields of endpoint that Tollgate does not
+// UnhonouredFields lists the fields of op that Tollgate does not
 // honour (for the documentation and the tests).
-func UnhonouredFields(endpoint string) []string {
-	out := make([]string, 0, len(unhonoured[endpoint]))
-	for f := range unhonoured[endpoint] {
+func UnhonouredFields(op Op) []string {
+	out := make([]string, 0, len(unhonoured[op]))
+	for f := range unhonoured[op] {
 		out = append(out, f)
 	}
 	return out

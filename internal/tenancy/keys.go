@@ -14,7 +14,7 @@ import (
 // GenerateKey serves /key/generate. The plaintext is in the result and
 // nowhere else: only its hash is stored.
 func (s *Service) GenerateKey(ctx context.Context, p *auth.Principal, req *KeyRequest) (*KeyView, error) {
-	a, err := authorize(p, EpKeyGenerate)
+	a, err := authorize(p, OpKeyGenerate)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +288,7 @@ func ownKey(p *auth.Principal, a Access, k *store.Key, verb string) error {
 
 // UpdateKey serves /key/update.
 func (s *Service) UpdateKey(ctx context.Context, p *auth.Principal, req *KeyRequest) (*KeyView, error) {
-	a, err := authorize(p, EpKeyUpdate)
+	a, err := authorize(p, OpKeyUpdate)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +357,7 @@ type DeleteKeysResponse struct {
 // DeleteKeys serves /key/delete. Every key is found and checked before the
 // first is deleted, so a refused request deletes nothing.
 func (s *Service) DeleteKeys(ctx context.Context, p *auth.Principal, req *DeleteKeysRequest) (*DeleteKeysResponse, error) {
-	a, err := authorize(p, EpKeyDelete)
+	a, err := authorize(p, OpKeyDelete)
 	if err != nil {
 		return nil, err
 	}
@@ -443,7 +443,7 @@ func (s *Service) KeyInfo(ctx context.Context, p *auth.Principal, ref string) (*
 		ref = p.KeyHash
 	}
 	self := p != nil && p.KeyHash != "" && ref != "" && refHash(ref) == p.KeyHash
-	a, err := authorizeSelf(p, EpKeyInfo, self)
+	a, err := authorizeSelf(p, OpKeyInfo, self)
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +483,7 @@ type KeyList struct {
 // ListKeys serves /key/list. A non-admin lists their own keys, or a
 // team's keys when they are its admin.
 func (s *Service) ListKeys(ctx context.Context, p *auth.Principal, q KeyListQuery) (*KeyList, error) {
-	a, err := authorize(p, EpKeyList)
+	a, err := authorize(p, OpKeyList)
 	if err != nil {
 		return nil, err
 	}
@@ -539,9 +539,9 @@ func paginate(n, page, size int) (start, end, p, pages int) {
 
 // BlockKey serves /key/block and /key/unblock.
 func (s *Service) BlockKey(ctx context.Context, p *auth.Principal, ref string, blocked bool) (*KeyView, error) {
-	ep := EpKeyBlock
+	ep := OpKeyBlock
 	if !blocked {
-		ep = EpKeyUnblock
+		ep = OpKeyUnblock
 	}
 	if _, err := authorize(p, ep); err != nil {
 		return nil, err
@@ -563,7 +563,7 @@ func (s *Service) BlockKey(ctx context.Context, p *auth.Principal, ref string, b
 // the same settings (and any the request changes); the old plaintext stops
 // working at once in this container, within the cache TTL elsewhere.
 func (s *Service) RegenerateKey(ctx context.Context, p *auth.Principal, req *KeyRequest) (*KeyView, error) {
-	a, err := authorize(p, EpKeyRegenerate)
+	a, err := authorize(p, OpKeyRegenerate)
 	if err != nil {
 		return nil, err
 	}

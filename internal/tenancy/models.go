@@ -228,8 +228,8 @@ type ModelInfoResponse struct {
 // ModelInfo serves /model/info and /v1/model/info: the deployments of the
 // models the caller may use (every model for admins and viewers), or of
 // one model group when model is set.
-func (s *Service) ModelInfo(p *auth.Principal, endpoint, model string) (*ModelInfoResponse, error) {
-	deps, err := s.visibleDeployments(p, endpoint, model)
+func (s *Service) ModelInfo(p *auth.Principal, model string) (*ModelInfoResponse, error) {
+	deps, err := s.visibleDeployments(p, OpModelInfo, model)
 	if err != nil {
 		return nil, err
 	}
@@ -240,12 +240,12 @@ func (s *Service) ModelInfo(p *auth.Principal, endpoint, model string) (*ModelIn
 	return out, nil
 }
 
-// visibleDeployments are the deployments the caller may read at endpoint
+// visibleDeployments are the deployments the caller may read through op
 // (every key may read the models it may use): all of them for admins and
 // viewers, those of the models the caller may use for everyone else; only
 // model's when model is set.
-func (s *Service) visibleDeployments(p *auth.Principal, endpoint, model string) ([]config.Deployment, error) {
-	a, err := authorizeSelf(p, endpoint, true)
+func (s *Service) visibleDeployments(p *auth.Principal, op Op, model string) ([]config.Deployment, error) {
+	a, err := authorizeSelf(p, op, true)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +291,7 @@ type ModelGroupInfoResponse struct {
 // deployment can take), its tpm and rpm the sum, its prices the highest,
 // and it supports a feature when every deployment that says so does.
 func (s *Service) ModelGroupInfo(p *auth.Principal, group string) (*ModelGroupInfoResponse, error) {
-	deps, err := s.visibleDeployments(p, EpModelGroup, group)
+	deps, err := s.visibleDeployments(p, OpModelGroup, group)
 	if err != nil {
 		return nil, err
 	}

@@ -147,9 +147,9 @@ func orgAccess(p *auth.Principal, a Access, o *store.Organization) error {
 	return nil
 }
 
-// orgFor authorizes p at endpoint for organization id and reads it.
-func (s *Service) orgFor(ctx context.Context, p *auth.Principal, endpoint, id string) (*store.Organization, Access, error) {
-	a, err := authorize(p, endpoint)
+// orgFor authorizes p for op on organization id and reads it.
+func (s *Service) orgFor(ctx context.Context, p *auth.Principal, op Op, id string) (*store.Organization, Access, error) {
+	a, err := authorize(p, op)
 	if err != nil {
 		return nil, Deny, err
 	}
@@ -170,7 +170,7 @@ func orgBound(o *store.Organization) bound {
 
 // NewOrg serves /organization/new (proxy admins).
 func (s *Service) NewOrg(ctx context.Context, p *auth.Principal, req *OrgRequest) (*OrgView, error) {
-	if _, err := authorize(p, EpOrgNew); err != nil {
+	if _, err := authorize(p, OpOrgNew); err != nil {
 		return nil, err
 	}
 	if req.OrganizationAlias == nil || *req.OrganizationAlias == "" {
@@ -225,7 +225,7 @@ func (s *Service) fillOrg(o *store.Organization, req *OrgRequest) error {
 // alias and metadata; models, budgets, limits and blocking are the proxy
 // admin's.
 func (s *Service) UpdateOrg(ctx context.Context, p *auth.Principal, req *OrgRequest) (*OrgView, error) {
-	o, a, err := s.orgFor(ctx, p, EpOrgUpdate, deref(req.OrganizationID))
+	o, a, err := s.orgFor(ctx, p, OpOrgUpdate, deref(req.OrganizationID))
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ type DeleteOrgsRequest struct {
 // of every team at once; Tollgate refuses, naming them, and nothing is
 // deleted.
 func (s *Service) DeleteOrgs(ctx context.Context, p *auth.Principal, req *DeleteOrgsRequest) ([]OrgView, error) {
-	if _, err := authorize(p, EpOrgDelete); err != nil {
+	if _, err := authorize(p, OpOrgDelete); err != nil {
 		return nil, err
 	}
 	if len(req.OrganizationIDs) == 0 {
@@ -328,7 +328,7 @@ func (s *Service) OrgInfo(ctx context.Context, p *auth.Principal, id string) (*O
 		id = p.OrgID
 	}
 	self := p != nil && p.Kind == auth.KindKey && p.OrgID != "" && id == p.OrgID
-	a, err := authorizeSelf(p, EpOrgInfo, self)
+	a, err := authorizeSelf(p, OpOrgInfo, self)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ type OrgInfoRequest struct {
 // ListOrgs serves /organization/list: every organization for admins and
 // viewers, the caller's own for others.
 func (s *Service) ListOrgs(ctx context.Context, p *auth.Principal) ([]OrgView, error) {
-	a, err := authorize(p, EpOrgList)
+	a, err := authorize(p, OpOrgList)
 	if err != nil {
 		return nil, err
 	}
@@ -571,7 +571,7 @@ func checkOrgMemberBudget(o *store.Organization, b *float64) error {
 // AddOrgMembers serves /organization/member_add: members by user_id or
 // user_email, one or a list, each with a role; unknown users are created.
 func (s *Service) AddOrgMembers(ctx context.Context, p *auth.Principal, req *OrgMemberRequest) (*OrgAddMemberResponse, error) {
-	o, _, err := s.orgFor(ctx, p, EpOrgMemberAdd, req.OrganizationID)
+	o, _, err := s.orgFor(ctx, p, OpOrgMemberAdd, req.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -647,7 +647,7 @@ func (s *Service) orgMemberTarget(ctx context.Context, o *store.Organization, re
 // UpdateOrgMember serves /organization/member_update: a member's role
 // and max_budget_in_organization.
 func (s *Service) UpdateOrgMember(ctx context.Context, p *auth.Principal, req *OrgMemberRequest) (*OrgMembership, error) {
-	o, _, err := s.orgFor(ctx, p, EpOrgMemberUpd, req.OrganizationID)
+	o, _, err := s.orgFor(ctx, p, OpOrgMemberUpd, req.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -679,7 +679,7 @@ func (s *Service) UpdateOrgMember(ctx context.Context, p *auth.Principal, req *O
 // DeleteOrgMember serves /organization/member_delete and answers the
 // removed membership.
 func (s *Service) DeleteOrgMember(ctx context.Context, p *auth.Principal, req *OrgMemberRequest) (*OrgMembership, error) {
-	o, _, err := s.orgFor(ctx, p, EpOrgMemberDel, req.OrganizationID)
+	o, _, err := s.orgFor(ctx, p, OpOrgMemberDel, req.OrganizationID)
 	if err != nil {
 		return nil, err
 	}

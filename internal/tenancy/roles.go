@@ -6,12 +6,12 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/auth"
 )
 
-// Access is how far a role reaches at one endpoint.
+// Access is how far a role reaches in one operation.
 type Access uint8
 
 // Levels of access, narrowest first.
 const (
-	// Deny: the role may not call the endpoint (403).
+	// Deny: the role may not call the operation (403).
 	Deny Access = iota
 	// Own: only the caller's own records: their user, their keys, the
 	// teams they belong to, the models they may use.
@@ -30,7 +30,7 @@ func (a Access) String() string {
 	return [...]string{"deny", "own", "team_admin", "org_admin", "all"}[a]
 }
 
-// Rule is an endpoint's access for each proxy role (LiteLLM's roles).
+// Rule is an operation's access for each proxy role (LiteLLM's roles).
 // Callers with no role (service keys: keys that belong to no user) are
 // denied everywhere.
 type Rule struct {
@@ -55,42 +55,47 @@ func (r Rule) For(role auth.Role) Access {
 	return Deny
 }
 
-// Management endpoints.
+// Op names a management operation: what the role table rules on and the
+// service's errors name. httpapi maps each route LiteLLM serves it on to
+// it (manage.go), and names the route in the errors the caller sees
+// (Error.Named).
+type Op string
+
+// Management operations.
 const (
-	EpKeyGenerate   = "/key/generate"
-	EpKeyUpdate     = "/key/update"
-	EpKeyDelete     = "/key/delete"
-	EpKeyInfo       = "/key/info"
-	EpKeyList       = "/key/list"
-	EpKeyBlock      = "/key/block"
-	EpKeyUnblock    = "/key/unblock"
-	EpKeyRegenerate = "/key/regenerate"
-	EpUserNew       = "/user/new"
-	EpUserInfo      = "/user/info"
-	EpUserUpdate    = "/user/update"
-	EpUserDelete    = "/user/delete"
-	EpUserList      = "/user/list"
-	EpTeamNew       = "/team/new"
-	EpTeamUpdate    = "/team/update"
-	EpTeamDelete    = "/team/delete"
-	EpTeamInfo      = "/team/info"
-	EpTeamList      = "/team/list"
-	EpTeamMemberAdd = "/team/member_add"
-	EpTeamMemberDel = "/team/member_delete"
-	EpTeamMemberUpd = "/team/member_update"
-	EpOrgNew        = "/organization/new"
-	EpOrgUpdate     = "/organization/update"
-	EpOrgDelete     = "/organization/delete"
-	EpOrgInfo       = "/organization/info"
-	EpOrgList       = "/organization/list"
-	EpOrgMemberAdd  = "/organization/member_add"
-	EpOrgMemberUpd  = "/organization/member_update"
-	EpOrgMemberDel  = "/organization/member_delete"
-	EpModelInfo     = "/model/info"
-	EpModelInfoV1   = "/v1/model/info"
-	EpModelGroup    = "/model_group/info"
-	EpSpendLogs     = "/spend/logs"
-	EpSpendReport   = "/global/spend/report"
+	OpKeyGenerate   Op = "key.generate"
+	OpKeyUpdate     Op = "key.update"
+	OpKeyDelete     Op = "key.delete"
+	OpKeyInfo       Op = "key.info"
+	OpKeyList       Op = "key.list"
+	OpKeyBlock      Op = "key.block"
+	OpKeyUnblock    Op = "key.unblock"
+	OpKeyRegenerate Op = "key.regenerate"
+	OpUserNew       Op = "user.new"
+	OpUserInfo      Op = "user.info"
+	OpUserUpdate    Op = "user.update"
+	OpUserDelete    Op = "user.delete"
+	OpUserList      Op = "user.list"
+	OpTeamNew       Op = "team.new"
+	OpTeamUpdate    Op = "team.update"
+	OpTeamDelete    Op = "team.delete"
+	OpTeamInfo      Op = "team.info"
+	OpTeamList      Op = "team.list"
+	OpTeamMemberAdd Op = "team.member_add"
+	OpTeamMemberDel Op = "team.member_delete"
+	OpTeamMemberUpd Op = "team.member_update"
+	OpOrgNew        Op = "organization.new"
+	OpOrgUpdate     Op = "organization.update"
+	OpOrgDelete     Op = "organization.delete"
+	OpOrgInfo       Op = "organization.info"
+	OpOrgList       Op = "organization.list"
+	OpOrgMemberAdd  Op = "organization.member_add"
+	OpOrgMemberUpd  Op = "organization.member_update"
+	OpOrgMemberDel  Op = "organization.member_delete"
+	OpModelInfo     Op = "model.info"
+	OpModelGroup    Op = "model_group.info"
+	OpSpendLogs     Op = "spend.logs"
+	OpSpendReport   Op = "spend.report"
 )
 
 // rules is the one table of who may call what. Viewers read; internal
@@ -99,48 +104,47 @@ const (
 // team's members; org admins (internal users whose role in an
 // organization is org_admin) manage that organization's members and
 // teams; everything else is the proxy admin's. It is read-only.
-var rules = map[string]Rule{
+var rules = map[Op]Rule{
 	//                    proxy_admin  admin_viewer  internal_user  user_viewer
-	EpKeyGenerate:   {All, Deny, Own, Deny},
-	EpKeyUpdate:     {All, Deny, Own, Deny},
-	EpKeyDelete:     {All, Deny, Own, Deny},
-	EpKeyInfo:       {All, All, Own, Own},
-	EpKeyList:       {All, All, Own, Own},
-	EpKeyBlock:      {All, Deny, Deny, Deny},
-	EpKeyUnblock:    {All, Deny, Deny, Deny},
-	EpKeyRegenerate: {All, Deny, Own, Deny},
-	EpUserNew:       {All, Deny, Own, Deny},
-	EpUserInfo:      {All, All, Own, Own},
-	EpUserUpdate:    {All, Deny, Deny, Deny},
-	EpUserDelete:    {All, Deny, Deny, Deny},
-	EpUserList:      {All, All, Deny, Deny},
-	EpTeamNew:       {All, Deny, OrgAdmin, Deny},
-	EpTeamUpdate:    {All, Deny, TeamAdmin, Deny},
-	EpTeamDelete:    {All, Deny, OrgAdmin, Deny},
-	EpTeamInfo:      {All, All, Own, Own},
-	EpTeamList:      {All, All, Own, Own},
-	EpTeamMemberAdd: {All, Deny, TeamAdmin, Deny},
-	EpTeamMemberDel: {All, Deny, TeamAdmin, Deny},
-	EpTeamMemberUpd: {All, Deny, TeamAdmin, Deny},
-	EpOrgNew:        {All, Deny, Deny, Deny},
-	EpOrgUpdate:     {All, Deny, OrgAdmin, Deny},
-	EpOrgDelete:     {All, Deny, Deny, Deny},
-	EpOrgInfo:       {All, All, Own, Own},
-	EpOrgList:       {All, All, Own, Own},
-	EpOrgMemberAdd:  {All, Deny, OrgAdmin, Deny},
-	EpOrgMemberUpd:  {All, Deny, OrgAdmin, Deny},
-	EpOrgMemberDel:  {All, Deny, OrgAdmin, Deny},
-	EpModelInfo:     {All, All, Own, Own},
-	EpModelInfoV1:   {All, All, Own, Own},
-	EpModelGroup:    {All, All, Own, Own},
+	OpKeyGenerate:   {All, Deny, Own, Deny},
+	OpKeyUpdate:     {All, Deny, Own, Deny},
+	OpKeyDelete:     {All, Deny, Own, Deny},
+	OpKeyInfo:       {All, All, Own, Own},
+	OpKeyList:       {All, All, Own, Own},
+	OpKeyBlock:      {All, Deny, Deny, Deny},
+	OpKeyUnblock:    {All, Deny, Deny, Deny},
+	OpKeyRegenerate: {All, Deny, Own, Deny},
+	OpUserNew:       {All, Deny, Own, Deny},
+	OpUserInfo:      {All, All, Own, Own},
+	OpUserUpdate:    {All, Deny, Deny, Deny},
+	OpUserDelete:    {All, Deny, Deny, Deny},
+	OpUserList:      {All, All, Deny, Deny},
+	OpTeamNew:       {All, Deny, OrgAdmin, Deny},
+	OpTeamUpdate:    {All, Deny, TeamAdmin, Deny},
+	OpTeamDelete:    {All, Deny, OrgAdmin, Deny},
+	OpTeamInfo:      {All, All, Own, Own},
+	OpTeamList:      {All, All, Own, Own},
+	OpTeamMemberAdd: {All, Deny, TeamAdmin, Deny},
+	OpTeamMemberDel: {All, Deny, TeamAdmin, Deny},
+	OpTeamMemberUpd: {All, Deny, TeamAdmin, Deny},
+	OpOrgNew:        {All, Deny, Deny, Deny},
+	OpOrgUpdate:     {All, Deny, OrgAdmin, Deny},
+	OpOrgDelete:     {All, Deny, Deny, Deny},
+	OpOrgInfo:       {All, All, Own, Own},
+	OpOrgList:       {All, All, Own, Own},
+	OpOrgMemberAdd:  {All, Deny, OrgAdmin, Deny},
+	OpOrgMemberUpd:  {All, Deny, OrgAdmin, Deny},
+	OpOrgMemberDel:  {All, Deny, OrgAdmin, Deny},
+	OpModelInfo:     {All, All, Own, Own},
+	OpModelGroup:    {All, All, Own, Own},
 	// Spend: admins and viewers see everything, internal users their own.
-	EpSpendLogs:   {All, All, Own, Own},
-	EpSpendReport: {All, All, Own, Own},
+	OpSpendLogs:   {All, All, Own, Own},
+	OpSpendReport: {All, All, Own, Own},
 }
 
-// Endpoints lists every management endpoint, sorted.
-func Endpoints() []string {
-	out := make([]string, 0, len(rules))
+// Ops lists every management operation, sorted.
+func Ops() []Op {
+	out := make([]Op, 0, len(rules))
 	for e := range rules {
 		out = append(out, e)
 	}
@@ -154,26 +158,28 @@ func Endpoints() []string {
 // with LiteLLM. self says whether this request is such a read; when it is,
 // a caller the table denies gets Own, which every reader of the result
 // narrows to the key's own records.
-func authorizeSelf(p *auth.Principal, endpoint string, self bool) (Access, error) {
-	a, err := authorize(p, endpoint)
+func authorizeSelf(p *auth.Principal, op Op, self bool) (Access, error) {
+	a, err := authorize(p, op)
 	if err != nil && self && p != nil && p.Kind == auth.KindKey {
 		return Own, nil
 	}
 	return a, err
 }
 
-// authorize applies the table: the caller's access at endpoint, or a 403
-// that says why.
-func authorize(p *auth.Principal, endpoint string) (Access, error) {
+// authorize applies the table: the caller's access to op, or a 403 that
+// says why, naming op (Error.Named renames it).
+func authorize(p *auth.Principal, op Op) (Access, error) {
 	if p == nil {
-		return Deny, forbidden("", "%s needs an authenticated caller", endpoint)
+		return Deny, denied(op, func(name string) string { return name + " needs an authenticated caller" })
 	}
 	if p.IsService() {
-		return Deny, forbidden("", "this key belongs to no user (a service key) and has no management rights; %s needs a user's key, a JWT or the master key", endpoint)
+		return Deny, denied(op, func(name string) string {
+			return "this key belongs to no user (a service key) and has no management rights; " + name + " needs a user's key, a JWT or the master key"
+		})
 	}
-	r, ok := rules[endpoint]
+	r, ok := rules[op]
 	if !ok {
-		return Deny, forbidden("", "%s has no role rule", endpoint)
+		return Deny, denied(op, func(name string) string { return name + " has no role rule" })
 	}
 	a := r.For(p.Role)
 	if a == Deny {
@@ -181,7 +187,7 @@ func authorize(p *auth.Principal, endpoint string) (Access, error) {
 		if role == "" {
 			role = "no role"
 		}
-		return Deny, forbidden("", "role %s may not call %s", role, endpoint)
+		return Deny, denied(op, func(name string) string { return "role " + role + " may not call " + name })
 	}
 	return a, nil
 }

@@ -160,6 +160,21 @@ type Error struct {
 	Field   string
 	Message string
 	Err     error
+	// deny words a refusal by the role table for any name of the
+	// operation refused (Named); nil for other errors.
+	deny func(name string) string
+}
+
+// Named returns e with the operation the role table refused called name
+// (httpapi names the route the caller called); e itself when e is no such
+// refusal.
+func (e *Error) Named(name string) *Error {
+	if e.deny == nil {
+		return e
+	}
+	c := *e
+	c.Message = e.deny(name)
+	return &c
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -170,6 +185,11 @@ func (e *Error) Unwrap() []error {
 		return []error{e.Kind}
 	}
 	return []error{e.Kind, e.Err}
+}
+
+// denied is the role table's refusal of op, worded by say.
+func denied(op Op, say func(name string) string) *Error {
+	return &Error{Kind: ErrForbidden, Message: say(string(op)), deny: say}
 }
 
 func forbidden(field, format string, args ...any) *Error {

@@ -47,7 +47,7 @@ type SpendLogsPage struct {
 // range, oldest first. Internal users see only their own (records of
 // their user).
 func (s *Service) SpendLogs(ctx context.Context, p *auth.Principal, q SpendLogsQuery) (*SpendLogsPage, error) {
-	a, err := authorize(p, EpSpendLogs)
+	a, err := authorize(p, OpSpendLogs)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (r SpendReport) MarshalJSON() ([]byte, error) {
 // team, key, customer (end user) or model. Internal users see only their
 // own spend.
 func (s *Service) GlobalSpendReport(ctx context.Context, p *auth.Principal, q SpendReportQuery) (SpendReport, error) {
-	a, err := authorize(p, EpSpendReport)
+	a, err := authorize(p, OpSpendReport)
 	if err != nil {
 		return nil, err
 	}

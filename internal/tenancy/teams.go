@@ -218,7 +218,7 @@ func memberOf(teamID string, m MemberInput) store.Member {
 
 // NewTeam serves /team/new.
 func (s *Service) NewTeam(ctx context.Context, p *auth.Principal, req *TeamRequest) (*TeamView, error) {
-	a, err := authorize(p, EpTeamNew)
+	a, err := authorize(p, OpTeamNew)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +315,7 @@ func (req *TeamRequest) setsMemberLimits() bool {
 // UpdateTeam serves /team/update. A team admin may change the alias and
 // metadata; models, budgets, limits and blocking are the proxy admin's.
 func (s *Service) UpdateTeam(ctx context.Context, p *auth.Principal, req *TeamRequest) (*TeamView, error) {
-	a, err := authorize(p, EpTeamUpdate)
+	a, err := authorize(p, OpTeamUpdate)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +408,7 @@ type DeleteTeamsResponse struct {
 // DeleteTeams serves /team/delete: every team must exist; each team's keys
 // go first, then the team with its memberships.
 func (s *Service) DeleteTeams(ctx context.Context, p *auth.Principal, req *DeleteTeamsRequest) (*DeleteTeamsResponse, error) {
-	a, err := authorize(p, EpTeamDelete)
+	a, err := authorize(p, OpTeamDelete)
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +479,7 @@ func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string
 	}
 	// A key may always read its own team, as LiteLLM lets it.
 	self := p != nil && p.Kind == auth.KindKey && p.TeamID != "" && teamID == p.TeamID
-	a, err := authorizeSelf(p, EpTeamInfo, self)
+	a, err := authorizeSelf(p, OpTeamInfo, self)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +527,7 @@ func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string
 // ListTeams serves /team/list: every team for admins and viewers, the
 // caller's teams for others.
 func (s *Service) ListTeams(ctx context.Context, p *auth.Principal) ([]TeamView, error) {
-	a, err := authorize(p, EpTeamList)
+	a, err := authorize(p, OpTeamList)
 	if err != nil {
 		return nil, err
 	}
@@ -637,7 +637,7 @@ type MemberRequest struct {
 // AddMembers serves /team/member_add: members by user_id or user_email,
 // one or a list; unknown users are created.
 func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *MemberRequest) (*TeamView, error) {
-	t, err := s.teamFor(ctx, p, EpTeamMemberAdd, req.TeamID)
+	t, err := s.teamFor(ctx, p, OpTeamMemberAdd, req.TeamID)
 	if err != nil {
 		return nil, err
 	}
@@ -668,9 +668,9 @@ func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *Member
 	return &v, nil
 }
 
-// teamFor authorizes p at endpoint for team teamID and reads the team.
-func (s *Service) teamFor(ctx context.Context, p *auth.Principal, endpoint, teamID string) (*store.Team, error) {
-	a, err := authorize(p, endpoint)
+// teamFor authorizes p for op on team teamID and reads the team.
+func (s *Service) teamFor(ctx context.Context, p *auth.Principal, op Op, teamID string) (*store.Team, error) {
+	a, err := authorize(p, op)
 	if err != nil {
 		return nil, err
 	}
@@ -738,7 +738,7 @@ type MemberUpdateResponse struct {
 // UpdateMember serves /team/member_update: a member's team role and
 // max_budget_in_team.
 func (s *Service) UpdateMember(ctx context.Context, p *auth.Principal, req *MemberRequest) (*MemberUpdateResponse, error) {
-	t, err := s.teamFor(ctx, p, EpTeamMemberUpd, req.TeamID)
+	t, err := s.teamFor(ctx, p, OpTeamMemberUpd, req.TeamID)
 	if err != nil {
 		return nil, err
 	}
@@ -772,7 +772,7 @@ func (s *Service) UpdateMember(ctx context.Context, p *auth.Principal, req *Memb
 
 // DeleteMember serves /team/member_delete.
 func (s *Service) DeleteMember(ctx context.Context, p *auth.Principal, req *MemberRequest) (*TeamView, error) {
-	t, err := s.teamFor(ctx, p, EpTeamMemberDel, req.TeamID)
+	t, err := s.teamFor(ctx, p, OpTeamMemberDel, req.TeamID)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (s *Service) newUser(id string) *store.User {
 // new users (litellm_settings.max_internal_user_budget) nor change its
 // period; they cannot put themselves in teams.
 func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserRequest) (*NewUserResponse, error) {
-	a, err := authorize(p, EpUserNew)
+	a, err := authorize(p, OpUserNew)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ type UserInfoResponse struct {
 // UserInfo serves /user/info?user_id=…; without user_id it describes the
 // caller.
 func (s *Service) UserInfo(ctx context.Context, p *auth.Principal, userID string) (*UserInfoResponse, error) {
-	a, err := authorize(p, EpUserInfo)
+	a, err := authorize(p, OpUserInfo)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ func (s *Service) userOrgMemberships(ctx context.Context, userID string) ([]OrgM
 
 // UpdateUser serves /user/update (proxy admins).
 func (s *Service) UpdateUser(ctx context.Context, p *auth.Principal, req *UserRequest) (*UserView, error) {
-	if _, err := authorize(p, EpUserUpdate); err != nil {
+	if _, err := authorize(p, OpUserUpdate); err != nil {
 		return nil, err
 	}
 	id := deref(req.UserID)
@@ -351,7 +351,7 @@ type DeleteUsersResponse struct {
 // DeleteUsers serves /user/delete: every user must exist; each user's keys
 // and memberships go first, then the user.
 func (s *Service) DeleteUsers(ctx context.Context, p *auth.Principal, req *DeleteUsersRequest) (*DeleteUsersResponse, error) {
-	if _, err := authorize(p, EpUserDelete); err != nil {
+	if _, err := authorize(p, OpUserDelete); err != nil {
 		return nil, err
 	}
 	if len(req.UserIDs) == 0 {
@@ -415,7 +415,7 @@ type UserListResponse struct {
 
 // ListUsers serves /user/list.
 func (s *Service) ListUsers(ctx context.Context, p *auth.Principal, page, size int) (*UserListResponse, error) {
-	if _, err := authorize(p, EpUserList); err != nil {
+	if _, err := authorize(p, OpUserList); err != nil {
 		return nil, err
 	}
 	var all []*store.User

@@ -179,67 +179,14 @@ func run(ctx context.Context, s *settings) error {
 		s.Config = filepath.Join(root, "testdata", "bench", "loadtest.yaml")
 	}
 	res := &results{Settings: *s, Started: time.Now(), Machine: describeMachine(), Tree: describeTree(ctx, root)}
-
-	// Binaries: the bootstrap for both Lambda architectures (sizes), the
-	// native one to run; the fake LLM with the same flags.
-	gwBin, fkBin := s.GatewayBin, s.FakeLLMBin
-	if gwBin == "" {
-		for _, arch := range []string{"arm64", "amd64"} {
-			out := filepath.Join(work, "gateway-"+arch, "bootstrap")
-			fmt.Fprintf(os.Stderr, "building the gateway bootstrap for linux/%s\n", arch)
-			if err := buildLambda(ctx, goBin, root, "./functions/gateway", arch, out); err != nil {
-				return err
-			}
-			res.Binaries = append(res.Binaries, binary{Arch: arch, Bytes: fileSize(out), Command: buildCommand("./functions/gateway", arch)})
-			if arch == runtime.GOARCH {
-				gwBin = out
-			}
-		}
-		if gwBin == "" {
-			return fmt.Errorf("no bootstrap built for this machine's architecture %s", runtime.GOARCH)
-		}
-	} else {
-		res.Binaries = append(res.Binaries, binary{Arch: runtime.GOARCH, Bytes: fileSize(gwBin), Command: "given: " + gwBin})
-	}
-	if fkBin == "" {
-		fkBin = filepath.Join(work, "fakellm")
-		fmt.Fprintln(os.Stderr, "building the fake LLM")
-		if err := buildLambda(ctx, goBin, root, "./functions/fakellm", runtime.GOARCH, fkBin); err != nil {
-			return err
-		}
-	}
-	self, err := os.Executable()
+	gwBin, fkBin, err := buildBinaries(ctx, s, goBin, root, work, res)
 	if err != nil {
 		return err
 	}
+	h := &harness{ctx: ctx, work: work}
+	defer h.stopAll()
 
-	var procs []*proc
-	defer func() {
-		for _, p := range slices.Backward(procs) {
-			p.stop()
-		}
-	}()
-	// launch starts name on a free port; addrArg says how it is told the
-	// port: an environment variable (NAME=) or a flag (-name).
-	launch := func(name, bin string, args, env []string, addrArg string) (*proc, error) {
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
-		}
-		if strings.HasSuffix(addrArg, "=") {
-			env = append(env, addrArg+addr)
-		} else {
-			args = append(args, addrArg, addr)
-		}
-		p, err := startProc(name, bin, args, env, addr, filepath.Join(work, name+".log"))
-		if err != nil {
-			return nil, err
-		}
-		procs = append(procs, p)
-		return p, waitListening(ctx, p, 20*time.Second)
-	}
-
-	fake, err := launch("fakellm", fkBin, nil, []string{"FAKELLM_DELAY=0", "FAKELLM_CHUNK_GAP=0", fmt.Sprintf("FAKELLM_CHUNKS=%d", s.Chunks)}, "FAKELLM_ADDR=")
+	fake, err := h.launch("fakellm", fkBin, nil, []string{"FAKELLM_DELAY=0", "FAKELLM_CHUNK_GAP=0", fmt.Sprintf("FAKELLM_CHUNKS=%d", s.Chunks)}, "FAKELLM_ADDR=")
 	if err != nil {
 		return err
 	}
@@ -249,32 +196,144 @@ func run(ctx context.Context, s *settings) error {
 		"TOLLGATE_BENCH_UPSTREAM=" + upstream + "/v1", "TOLLGATE_DATA_DIR=" + filepath.Join(work, "data"),
 	}
 	auth := "Bearer " + masterKey
-	var eps []*endpoint
 	targets := s.Targets
 	if !s.Load {
 		targets = nil
 	}
+	eps, err := h.startTargets(targets, fake, gwBin, gwEnv, auth)
+	if err != nil {
+		return err
+	}
+	if err := sanityAndIdle(ctx, eps, res); err != nil {
+		return err
+	}
+	if err := rounds(ctx, s, eps, res); err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if st, err := readStat(ep.front.pid()); err == nil {
+			res.End = append(res.End, idleMem{Target: ep.name, RSSKiB: st.rssKiB, HWMKiB: st.hwmKiB, Threads: st.threads})
+		}
+	}
+	coldRuns(ctx, s, work, gwBin, gwEnv, auth, res)
+	if s.ColdRuns > 0 || s.LambdaInvokes > 0 {
+		lr := measureLambda(ctx, s, root, work, gwBin, gwEnv, upstream)
+		res.Lambda = &lr
+	}
+	res.Finished = time.Now()
+
+	if err := writeReport(res, s.Out); err != nil {
+		return err
+	}
+	if s.JSON != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(s.JSON, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildBinaries builds the bootstrap for both Lambda architectures (their
+// sizes go in the report) and the fake LLM with the same flags, unless the
+// settings name binaries; it returns the native ones to run.
+func buildBinaries(ctx context.Context, s *settings, goBin, root, work string, res *results) (gwBin, fkBin string, err error) {
+	gwBin, fkBin = s.GatewayBin, s.FakeLLMBin
+	if gwBin == "" {
+		for _, arch := range []string{"arm64", "amd64"} {
+			out := filepath.Join(work, "gateway-"+arch, "bootstrap")
+			fmt.Fprintf(os.Stderr, "building the gateway bootstrap for linux/%s\n", arch)
+			if err := buildLambda(ctx, goBin, root, "./functions/gateway", arch, out); err != nil {
+				return "", "", err
+			}
+			res.Binaries = append(res.Binaries, binary{Arch: arch, Bytes: fileSize(out), Command: buildCommand("./functions/gateway", arch)})
+			if arch == runtime.GOARCH {
+				gwBin = out
+			}
+		}
+		if gwBin == "" {
+			return "", "", fmt.Errorf("no bootstrap built for this machine's architecture %s", runtime.GOARCH)
+		}
+	} else {
+		res.Binaries = append(res.Binaries, binary{Arch: runtime.GOARCH, Bytes: fileSize(gwBin), Command: "given: " + gwBin})
+	}
+	if fkBin == "" {
+		fkBin = filepath.Join(work, "fakellm")
+		fmt.Fprintln(os.Stderr, "building the fake LLM")
+		if err := buildLambda(ctx, goBin, root, "./functions/fakellm", runtime.GOARCH, fkBin); err != nil {
+			return "", "", err
+		}
+	}
+	return gwBin, fkBin, nil
+}
+
+// harness starts the processes of a run and stops them, last first.
+type harness struct {
+	ctx   context.Context
+	work  string
+	procs []*proc
+}
+
+// launch starts name on a free port; addrArg says how it is told the
+// port: an environment variable (NAME=) or a flag (-name).
+func (h *harness) launch(name, bin string, args, env []string, addrArg string) (*proc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(addrArg, "=") {
+		env = append(env, addrArg+addr)
+	} else {
+		args = append(args, addrArg, addr)
+	}
+	p, err := startProc(name, bin, args, env, addr, filepath.Join(h.work, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	h.procs = append(h.procs, p)
+	return p, waitListening(h.ctx, p, 20*time.Second)
+}
+
+func (h *harness) stopAll() {
+	for _, p := range slices.Backward(h.procs) {
+		p.stop()
+	}
+}
+
+// startTargets starts what each target needs in front of the fake LLM:
+// nothing (direct), the reference proxy, or the gateway.
+func (h *harness) startTargets(targets []string, fake *proc, gwBin string, gwEnv []string, auth string) ([]*endpoint, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	upstream := "http://" + fake.addr
+	var eps []*endpoint
 	for _, name := range targets {
 		ep := &endpoint{name: name}
 		switch name {
 		case "direct":
 			ep.front = fake
 		case "refproxy":
-			if ep.front, err = launch("refproxy", self, []string{"refproxy", "-upstream", upstream, "-upstream-key", "sk-bench-upstream"}, nil, "-addr"); err != nil {
-				return err
+			if ep.front, err = h.launch("refproxy", self, []string{"refproxy", "-upstream", upstream, "-upstream-key", "sk-bench-upstream"}, nil, "-addr"); err != nil {
+				return nil, err
 			}
 			ep.up = fake
 		case "tollgate":
-			if ep.front, err = launch("tollgate", gwBin, nil, gwEnv, "TOLLGATE_ADDR="); err != nil {
-				return err
+			if ep.front, err = h.launch("tollgate", gwBin, nil, gwEnv, "TOLLGATE_ADDR="); err != nil {
+				return nil, err
 			}
 			ep.up = fake
 		}
 		ep.tgt = target{url: "http://" + ep.front.addr + "/v1/chat/completions", auth: auth}
 		eps = append(eps, ep)
 	}
+	return eps, nil
+}
 
-	// Sanity and idle memory: one request of each kind, then 2 s of rest.
+// sanityAndIdle sends one request of each kind to every target, then
+// rests 2 s and reads each front's idle memory.
+func sanityAndIdle(ctx context.Context, eps []*endpoint, res *results) error {
 	sc := newClient(4)
 	for _, ep := range eps {
 		if _, err := ep.tgt.once(ctx, sc); err != nil {
@@ -292,11 +351,16 @@ func run(ctx context.Context, s *settings) error {
 			res.Idle = append(res.Idle, idleMem{Target: ep.name, RSSKiB: st.rssKiB, Threads: st.threads})
 		}
 	}
+	return nil
+}
 
+// rounds runs the measured rounds: each warms every target up, then runs
+// every phase against every target, in an order rotated each round so no
+// target always goes first.
+func rounds(ctx context.Context, s *settings, eps []*endpoint, res *results) error {
 	client := newClient(s.Concurrency)
 	defer client.CloseIdleConnections()
 	for round := 1; round <= s.Rounds && len(eps) > 0; round++ {
-		// Rotate the order each round so no target always goes first.
 		order := append(slices.Clone(eps[(round-1)%len(eps):]), eps[:(round-1)%len(eps)]...)
 		for _, ep := range order {
 			fmt.Fprintf(os.Stderr, "round %d: warming up %s\n", round, ep.name)
@@ -316,41 +380,22 @@ func run(ctx context.Context, s *settings) error {
 			}
 		}
 	}
-	for _, ep := range eps {
-		if st, err := readStat(ep.front.pid()); err == nil {
-			res.End = append(res.End, idleMem{Target: ep.name, RSSKiB: st.rssKiB, HWMKiB: st.hwmKiB, Threads: st.threads})
-		}
-	}
-
-	if s.ColdRuns > 0 {
-		for i := range s.ColdRuns {
-			cs, err := coldStart(ctx, work, gwBin, gwEnv, auth, i)
-			if err != nil {
-				// Reported, not fatal: the other figures still stand.
-				cs.Error = err.Error()
-				fmt.Fprintf(os.Stderr, "cold start %d failed: %v\n", i+1, err)
-			} else {
-				fmt.Fprintf(os.Stderr, "cold start %d: %.1f ms\n", i+1, cs.ReadyMs)
-			}
-			res.Cold = append(res.Cold, cs)
-		}
-	}
-	if s.ColdRuns > 0 || s.LambdaInvokes > 0 {
-		lr := measureLambda(ctx, s, root, work, gwBin, gwEnv, upstream)
-		res.Lambda = &lr
-	}
-	res.Finished = time.Now()
-
-	if err := writeReport(res, s.Out); err != nil {
-		return err
-	}
-	if s.JSON != "" {
-		b, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(s.JSON, b, 0o644); err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+// coldRuns measures s.ColdRuns cold starts of the gateway; a failed one is
+// reported, not fatal: the other figures still stand.
+func coldRuns(ctx context.Context, s *settings, work, gwBin string, gwEnv []string, auth string, res *results) {
+	for i := range s.ColdRuns {
+		cs, err := coldStart(ctx, work, gwBin, gwEnv, auth, i)
+		if err != nil {
+			cs.Error = err.Error()
+			fmt.Fprintf(os.Stderr, "cold start %d failed: %v\n", i+1, err)
+		} else {
+			fmt.Fprintf(os.Stderr, "cold start %d: %.1f ms\n", i+1, cs.ReadyMs)
+		}
+		res.Cold = append(res.Cold, cs)
+	}
 }
 
 // measure runs one phase against one endpoint, with the processes' CPU and

@@ -39,7 +39,7 @@ type ManagementService interface {
 	DeleteTeams(ctx context.Context, p *auth.Principal, req *tenancy.DeleteTeamsRequest) (*tenancy.DeleteTeamsResponse, error)
 	TeamInfo(ctx context.Context, p *auth.Principal, teamID string) (*tenancy.TeamInfoResponse, error)
 	ListTeams(ctx context.Context, p *auth.Principal) ([]tenancy.TeamView, error)
-	AddMembers(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.TeamView, error)
+	AddMembers(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.AddMembersResponse, error)
 	UpdateMember(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.MemberUpdateResponse, error)
 	DeleteMember(ctx context.Context, p *auth.Principal, req *tenancy.MemberRequest) (*tenancy.TeamView, error)
 

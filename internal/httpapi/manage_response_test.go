@@ -29,6 +29,10 @@ var litellmResponseFields = map[string][]string{
 		"metadata", "tpm_limit", "rpm_limit", "max_budget", "budget_duration", "models", "blocked", "spend",
 		"max_parallel_requests", "budget_reset_at", "model_id", "litellm_model_table", "object_permission_id",
 		"updated_at", "created_at", "object_permission"},
+	// TeamAddMemberResponse's own fields (beside LiteLLM_TeamTable's).
+	"team_add_member": {"updated_users", "updated_team_memberships"},
+	// NewUserResponse's own fields (beside GenerateKeyResponse's).
+	"new_user": {"user_email", "user_role", "user_alias", "teams"},
 	// LiteLLM_TeamMembership.
 	"team_membership": {"user_id", "team_id", "budget_id", "spend", "litellm_budget_table"},
 	// Member.
@@ -57,6 +61,8 @@ func TestManagementResponsesCarryLiteLLMFields(t *testing.T) {
 	team := m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"t","organization_id":"o","members_with_roles":[{"user_id":"rita"}]}`)
 	key := m.must(mgmtMaster, "POST", "/key/generate", `{"user_id":"rita","team_id":"t"}`)
 	keyInfo := m.must(mgmtMaster, "GET", "/key/info?key="+key["key"].(string), "")
+	newUser := m.must(mgmtMaster, "POST", "/user/new", `{"user_id":"sam"}`)
+	added := m.must(mgmtMaster, "POST", "/team/member_add", `{"team_id":"t","member":{"user_id":"sam"},"max_budget_in_team":1}`)
 	teamInfo := m.must(mgmtMaster, "GET", "/team/info?team_id=t", "")
 	userInfo := m.must(mgmtMaster, "GET", "/user/info?user_id=rita", "")
 	org := m.must(mgmtMaster, "GET", "/organization/info?organization_id=o", "")
@@ -69,6 +75,12 @@ func TestManagementResponsesCarryLiteLLMFields(t *testing.T) {
 	}{
 		{"/key/generate", "key", key},
 		{"/key/info info", "key_info", obj(keyInfo["info"])},
+		{"/user/new", "key", newUser},
+		{"/user/new", "new_user", newUser},
+		{"/team/member_add", "team", added},
+		{"/team/member_add", "team_add_member", added},
+		{"/team/member_add updated_users", "user", first(added["updated_users"])},
+		{"/team/member_add updated_team_memberships", "team_membership", first(added["updated_team_memberships"])},
 		{"/team/new", "team", team},
 		{"/team/new members_with_roles", "member", first(team["members_with_roles"])},
 		{"/team/info team_info", "team", obj(teamInfo["team_info"])},

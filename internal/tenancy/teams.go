@@ -507,12 +507,9 @@ func (s *Service) TeamInfo(ctx context.Context, p *auth.Principal, teamID string
 		if !seeAll && m.UserID != p.UserID {
 			continue
 		}
-		tm := TeamMembership{TeamID: t.TeamID, UserID: m.UserID}
-		if l := t.For(m); l != nil {
-			tm.LiteLLMBudgetTable = &MemberLimit{MaxBudget: l.MaxBudget, BudgetDuration: strPtr(l.BudgetDuration), TPMLimit: l.TPMLimit, RPMLimit: l.RPMLimit}
-			if tm.Spend, _, err = s.levelSpend(ctx, auth.LevelTeamMember, auth.MemberLevelID(t.TeamID, m.UserID), l.BudgetDuration); err != nil {
-				return nil, err
-			}
+		tm, err := s.teamMembership(ctx, t, m)
+		if err != nil {
+			return nil, err
 		}
 		out.TeamMemberships = append(out.TeamMemberships, tm)
 	}
@@ -634,9 +631,32 @@ type MemberRequest struct {
 	Role *string `json:"role"`
 }
 
+// teamMembership is member m's budget within team t and their spend
+// against it.
+func (s *Service) teamMembership(ctx context.Context, t *store.Team, m *store.Member) (TeamMembership, error) {
+	tm := TeamMembership{TeamID: t.TeamID, UserID: m.UserID}
+	if l := t.For(m); l != nil {
+		tm.LiteLLMBudgetTable = &MemberLimit{MaxBudget: l.MaxBudget, BudgetDuration: strPtr(l.BudgetDuration), TPMLimit: l.TPMLimit, RPMLimit: l.RPMLimit}
+		var err error
+		if tm.Spend, _, err = s.levelSpend(ctx, auth.LevelTeamMember, auth.MemberLevelID(t.TeamID, m.UserID), l.BudgetDuration); err != nil {
+			return tm, err
+		}
+	}
+	return tm, nil
+}
+
+// AddMembersResponse is /team/member_add's answer (LiteLLM's
+// TeamAddMemberResponse): the team, with the added users and their
+// memberships.
+type AddMembersResponse struct {
+	TeamView
+	UpdatedUsers           []UserView       `json:"updated_users"`
+	UpdatedTeamMemberships []TeamMembership `json:"updated_team_memberships"`
+}
+
 // AddMembers serves /team/member_add: members by user_id or user_email,
 // one or a list; unknown users are created.
-func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *MemberRequest) (*TeamView, error) {
+func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *MemberRequest) (*AddMembersResponse, error) {
 	t, err := s.teamFor(ctx, p, OpTeamMemberAdd, req.TeamID)
 	if err != nil {
 		return nil, err
@@ -664,8 +684,20 @@ func (s *Service) AddMembers(ctx context.Context, p *auth.Principal, req *Member
 	if err != nil {
 		return nil, err
 	}
-	v := s.teamView(ctx, t)
-	return &v, nil
+	out := &AddMembersResponse{TeamView: s.teamView(ctx, t), UpdatedUsers: []UserView{}, UpdatedTeamMemberships: []TeamMembership{}}
+	for _, sm := range members {
+		if u, err := s.st.GetUser(ctx, sm.UserID); err == nil {
+			out.UpdatedUsers = append(out.UpdatedUsers, userView(u, nil))
+		}
+		if m := t.Member(sm.UserID); m != nil {
+			tm, err := s.teamMembership(ctx, t, m)
+			if err != nil {
+				return nil, err
+			}
+			out.UpdatedTeamMemberships = append(out.UpdatedTeamMemberships, tm)
+		}
+	}
+	return out, nil
 }
 
 // teamFor authorizes p for op on team teamID and reads the team.

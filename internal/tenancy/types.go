@@ -349,6 +349,14 @@ type NewUserResponse struct {
 	Expires  *time.Time `json:"expires"`
 	TeamID   *string    `json:"team_id"`
 	UserView
+	// The rest of GenerateKeyResponse, as LiteLLM answers a key that sets
+	// none of it.
+	Guardrails     []string          `json:"guardrails"`
+	Aliases        map[string]string `json:"aliases"`
+	Tags           []string          `json:"tags"`
+	OrganizationID *string           `json:"organization_id"`
+	CreatedBy      *string           `json:"created_by"`
+	keyUnset
 }
 
 // TeamRequest is the body of /team/new and /team/update.

@@ -126,7 +126,7 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 		s.inv.InvalidateTeam(t.TeamID)
 		teamIDs = append(teamIDs, t.TeamID)
 	}
-	out := &NewUserResponse{UserView: userView(u, teamIDs)}
+	out := &NewUserResponse{UserView: userView(u, teamIDs), Aliases: map[string]string{}, keyUnset: unsetKey()}
 	if key != nil {
 		plaintext, err := s.createKey(ctx, key)
 		if err != nil {
@@ -135,6 +135,7 @@ func (s *Service) NewUser(ctx context.Context, p *auth.Principal, req *UserReque
 		}
 		out.Key, out.KeyName, out.Token, out.TokenID = plaintext, &key.KeyName, &key.Hash, &key.Hash
 		out.KeyAlias, out.Duration, out.Expires = strPtr(key.KeyAlias), strPtr(key.Duration), key.Expires
+		out.CreatedBy = strPtr(key.CreatedBy)
 	}
 	return out, nil
 }

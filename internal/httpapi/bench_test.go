@@ -201,6 +201,23 @@ func newOpenAI(b *testing.B, client *http.Client, base string) *openai.Model {
 	return m
 }
 
+// converseBenchBody is benchBody as a Converse call.
+const converseBenchBody = `{"system":[{"text":"You are a helpful assistant."}],` +
+	`"messages":[{"role":"user","content":[{"text":"Say hello and tell me a short fact about benchmarks."}]}],` +
+	`"inferenceConfig":{"maxTokens":64,"temperature":0.2}}`
+
+// BenchmarkConverse is BenchmarkChat/fake's call as a Bedrock Converse call
+// (/bedrock/model/{modelId}/converse): the Converse codec's share of a
+// request's CPU.
+func BenchmarkConverse(b *testing.B) {
+	h := newGateway(fake.New(fake.Options{}), "fake")
+	br := newBenchRequest(converseBenchBody)
+	br.r.URL.Path = "/bedrock/model/gpt-4o-mini/converse"
+	br.r.RequestURI = br.r.URL.Path
+	check(b, h, br, `"stopReason"`)
+	serveLoop(b, h, br)
+}
+
 // BenchmarkChat is one non-streaming chat completion through the full
 // handler tree.
 func BenchmarkChat(b *testing.B) {

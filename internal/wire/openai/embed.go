@@ -2,13 +2,14 @@ package openai
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/wire/rawjson"
@@ -91,7 +92,7 @@ func decodeEmbeddingInput(req *llm.EmbeddingRequest, input jsontext.Value) error
 		}
 	}
 	if tokens {
-		req.InputTokens = json.RawMessage(input)
+		req.InputTokens = []byte(input)
 	}
 	if len(req.Input) == 0 && req.InputTokens == nil {
 		return &DecodeError{Field: "input", Msg: "must not be empty"}
@@ -101,38 +102,26 @@ func decodeEmbeddingInput(req *llm.EmbeddingRequest, input jsontext.Value) error
 
 // EncodeEmbeddingRequest encodes req for an OpenAI-compatible upstream.
 func EncodeEmbeddingRequest(req *llm.EmbeddingRequest, opts RequestOptions) []byte {
-	e := rawjson.Builder(make([]byte, 0, 256))
-	e.OpenObject()
-	model := opts.Model
-	if model == "" {
-		model = req.Model
-	}
-	e.Str("model", model)
+	w := EmbeddingRequest{Model: cmp.Or(opts.Model, req.Model)}
 	switch {
 	case req.InputTokens != nil:
-		e.Raw("input", req.InputTokens)
+		w.Input = jsontext.Value(req.InputTokens)
 	case req.SingleInput && len(req.Input) == 1:
-		e.Str("input", req.Input[0])
+		w.Input, _ = jsontext.AppendQuote(nil, req.Input[0])
 	default:
-		e.Arr("input")
-		for _, s := range req.Input {
-			e.Elem()
-			e = rawjson.AppendString(e, s)
-		}
-		e.CloseArray()
+		w.Input, _ = json.Marshal(req.Input, encodeOptions)
 	}
-	if !opts.Drop["encoding_format"] {
-		e.StrOpt("encoding_format", req.EncodingFormat)
+	if opts.keep("encoding_format") {
+		w.EncodingFormat = req.EncodingFormat
 	}
-	if !opts.Drop["dimensions"] {
-		e.IntPtr("dimensions", req.Dimensions)
+	if opts.keep("dimensions") {
+		w.Dimensions = intPtr(req.Dimensions)
 	}
-	if !opts.Drop["user"] {
-		e.StrOpt("user", req.User)
+	if opts.keep("user") {
+		w.User = req.User
 	}
-	appendExtra(&e, req.Extra, opts)
-	e.CloseObject()
-	return e
+	w.Unknown = extraObject(req.Extra, opts)
+	return appendJSON(make([]byte, 0, 256), &w)
 }
 
 // DecodeEmbeddingResponse decodes an upstream embeddings list, whether the

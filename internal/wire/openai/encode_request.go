@@ -22,8 +22,8 @@ type RequestOptions struct {
 // keep reports whether a parameter goes upstream (the caller did not drop it).
 func (o RequestOptions) keep(name string) bool { return !o.Drop[name] }
 
-// appendExtra splices the client's passthrough fields that were not dropped,
-// for every request kind.
+// appendExtra splices the client's passthrough fields that were not dropped
+// into a hand-written chat request (extraObject is the same for wire structs).
 func appendExtra(e *rawjson.Builder, extra []llm.Field, o RequestOptions) {
 	for _, f := range extra {
 		if o.keep(f.Name) {

@@ -111,8 +111,10 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 			slog.String("kind", n.Kind.String()), slog.String("detail", n.Message))
 	}
 
-	transport := httpclient.NewTransport(nil)
-	b := &builder{cfg: cfg, http: &http.Client{Transport: transport}, lookup: lookup, logger: logger}
+	// httpclient.New refuses redirects. The adapters send through its
+	// transport today, but nothing that uses the client may follow one.
+	client := httpclient.New(nil)
+	b := &builder{cfg: cfg, http: client, lookup: lookup, logger: logger}
 	deps := b.deployments(ctx)
 	rt := router.New(deps, routerOptions(ctx, cfg, b, asm.identity, logger)) // routing.go
 	ready := httpapi.Readiness{Version: Version, Models: len(rt.Models())}
@@ -133,7 +135,7 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 
 	masterKey, masterKeyFrom, err := resolveMasterKey(cfg, asm.masterKey, asm.env, logger, asm.terminal)
 	if err != nil {
-		closeAll(transport, b.aws) // nothing was served through them
+		closeAll(client, b.aws) // nothing was served through them
 		return nil, err
 	}
 	var maxBody int64
@@ -152,7 +154,7 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 			opts.History, err = newHistory(id)
 		}
 		if err != nil {
-			closeAll(transport, b.aws)
+			closeAll(client, b.aws)
 			return nil, err
 		}
 		authn, opts.Access, opts.Limits, mgmt = parts.authn, parts.models, parts.limits, parts.mgmt
@@ -165,7 +167,7 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 	mount(mux, groups, ready, dp, mgmt)
 	logger.Info("tollgate ready", slog.Any("config", cfg.Files), slog.Int("models", len(rt.Models())),
 		slog.Int("deployments", len(deps)), slog.Int("config_notices", len(cfg.Notices)))
-	g := newGeneration(httpapi.Wrap(mux, logger), cfg, rt, transport, b.aws)
+	g := newGeneration(httpapi.Wrap(mux, logger), cfg, rt, client, b.aws)
 	g.masterKeyFrom = masterKeyFrom
 	return g, nil
 }

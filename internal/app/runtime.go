@@ -102,11 +102,11 @@ type assembly struct {
 
 // generation is one assembled handler tree and what it holds.
 type generation struct {
-	handler   http.Handler
-	cfg       *config.Config
-	router    *router.Router
-	transport *http.Transport
-	aws       *awscred.Resolver
+	handler http.Handler
+	cfg     *config.Config
+	router  *router.Router
+	client  *http.Client
+	aws     *awscred.Resolver
 	// masterKeyFrom says where the master key came from (App.MasterKeyFrom).
 	masterKeyFrom string
 	// refs counts the requests in flight on this generation, plus one while
@@ -114,8 +114,8 @@ type generation struct {
 	refs atomic.Int64
 }
 
-func newGeneration(h http.Handler, cfg *config.Config, rt *router.Router, transport *http.Transport, res *awscred.Resolver) *generation {
-	g := &generation{handler: h, cfg: cfg, router: rt, transport: transport, aws: res}
+func newGeneration(h http.Handler, cfg *config.Config, rt *router.Router, client *http.Client, res *awscred.Resolver) *generation {
+	g := &generation{handler: h, cfg: cfg, router: rt, client: client, aws: res}
 	g.refs.Store(1)
 	return g
 }
@@ -144,7 +144,7 @@ func (g *generation) release() {
 // close releases the generation's resources. Nothing is in flight on it by
 // now, so every connection in its pool is idle.
 func (g *generation) close() {
-	g.transport.CloseIdleConnections()
+	g.client.CloseIdleConnections()
 	if g.aws != nil {
 		_ = g.aws.Close() // clears caches; cannot fail
 	}
@@ -573,8 +573,8 @@ func countSet(vals ...string) int {
 
 // closeAll releases what a generation under construction had acquired when
 // assembling it fails.
-func closeAll(transport *http.Transport, res *awscred.Resolver) {
-	transport.CloseIdleConnections()
+func closeAll(client *http.Client, res *awscred.Resolver) {
+	client.CloseIdleConnections()
 	if res != nil {
 		_ = res.Close()
 	}

@@ -53,9 +53,11 @@ dynamodb-local:
 # race build of them is already in the cache (without it: two more CPU minutes).
 # The functions' tests build their binaries with the test binary's settings
 # (internal/lambdafront/runtimeapitest.BuildBootstrap), so they link, not compile.
+# The DynamoDB test packages share one DynamoDB Local, started while go test
+# compiles (scripts/with-dynamodb-local.sh), instead of starting a JVM each.
 test-go:
 	@echo "== every Go test with -race, vetted (the first run compiles the AWS SDK and the test clients with the race detector: several minutes)"
-	$(GO) test -race -vet=all -count=1 -timeout 20m ./...
+	./scripts/with-dynamodb-local.sh $(GO) test -race -vet=all -count=1 -timeout 20m ./...
 	$(GO) vet -race $$($(GO) list -f '{{if not (or .TestGoFiles .XTestGoFiles)}}{{.ImportPath}}{{end}}' ./...)
 
 ## test-infra: CDK assertion and cdk-nag tests (installs node 22 + the CDK CLI into infra/.node on first run)

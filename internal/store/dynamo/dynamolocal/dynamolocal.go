@@ -4,6 +4,12 @@
 // the jar) into .cache/dynamodb-local; TOLLGATE_DYNAMODB_LOCAL_DIR points
 // elsewhere. Without it, tests that need it skip with instructions, except
 // in CI (CI=true), where a missing server fails the run.
+//
+// Each test binary starts its own server, unless TOLLGATE_DYNAMODB_LOCAL_ENDPOINT
+// names one already running for the whole run (make test starts one through
+// scripts/with-dynamodb-local.sh): a JVM start-up costs seconds of CPU and
+// delays each package's first test. Packages sharing a server keep their
+// tables apart by name (each uses a prefix of its own).
 package dynamolocal
 
 import (
@@ -29,6 +35,10 @@ import (
 // DynamoDBLocal_lib.
 const EnvDir = "TOLLGATE_DYNAMODB_LOCAL_DIR"
 
+// EnvEndpoint names the base URL of a DynamoDB Local that test binaries
+// share instead of starting one each.
+const EnvEndpoint = "TOLLGATE_DYNAMODB_LOCAL_ENDPOINT"
+
 // defaultDir is where scripts/dynamodb-local.sh puts the server, relative
 // to the module root.
 const defaultDir = ".cache/dynamodb-local"
@@ -41,9 +51,10 @@ const FetchHint = "DynamoDB Local is not installed: run scripts/dynamodb-local.s
 type Server struct {
 	// Endpoint is the server's base URL (http://127.0.0.1:port).
 	Endpoint string
-	cmd      *exec.Cmd
-	out      *syncBuffer
-	done     chan error
+	// cmd, out and done are nil for a server Attach found running.
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan error
 }
 
 // Dir returns the server directory: $TOLLGATE_DYNAMODB_LOCAL_DIR, else
@@ -109,6 +120,16 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 	return s, nil
 }
 
+// Attach returns the server already running at endpoint (a base URL) once
+// it answers requests. Close leaves it running.
+func Attach(ctx context.Context, endpoint string) (*Server, error) {
+	s := &Server{Endpoint: endpoint}
+	if err := s.waitReady(ctx); err != nil {
+		return nil, fmt.Errorf("%s=%s: %w", EnvEndpoint, endpoint, err)
+	}
+	return s, nil
+}
+
 // waitReady polls ListTables until the server answers, it exits, or a
 // minute passes: the JVM's start-up time is not ours to control.
 func (s *Server) waitReady(ctx context.Context) error {
@@ -126,6 +147,9 @@ func (s *Server) waitReady(ctx context.Context) error {
 			s.done <- err
 			return fmt.Errorf("DynamoDB Local exited (%v): %s", err, s.out.String())
 		case <-ctx.Done():
+			if s.out == nil {
+				return errors.New("DynamoDB Local did not answer within a minute")
+			}
 			return fmt.Errorf("DynamoDB Local did not answer within a minute: %s", s.out.String())
 		case <-tick.C:
 		}
@@ -142,8 +166,11 @@ func (s *Server) Client() *dynamodb.Client {
 	})
 }
 
-// Close stops the server.
+// Close stops the server, unless Attach found it running.
 func (s *Server) Close() error {
+	if s.cmd == nil {
+		return nil
+	}
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
 	}
@@ -163,8 +190,18 @@ func freePort() (int, error) {
 // Main is a TestMain body: it starts the server when it is installed, runs
 // the tests and stops it. *srv stays nil when the server is not installed;
 // Require then skips. In CI (CI=true) a missing or failing server fails the
-// run instead.
+// run instead. With TOLLGATE_DYNAMODB_LOCAL_ENDPOINT set, it uses that server
+// and fails the run if it does not answer.
 func Main(m *testing.M, srv **Server) int {
+	if endpoint := os.Getenv(EnvEndpoint); endpoint != "" {
+		s, err := Attach(context.Background(), endpoint)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL:", err)
+			return 1
+		}
+		*srv = s
+		return m.Run()
+	}
 	dir, ok := Dir()
 	ci := os.Getenv("CI") == "true"
 	if !ok {

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/provider"
@@ -19,17 +17,13 @@ import (
 	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
-// maxRetryAfter caps a Retry-After value; anything longer is a bogus header
-// and would park a deployment for good.
-const maxRetryAfter = 24 * time.Hour
-
 // statusError turns a non-2xx upstream response into a *provider.Error.
 func (m *Model) statusError(resp *http.Response) *provider.Error {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, upstream.MaxErrorBytes)) // a partial body still says something
 	e := m.classify(resp.StatusCode, data)
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		e.RetryAfter = retryAfter(resp.Header, time.Now())
+		e.RetryAfter = upstream.RetryAfter(resp.Header, time.Now())
 	}
 	if resp.StatusCode/100 == 3 {
 		e.Kind, e.Status = provider.KindUnavailable, http.StatusBadGateway
@@ -188,77 +182,10 @@ func (m *Model) malformed(msg string, err error) *provider.Error {
 	}
 }
 
-// transportError classifies a failure to get (or keep reading) a response.
-// ctx is the call's context: its cause says whether one of the deployment's
-// limits ran out, the caller went away, or neither. expired says, in words,
-// which limit ran out ("did not answer within 30s").
+// transportError classifies a failure to get (or keep reading) a response;
+// see upstream.TransportError.
 func (m *Model) transportError(ctx context.Context, err error, expired string) error {
-	if upstream.Expired(ctx) {
-		return upstream.Timeout(m.provider, expired, err)
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return upstream.Timeout(m.provider, "did not answer before the call's deadline", err)
-		}
-		// The caller went away: nobody is left to answer, so this is not an
-		// upstream failure and must not count against the deployment.
-		if cause := context.Cause(ctx); cause != nil && cause != ctxErr {
-			return fmt.Errorf("%s: call cancelled: %w: %w", m.provider, ctxErr, cause)
-		}
-		return fmt.Errorf("%s: call cancelled: %w", m.provider, ctxErr)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return &provider.Error{
-			Kind:     provider.KindTimeout,
-			Provider: m.provider,
-			Status:   http.StatusGatewayTimeout,
-			Message:  "connecting to upstream timed out",
-			Err:      err,
-		}
-	}
-	msg := "upstream connection failed"
-	var op *net.OpError
-	switch {
-	case errors.As(err, &op) && op.Op == "dial":
-		msg = "could not connect to upstream"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
-		msg = "upstream closed the connection"
-	}
-	return &provider.Error{
-		Kind:     provider.KindUnavailable,
-		Provider: m.provider,
-		Status:   http.StatusBadGateway,
-		Message:  msg,
-		Err:      err,
-	}
-}
-
-// retryAfter reads how long the upstream asked to wait: Azure's and
-// OpenAI's retry-after-ms (milliseconds) first, being the more precise, then
-// Retry-After as seconds or as an HTTP date. Zero means no usable header.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := h.Get("Retry-After-Ms"); v != "" {
-		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= float64(maxRetryAfter/time.Millisecond) {
-			return time.Duration(f * float64(time.Millisecond))
-		}
-	}
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if f >= 0 && f <= maxRetryAfter.Seconds() { // also rejects NaN
-			return time.Duration(f * float64(time.Second))
-		}
-		return 0
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return min(d, maxRetryAfter)
-		}
-	}
-	return 0
+	return upstream.TransportError(ctx, m.provider, err, expired)
 }
 
 // redact removes the deployment's key from text an upstream wrote (some

@@ -20,6 +20,7 @@ import (
 //	member       TEAM#<team_id>      MEMBER#<user_id> gsi1 USERTEAMS#<user_id> / <team_id>
 //	organization ORG#<org_id>        ORG              gsi1 ORGS / <org_id>
 //	org member   ORG#<org_id>        MEMBER#<user_id> gsi1 USERORGS#<user_id> / <org_id>
+//	model        MODEL#<model_id>    MODEL            gsi1 MODELS / <model_id>
 //	session      SESSION#<id>        SESSION          gsi1 SESSIONS#<owner> / <created>#<id>
 //	message      SESSION#<id>        MSG#<seq:12>
 //	counter      CTR#<counter>       CTR
@@ -37,6 +38,7 @@ const (
 	skUser    = "USER"
 	skTeam    = "TEAM"
 	skOrg     = "ORG"
+	skModel   = "MODEL"
 	skSession = "SESSION"
 	skCounter = "CTR"
 	skLease   = "LEASE"
@@ -45,6 +47,7 @@ const (
 	gsiUsers    = "USERS"
 	gsiTeams    = "TEAMS"
 	gsiOrgs     = "ORGS"
+	gsiModels   = "MODELS"
 	memberPrefx = "MEMBER#"
 	msgPrefix   = "MSG#"
 )
@@ -53,6 +56,7 @@ func pkKey(hash string) string               { return "KEY#" + hash }
 func pkUser(id string) string                { return "USER#" + id }
 func pkTeam(id string) string                { return "TEAM#" + id }
 func pkOrg(id string) string                 { return "ORG#" + id }
+func pkModel(id string) string               { return "MODEL#" + id }
 func gsiUserOrgs(user string) string         { return "USERORGS#" + user }
 func pkSession(id string) string             { return "SESSION#" + id }
 func pkCounter(key string) string            { return "CTR#" + key }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Teams", testTeams},
 		{"Organizations", testOrganizations},
+		{"Models", testModels},
 		{"Sessions", testSessions},
 		{"MessagesConcurrent", testMessagesConcurrent},
 		{"Counters", testCounters},

@@ -53,7 +53,12 @@ func (d *decoder) deployment(y *yaml.Node, a at, doc deploymentDoc) Deployment {
 	if isNull(paramsNode) {
 		d.required(y, a, "litellm_params", "a mapping with at least model: provider/model-id")
 	} else if doc.Params.Model == "" {
-		d.required(paramsNode, pa, "model", "provider/model-id, e.g. openai/gpt-4o")
+		if mn := child(paramsNode, "model"); mn != nil && mn.Kind == yaml.ScalarNode && mn.Value == "" {
+			// Given, but empty: required alone lets it through.
+			d.fail(mn, pa.path+".model", ErrInvalid, "model is empty; write provider/model-id, e.g. openai/gpt-4o")
+		} else {
+			d.required(paramsNode, pa, "model", "provider/model-id, e.g. openai/gpt-4o")
+		}
 	} else {
 		d.splitModel(&dep, paramsNode, pa.path)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider"
+	"github.com/tollgate-gw/tollgate/internal/provider/anthropic"
 	"github.com/tollgate-gw/tollgate/internal/provider/azure"
 	"github.com/tollgate-gw/tollgate/internal/provider/bedrock"
 	"github.com/tollgate-gw/tollgate/internal/provider/catalog"
@@ -262,6 +263,11 @@ func (b *builder) model(ctx context.Context, d *config.Deployment) (provider.Cha
 		}
 		return azure.New(b.http, azure.Options{
 			BaseURL: base, Deployment: d.ModelID, APIVersion: version, APIKey: key,
+			Timeout: timeout, StreamTimeout: streamTimeout, DropParams: drop, ExtraHeaders: headers,
+		})
+	case catalog.FamilyAnthropic:
+		return anthropic.New(b.http, anthropic.Options{
+			BaseURL: base, APIKey: key, ModelID: d.ModelID,
 			Timeout: timeout, StreamTimeout: streamTimeout, DropParams: drop, ExtraHeaders: headers,
 		})
 	case catalog.FamilyBedrock:

@@ -146,8 +146,8 @@ model_list:
     model_info: {mode: image_generation}
   - model_name: meta-llama/Llama-3.2-1B
     litellm_params: {model: fake/llama}
-  - model_name: claude-direct
-    litellm_params: {model: anthropic/claude-3-haiku-20240307, api_key: x}
+  - model_name: gemini-direct
+    litellm_params: {model: gemini/gemini-1.5-flash, api_key: x}
   - model_name: groq-no-key
     litellm_params: {model: groq/llama-3.1-8b-instant}
 general_settings:
@@ -310,7 +310,7 @@ func TestEmbeddingsImagesModels(t *testing.T) {
 	for _, m := range page.Data {
 		ids = append(ids, m.ID)
 	}
-	want := "gpt-4o azure-gpt limited flaky text-embedding-3-small dall-e-3 meta-llama/Llama-3.2-1B claude-direct groq-no-key"
+	want := "gpt-4o azure-gpt limited flaky text-embedding-3-small dall-e-3 meta-llama/Llama-3.2-1B gemini-direct groq-no-key"
 	if strings.Join(ids, " ") != want {
 		t.Fatalf("models %v", ids)
 	}
@@ -356,7 +356,7 @@ func TestSDKErrors(t *testing.T) {
 		{"wrong key", openai.NewClient(option.WithBaseURL(h.gw.URL+"/v1/"), option.WithAPIKey("sk-wrong"), option.WithMaxRetries(0)), "gpt-4o", 401, "invalid_api_key", "authentication_error"},
 		{"unknown model", h.client, "gpt-5-nope", 404, "model_not_found", "invalid_request_error"},
 		{"upstream rate limit", h.client, "limited", 429, "rate_limit_exceeded", ""},
-		{"provider not yet available", h.client, "claude-direct", 501, "provider_not_available", "not_implemented"},
+		{"provider not yet available", h.client, "gemini-direct", 501, "provider_not_available", "not_implemented"},
 		{"deployment without key", h.client, "groq-no-key", 503, "deployment_unavailable", ""},
 	}
 	for _, tt := range tests {
@@ -467,7 +467,7 @@ func TestHealth(t *testing.T) {
 					Model, Reason string
 				} `json:"unavailable_deployments"`
 			}
-			// Of 9 deployments, groq-no-key has no key and claude-direct's
+			// Of 9 deployments, groq-no-key has no key and gemini-direct's
 			// provider has not shipped: degraded, with both reasons.
 			if err := json.Unmarshal(body, &r); err != nil || r.Models != 9 || r.Serving != 7 || len(r.Unavailable) != 1 || r.Unavailable[0].Model != "groq-no-key" ||
 				!strings.Contains(r.Unavailable[0].Reason, "GROQ_API_KEY") || r.Status != "degraded" || len(r.Reasons) != 3 || r.LiteLLMVersion != app.Version {

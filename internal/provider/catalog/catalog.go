@@ -19,6 +19,8 @@ const (
 	FamilyAzure
 	// FamilyBedrock is Amazon Bedrock (Converse, ConverseStream, InvokeModel).
 	FamilyBedrock
+	// FamilyAnthropic is Anthropic's Messages API (x-api-key, anthropic-version).
+	FamilyAnthropic
 	// FamilyFake is the built-in deterministic model; no network.
 	FamilyFake
 	// FamilyPending is a provider recognised in configs whose adapter has not
@@ -69,7 +71,7 @@ var providers = map[string]Provider{
 	"azure":                     {Family: FamilyAzure, RequiresBase: true, KeyEnv: []string{"AZURE_API_KEY", "AZURE_OPENAI_API_KEY"}, BaseEnv: "AZURE_API_BASE"},
 	"bedrock":                   {Family: FamilyBedrock},
 	"fake":                      {Family: FamilyFake, KeyOptional: true},
-	"anthropic":                 {Family: FamilyPending, KeyEnv: []string{"ANTHROPIC_API_KEY"}},
+	"anthropic":                 {Family: FamilyAnthropic, KeyEnv: []string{"ANTHROPIC_API_KEY"}, BaseEnv: "ANTHROPIC_API_BASE"},
 	"gemini":                    {Family: FamilyPending, KeyEnv: []string{"GEMINI_API_KEY"}},
 	"cohere":                    {Family: FamilyPending, KeyEnv: []string{"COHERE_API_KEY", "CO_API_KEY"}},
 	"vertex_ai":                 {Family: FamilyPending},

@@ -45,7 +45,7 @@ var adminPaths = []string{
 	"/team/update", "/team/delete", "/team/member_add", "/team/member_update", "/team/member_delete", "/team/info",
 	"/team/list", "/organization/new", "/organization/update", "/organization/delete", "/organization/info",
 	"/organization/list", "/organization/member_add", "/organization/member_update", "/organization/member_delete",
-	"/model/info", "/model_group/info", "/spend/logs", "/global/spend/report", "/routes",
+	"/model/info", "/model/new", "/model/update", "/model/delete", "/model_group/info", "/spend/logs", "/global/spend/report", "/routes",
 }
 
 type restAPI struct {

@@ -149,7 +149,11 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 	var authn httpapi.Authenticator = master
 	var mgmt *management
 	if id := asm.identity; id != nil {
-		parts, err := id.wire(cfg, master, maxBody)
+		var stored *tenancy.StoredModels
+		if cfg.General.StoresModels() {
+			stored = &tenancy.StoredModels{Parse: cfg.ParseDeployment, FileIDs: asm.fileIDs, Changed: asm.modelsChanged}
+		}
+		parts, err := id.wire(cfg, master, maxBody, stored)
 		if err == nil {
 			opts.History, err = newHistory(id)
 		}

@@ -159,7 +159,8 @@ type generationParts struct {
 
 // wire builds one generation's authenticator, model access, limiter and
 // management routes from the process-wide identity.
-func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, maxBody int64) (*generationParts, error) {
+// stored is nil unless general_settings.store_model_in_db is on.
+func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, maxBody int64, stored *tenancy.StoredModels) (*generationParts, error) {
 	jwt, err := id.verifier(cfg.General)
 	if err != nil {
 		return nil, err
@@ -173,7 +174,7 @@ func (id *identity) wire(cfg *config.Config, master *auth.MasterKey, maxBody int
 		return nil, err
 	}
 	svc := tenancy.New(id.store, models, &tenancy.Options{Invalidate: id.keys, Defaults: defaults,
-		ProxyBudget: tenancy.ProxyBudgetFromConfig(cfg)})
+		ProxyBudget: tenancy.ProxyBudgetFromConfig(cfg), Stored: stored})
 	return &generationParts{authn: authn, models: models, limits: limits, mgmt: &management{
 		api:   &httpapi.Management{Service: svc, Auth: authn, MaxBodyBytes: maxBody},
 		spend: &httpapi.SpendRoutes{Service: svc, Auth: authn},

@@ -63,6 +63,7 @@ import (
 	"github.com/tollgate-gw/tollgate/internal/lambdafront"
 	"github.com/tollgate-gw/tollgate/internal/router"
 	"github.com/tollgate-gw/tollgate/internal/secrets"
+	"github.com/tollgate-gw/tollgate/internal/store"
 	oai "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
 
@@ -98,6 +99,11 @@ type assembly struct {
 	// identity is the process-wide key store, key cache and JWT verifier
 	// (identity.go); every generation shares it.
 	identity *identity
+	// fileIDs are the deployment ids of the config file's models, which
+	// the model routes may not add, change or delete (stored.go).
+	fileIDs map[string]bool
+	// modelsChanged rebuilds the generation after a stored model changed.
+	modelsChanged func(context.Context)
 }
 
 // generation is one assembled handler tree and what it holds.
@@ -155,6 +161,10 @@ type inputs struct {
 	files        []configsource.File
 	masterKey    secrets.Value
 	providerKeys secrets.Value
+	// models are the stored models (store_model_in_db) as last listed;
+	// listed says whether they were.
+	models []*store.Model
+	listed bool
 }
 
 // runtime serves the current generation and replaces it when its inputs
@@ -173,6 +183,11 @@ type runtime struct {
 	reload bool
 	// identity outlives generations (identity.go).
 	identity *identity
+	// now and modelsTTL pace the listing of stored models: once per
+	// modelsTTL (the config TTL) at most; modelsAt is the last listing.
+	now       func() time.Time
+	modelsTTL time.Duration
+	modelsAt  time.Time
 
 	mu      sync.Mutex // held by the one request that checks
 	last    inputs     // the inputs of the last build attempted
@@ -230,7 +245,7 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 	rt := &runtime{
 		lookup: opts.LookupEnv, env: e, logger: opts.Logger, terminal: opts.Terminal, groups: opts.Groups, source: src, secrets: cache,
 		masterARN: masterARN, keysARN: keysARN, reload: srcTTL >= 0 || masterARN != "" || keysARN != "",
-		identity: id,
+		identity: id, now: now, modelsTTL: modelsTTL(srcTTL),
 	}
 
 	// Cold start: every input is read now, and any failure is fatal.
@@ -239,11 +254,16 @@ func start(ctx context.Context, opts Options, now func() time.Time) (*App, error
 		return nil, err
 	}
 	rt.last = in
-	g, err := rt.build(ctx, in)
+	g, err := rt.build(ctx, &rt.last)
 	if err != nil {
 		return nil, err
 	}
 	rt.current.Store(g)
+	if g.cfg.General.StoresModels() {
+		// Models stored through another instance (the admin function)
+		// reach this one through the reload checks, whatever the source.
+		rt.reload = true
+	}
 
 	h, err := requireOrigin(ctx, rt, e, cache)
 	if err != nil {
@@ -420,6 +440,12 @@ func (rt *runtime) check(ctx context.Context) {
 		return
 	}
 	rt.last = in // a bad input is not retried until it changes again
+	rt.rebuild(ctx, &rt.last)
+}
+
+// rebuild builds a generation from in and swaps it in; a failure is
+// logged and the current generation keeps serving. rt.mu is held.
+func (rt *runtime) rebuild(ctx context.Context, in *inputs) {
 	g, err := rt.build(ctx, in)
 	if err != nil {
 		attrs := []any{slog.Any("config", fileVersions(in.files)), slog.String("error", err.Error())}
@@ -453,6 +479,16 @@ func (rt *runtime) poll(ctx context.Context) (inputs, bool, error) {
 	if files != nil {
 		in.files = files
 	}
+	if g := rt.current.Load(); g != nil && g.cfg.General.StoresModels() && rt.now().Sub(rt.modelsAt) >= rt.modelsTTL {
+		models, err := rt.listModels(ctx)
+		errs = append(errs, err)
+		if err == nil {
+			if !sameModels(models, in.models) {
+				changed = true
+			}
+			in.models, in.listed = models, true
+		}
+	}
 	for _, s := range []struct {
 		arn string
 		v   *secrets.Value
@@ -474,8 +510,9 @@ func (rt *runtime) poll(ctx context.Context) (inputs, bool, error) {
 
 // build loads the config from in and assembles a generation with its
 // secrets.
-func (rt *runtime) build(ctx context.Context, in inputs) (*generation, error) {
-	asm := assembly{lookup: rt.lookup, env: rt.env, logger: rt.logger, terminal: rt.terminal, groups: rt.groups, identity: rt.identity}
+func (rt *runtime) build(ctx context.Context, in *inputs) (*generation, error) {
+	asm := assembly{lookup: rt.lookup, env: rt.env, logger: rt.logger, terminal: rt.terminal, groups: rt.groups, identity: rt.identity,
+		modelsChanged: rt.refreshModels}
 	if rt.keysARN != "" {
 		keys, err := secrets.Env(in.providerKeys)
 		if err != nil {
@@ -513,6 +550,9 @@ func (rt *runtime) build(ctx context.Context, in inputs) (*generation, error) {
 		cfg, err = config.Load(opts, names...)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if asm.fileIDs, err = rt.addStoredModels(ctx, cfg, in); err != nil {
 		return nil, err
 	}
 	return assemble(ctx, cfg, asm)

@@ -196,7 +196,13 @@ type GeneralSettings struct {
 	// BackgroundHealthChecks and HealthCheckInterval control /health polling.
 	BackgroundHealthChecks *bool         `yaml:"background_health_checks"`
 	HealthCheckInterval    time.Duration `yaml:"health_check_interval"`
+	// StoreModelInDB turns on /model/new, /model/update and /model/delete:
+	// models kept in the store and served next to model_list's.
+	StoreModelInDB *bool `yaml:"store_model_in_db"`
 }
+
+// StoresModels reports whether general_settings.store_model_in_db is on.
+func (g *GeneralSettings) StoresModels() bool { return g.StoreModelInDB != nil && *g.StoreModelInDB }
 
 // JWTAuthSettings is general_settings.litellm_jwtauth, the part of it the
 // OIDC verifier supports; the support table reports the rest.

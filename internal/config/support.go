@@ -299,7 +299,9 @@ var supportTable = []rule{
 		"allow_requests_on_db_unavailable disable_prisma_schema_update proxy_batch_write_at " +
 		"use_redis_transaction_buffer disable_adding_master_key_hash_to_db",
 		status: Replaced, why: whyDB},
-	{at: "general_settings", keys: "store_model_in_db supported_db_objects", status: NotYet, why: whyAdmin},
+	// store_model_in_db: /model/new, /model/update, /model/delete (tenancy.StoredModels), served by app's runtime.
+	{at: "general_settings", keys: "store_model_in_db", status: Honoured},
+	{at: "general_settings", keys: "supported_db_objects", status: NotYet, why: whyAdmin},
 	// ratelimit.Options.NoSpendLogs: no record per call; totals and budgets as before.
 	// maximum_spend_logs_retention_period: the records' TTL (app.storeOptions).
 	{at: "general_settings", keys: "disable_spend_logs maximum_spend_logs_retention_period", status: Honoured},

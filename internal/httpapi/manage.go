@@ -55,6 +55,9 @@ type ManagementService interface {
 
 	ModelInfo(p *auth.Principal, model string) (*tenancy.ModelInfoResponse, error)
 	ModelGroupInfo(p *auth.Principal, group string) (*tenancy.ModelGroupInfoResponse, error)
+	NewModel(ctx context.Context, p *auth.Principal, req *tenancy.ModelRequest) (*tenancy.StoredModelView, error)
+	UpdateModel(ctx context.Context, p *auth.Principal, req *tenancy.ModelRequest) (*tenancy.StoredModelView, error)
+	DeleteModel(ctx context.Context, p *auth.Principal, req *tenancy.ModelDeleteRequest) (*tenancy.ModelDeleteResponse, error)
 }
 
 // managementRoutes are the paths LiteLLM serves each management operation
@@ -92,6 +95,9 @@ var managementRoutes = map[tenancy.Op][]string{
 	tenancy.OpOrgMemberDel:  {"/organization/member_delete"},
 	tenancy.OpModelInfo:     {"/model/info", modelInfoV1},
 	tenancy.OpModelGroup:    {"/model_group/info"},
+	tenancy.OpModelNew:      {"/model/new"},
+	tenancy.OpModelUpdate:   {"/model/update"},
+	tenancy.OpModelDelete:   {"/model/delete"},
 	tenancy.OpSpendLogs:     {"/spend/logs"},
 	tenancy.OpSpendReport:   {"/global/spend/report"},
 }
@@ -213,6 +219,10 @@ func (m *Management) Register(mux Mux) {
 	get(tenancy.OpModelGroup, func(r *http.Request, p *auth.Principal) (any, error) {
 		return s.ModelGroupInfo(p, r.URL.Query().Get("model_group"))
 	})
+	// LiteLLM serves /model/update on POST and PATCH.
+	post(tenancy.OpModelNew, decodeCall(m, tenancy.OpModelNew, s.NewModel))
+	call("PATCH, POST", tenancy.OpModelUpdate, decodeCall(m, tenancy.OpModelUpdate, s.UpdateModel))
+	post(tenancy.OpModelDelete, decodeCall(m, tenancy.OpModelDelete, s.DeleteModel))
 }
 
 // RegisterDataPlaneReads mounts the management reads whose paths the data

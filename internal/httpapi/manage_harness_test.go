@@ -63,7 +63,12 @@ func newMgmt(t *testing.T) *mgmt {
 	max := 100.0
 	defaults := tenancy.Defaults{Limits: store.Limits{MaxBudget: &max, BudgetDuration: "1mo"}}
 	authn := auth.NewAuthenticator(auth.NewMasterKey(mgmtMaster), v, keys, &auth.UserDefaults{Limits: defaults.Limits})
-	svc := tenancy.New(st, tenancy.NewModels(mgmtDeployments), &tenancy.Options{Invalidate: keys, Defaults: defaults})
+	cfg, err := config.Parse("config.yaml", []byte("model_list: []\n"), &config.LoadOptions{LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := tenancy.New(st, tenancy.NewModels(mgmtDeployments), &tenancy.Options{Invalidate: keys, Defaults: defaults,
+		Stored: &tenancy.StoredModels{Parse: cfg.ParseDeployment}})
 	mux := http.NewServeMux()
 	(&httpapi.Management{Service: svc, Auth: authn}).Register(mux)
 	(&httpapi.SpendRoutes{Service: svc, Auth: authn}).Register(mux)

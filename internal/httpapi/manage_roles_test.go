@@ -76,6 +76,9 @@ func TestManagementRoleMatrix(t *testing.T) {
 		{"POST", "/organization/member_add", `{"organization_id":"{O}","member":{"user_id":"{U3}","role":"internal_user"}}`, "AA-----A"},
 		{"PATCH", "/organization/member_update", `{"organization_id":"{O}","user_id":"{U2}","role":"org_admin"}`, "AA-----A"},
 		{"DELETE", "/organization/member_delete", `{"organization_id":"{O}","user_id":"{U2}"}`, "AA-----A"},
+		{"POST", "/model/new", `{"model_name":"m","litellm_params":{"model":"openai/gpt-4o"}}`, "AA------"},
+		{"PATCH", "/model/update", `{"model_info":{"id":"{M}"},"model_name":"renamed"}`, "AA------"},
+		{"POST", "/model/delete", `{"id":"{M}"}`, "AA------"},
 	}
 	// Every endpoint of the role table is in the matrix, and nothing else.
 	covered := map[string]bool{}
@@ -119,13 +122,15 @@ func TestManagementRoleMatrix(t *testing.T) {
 				m.must(mgmtMaster, "POST", "/organization/new", `{"organization_id":"`+org2+`","organization_alias":"O2"}`)
 				m.must(mgmtMaster, "POST", "/organization/member_add", `{"organization_id":"`+org+`","member":[{"user_id":"`+u+`","role":"`+c.orgRole+`"},{"user_id":"`+u2+`","role":"internal_user"}]}`)
 				m.must(mgmtMaster, "POST", "/team/new", `{"team_id":"`+team+`","organization_id":"`+org+`","members_with_roles":[{"user_id":"`+u+`","role":"`+c.teamRole+`"},{"user_id":"`+u2+`","role":"user"}]}`)
+				model := "m" + sfx
+				m.must(mgmtMaster, "POST", "/model/new", `{"model_name":"m","litellm_params":{"model":"openai/gpt-4o"},"model_info":{"id":"`+model+`"}}`)
 				switch c.name {
 				case "master":
 					acting = mgmtMaster
 				case "service_key":
 					acting = m.must(mgmtMaster, "POST", "/key/generate", `{}`)["key"].(string)
 				}
-				r := strings.NewReplacer("{U}", u, "{U2}", u2, "{U3}", u3, "{K2}", k2, "{T}", team, "{O}", org, "{O2}", org2)
+				r := strings.NewReplacer("{U}", u, "{U2}", u2, "{U3}", u3, "{K2}", k2, "{T}", team, "{O}", org, "{O2}", org2, "{M}", model)
 				status, out := m.call(acting, tt.method, r.Replace(tt.path), r.Replace(tt.body))
 				switch want := tt.want[col]; want {
 				case 'A':

@@ -94,6 +94,9 @@ const (
 	OpOrgMemberDel  Op = "organization.member_delete"
 	OpModelInfo     Op = "model.info"
 	OpModelGroup    Op = "model_group.info"
+	OpModelNew      Op = "model.new"
+	OpModelUpdate   Op = "model.update"
+	OpModelDelete   Op = "model.delete"
 	OpSpendLogs     Op = "spend.logs"
 	OpSpendReport   Op = "spend.report"
 )
@@ -137,6 +140,9 @@ var rules = map[Op]Rule{
 	OpOrgMemberDel:  {All, Deny, OrgAdmin, Deny},
 	OpModelInfo:     {All, All, Own, Own},
 	OpModelGroup:    {All, All, Own, Own},
+	OpModelNew:      {All, Deny, Deny, Deny},
+	OpModelUpdate:   {All, Deny, Deny, Deny},
+	OpModelDelete:   {All, Deny, Deny, Deny},
 	// Spend: admins and viewers see everything, internal users their own.
 	OpSpendLogs:   {All, All, Own, Own},
 	OpSpendReport: {All, All, Own, Own},

@@ -85,6 +85,10 @@ type Options struct {
 	// ProxyBudget is the proxy-wide budget (litellm_settings.max_budget
 	// and budget_duration), which /user/info shows as ProxyBudgetUser.
 	ProxyBudget ProxyBudget
+	// Stored is what /model/new, /model/update and /model/delete need
+	// besides the store; nil means general_settings.store_model_in_db is
+	// off.
+	Stored *StoredModels
 }
 
 // ProxyBudget is the proxy-wide budget.
@@ -115,6 +119,7 @@ type Service struct {
 	proxy    ProxyBudget
 	now      func() time.Time
 	newKey   func() string
+	stored   *StoredModels
 }
 
 // New returns a service over st; models describes the configured models
@@ -125,7 +130,7 @@ func New(st *store.Store, models *Models, opts *Options) *Service {
 		if opts.Invalidate != nil {
 			s.inv = opts.Invalidate
 		}
-		s.defaults, s.proxy = opts.Defaults, opts.ProxyBudget
+		s.defaults, s.proxy, s.stored = opts.Defaults, opts.ProxyBudget, opts.Stored
 		if opts.Now != nil {
 			s.now = opts.Now
 		}

@@ -1,0 +1,135 @@
+package app
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
+)
+
+// TestStoredModels: with store_model_in_db, a proxy admin adds a model
+// through /model/new, calls it, renames it through /model/update and
+// deletes it through /model/delete, on both stores; the instance that
+// made each change serves it at once. Others are refused (403), a
+// plaintext credential is refused naming the field with nothing stored,
+// the file's models cannot be shadowed, changed or deleted, and with
+// store_model_in_db off the routes say to set it.
+func TestStoredModels(t *testing.T) {
+	up := openaitest.NewServer(t, openaitest.JSON(200, `{"id":"c1","object":"chat.completion","created":1,"model":"up-model","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`))
+	price := `"input_cost_per_token":0.000001,"output_cost_per_token":0.000002`
+	writeConfig := func(t *testing.T, storeModels bool) string {
+		p := filepath.Join(t.TempDir(), "config.yaml")
+		cfg := "model_list:\n  - model_name: filed\n    litellm_params: {model: openai/file-model, api_base: " + up.URL + "/v1, api_key: os.environ/UP_KEY, " +
+			strings.ReplaceAll(price, ":", ": ") + "}\n    model_info: {id: file-1}\n"
+		if storeModels {
+			cfg += "general_settings:\n  store_model_in_db: true\n"
+		}
+		if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	chat := func(model string) string {
+		return `{"model":"` + model + `","messages":[{"role":"user","content":"hello"}]}`
+	}
+	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+		env := newStoreEnv(t)
+		env["UP_KEY"] = "sk-upstream-from-env"
+		a := startLocalApp(t, env, Options{ConfigPaths: []string{writeConfig(t, true)}})
+		do := func(method, path, key, body string, want int) string {
+			t.Helper()
+			st, b := call(t, a.gw.URL, method, path, key, body)
+			if st != want {
+				t.Fatalf("%s %s %s: %d %s, want %d", method, path, body, st, b, want)
+			}
+			return b
+		}
+		stored := `{"model_name":"stored","litellm_params":{"model":"openai/up-model","api_base":"` + up.URL + `/v1","api_key":"os.environ/UP_KEY",` + price + `},"model_info":{"id":"s-1"}}`
+
+		var key struct {
+			Key string `json:"key"`
+		}
+		if err := json.Unmarshal([]byte(do("POST", "/key/generate", idMaster, `{}`, 200)), &key); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []struct{ method, path, body string }{
+			{"POST", "/model/new", stored}, {"POST", "/model/update", `{"model_info":{"id":"s-1"},"model_name":"x"}`}, {"POST", "/model/delete", `{"id":"file-1"}`},
+		} {
+			if b := do(r.method, r.path, key.Key, r.body, 403); !strings.Contains(b, r.path) {
+				t.Errorf("%s refusal does not name the route: %s", r.path, b)
+			}
+		}
+
+		// A plaintext credential is refused, naming the field, and nothing
+		// is stored or served.
+		plain := strings.Replace(stored, "os.environ/UP_KEY", "sk-plaintext-123", 1)
+		b := do("POST", "/model/new", idMaster, plain, 400)
+		if !strings.Contains(b, "litellm_params.api_key") || !strings.Contains(b, "os.environ/") || strings.Contains(b, "sk-plaintext-123") {
+			t.Fatalf("plaintext refusal: %s", b)
+		}
+		if _, err := a.rt.identity.store.GetModel(t.Context(), "s-1"); err == nil {
+			t.Fatal("a refused model was stored")
+		}
+		// What the config refuses is refused with its message.
+		b = do("POST", "/model/new", idMaster, strings.Replace(stored, "openai/up-model", "opanai/up-model", 1), 400)
+		if !strings.Contains(b, `litellm_params.model: unknown provider \"opanai\"; did you mean \"openai\"?`) {
+			t.Fatalf("config refusal: %s", b)
+		}
+		// The file's ids are the file's.
+		do("POST", "/model/new", idMaster, strings.Replace(stored, `"s-1"`, `"file-1"`, 1), 409)
+		do("POST", "/model/update", idMaster, `{"model_info":{"id":"file-1"},"model_name":"x"}`, 400)
+		do("POST", "/model/delete", idMaster, `{"id":"file-1"}`, 400)
+		do("POST", "/v1/chat/completions", idMaster, chat("stored"), 404)
+
+		b = do("POST", "/model/new", idMaster, stored, 200)
+		var view struct {
+			ModelID   string          `json:"model_id"`
+			ModelName string          `json:"model_name"`
+			Params    json.RawMessage `json:"litellm_params"`
+		}
+		if err := json.Unmarshal([]byte(b), &view); err != nil || view.ModelID != "s-1" || view.ModelName != "stored" || strings.Contains(b, "sk-upstream-from-env") {
+			t.Fatalf("/model/new = %s (%v)", b, err)
+		}
+		do("POST", "/model/new", idMaster, stored, 409)
+
+		do("POST", "/v1/chat/completions", idMaster, chat("stored"), 200)
+		last := up.Last(t)
+		if got := last.Header.Get("Authorization"); got != "Bearer sk-upstream-from-env" || string(last.Field("model")) != `"up-model"` {
+			t.Fatalf("upstream got Authorization %q, model %s", got, last.Field("model"))
+		}
+		if b := do("GET", "/v1/models", idMaster, "", 200); !strings.Contains(b, `"stored"`) || !strings.Contains(b, `"filed"`) {
+			t.Fatalf("/v1/models = %s", b)
+		}
+		if b := do("GET", "/model/info", idMaster, "", 200); !strings.Contains(b, `"s-1"`) || strings.Contains(b, "sk-upstream-from-env") {
+			t.Fatalf("/model/info = %s", b)
+		}
+
+		do("PATCH", "/model/update", idMaster, `{"model_info":{"id":"s-1"},"model_name":"renamed","litellm_params":{"rpm":100}}`, 200)
+		do("POST", "/v1/chat/completions", idMaster, chat("renamed"), 200)
+		do("POST", "/v1/chat/completions", idMaster, chat("stored"), 404)
+		do("POST", "/model/update", idMaster, `{"model_info":{"id":"s-1"},"litellm_params":{"api_key":"sk-plaintext-123"}}`, 400)
+		do("POST", "/model/update", idMaster, `{"model_info":{"id":"nope"},"model_name":"x"}`, 404)
+		m, err := a.rt.identity.store.GetModel(t.Context(), "s-1")
+		if err != nil || m.ModelName != "renamed" || strings.Contains(string(m.Params), "sk-plaintext-123") || !strings.Contains(string(m.Params), `"rpm":100`) {
+			t.Fatalf("stored after updates: %+v %v", m, err)
+		}
+
+		if b := do("POST", "/model/delete", idMaster, `{"id":"s-1"}`, 200); !strings.Contains(b, "Model: s-1 deleted successfully") {
+			t.Fatalf("/model/delete = %s", b)
+		}
+		do("POST", "/v1/chat/completions", idMaster, chat("renamed"), 404)
+		do("POST", "/model/delete", idMaster, `{"id":"s-1"}`, 404)
+		do("POST", "/v1/chat/completions", idMaster, chat("filed"), 200)
+	})
+
+	t.Run("off", func(t *testing.T) {
+		a := startLocalApp(t, map[string]string{"TOLLGATE_DATA_DIR": t.TempDir(), "UP_KEY": "k"}, Options{ConfigPaths: []string{writeConfig(t, false)}})
+		st, b := call(t, a.gw.URL, "POST", "/model/new", idMaster, `{"model_name":"x","litellm_params":{"model":"openai/x"}}`)
+		if st != 400 || !strings.Contains(b, "store_model_in_db: true") {
+			t.Fatalf("/model/new with store_model_in_db off: %d %s", st, b)
+		}
+	})
+}

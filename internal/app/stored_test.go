@@ -2,11 +2,16 @@ package app
 
 import (
 	"encoding/json"
+	"log/slog"
+	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tollgate-gw/tollgate/internal/clocktest"
 	"github.com/tollgate-gw/tollgate/internal/provider/openai/openaitest"
 )
 
@@ -19,22 +24,9 @@ import (
 // store_model_in_db off the routes say to set it.
 func TestStoredModels(t *testing.T) {
 	up := openaitest.NewServer(t, openaitest.JSON(200, `{"id":"c1","object":"chat.completion","created":1,"model":"up-model","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`))
-	price := `"input_cost_per_token":0.000001,"output_cost_per_token":0.000002`
-	writeConfig := func(t *testing.T, storeModels bool) string {
-		p := filepath.Join(t.TempDir(), "config.yaml")
-		cfg := "model_list:\n  - model_name: filed\n    litellm_params: {model: openai/file-model, api_base: " + up.URL + "/v1, api_key: os.environ/UP_KEY, " +
-			strings.ReplaceAll(price, ":", ": ") + "}\n    model_info: {id: file-1}\n"
-		if storeModels {
-			cfg += "general_settings:\n  store_model_in_db: true\n"
-		}
-		if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	chat := func(model string) string {
-		return `{"model":"` + model + `","messages":[{"role":"user","content":"hello"}]}`
-	}
+	writeConfig := func(t *testing.T, storeModels bool) string { return storedConfig(t, up.URL, storeModels) }
+	chat := storedChat
+	price := storedPrice
 	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
 		env := newStoreEnv(t)
 		env["UP_KEY"] = "sk-upstream-from-env"
@@ -132,4 +124,68 @@ func TestStoredModels(t *testing.T) {
 			t.Fatalf("/model/new with store_model_in_db off: %d %s", st, b)
 		}
 	})
+}
+
+// storedPrice prices the stored test models (litellm_params).
+const storedPrice = `"input_cost_per_token":0.000001,"output_cost_per_token":0.000002`
+
+// storedConfig writes a config with one model, file-1 ("filed"), served by
+// the upstream at upURL, and store_model_in_db as asked.
+func storedConfig(t *testing.T, upURL string, storeModels bool) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	cfg := "model_list:\n  - model_name: filed\n    litellm_params: {model: openai/file-model, api_base: " + upURL + "/v1, api_key: os.environ/UP_KEY, " +
+		strings.ReplaceAll(storedPrice, ":", ": ") + "}\n    model_info: {id: file-1}\n"
+	if storeModels {
+		cfg += "general_settings:\n  store_model_in_db: true\n"
+	}
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func storedChat(model string) string {
+	return `{"model":"` + model + `","messages":[{"role":"user","content":"hello"}]}`
+}
+
+// TestStoredModelsReachOtherInstances: a model stored through one instance
+// (the admin function) is served by another within its config reload
+// interval, and not before: that instance lists the stored models once
+// per interval, not per request.
+func TestStoredModelsReachOtherInstances(t *testing.T) {
+	up := openaitest.NewServer(t, openaitest.JSON(200, `{"id":"c1","object":"chat.completion","created":1,"model":"up-model","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`))
+	cfgPath := storedConfig(t, up.URL, true)
+	env := dynamoEnv(t)
+	env["UP_KEY"], env["TOLLGATE_MASTER_KEY"] = "sk-upstream-from-env", idMaster
+	admin := startLocalApp(t, maps.Clone(env), Options{ConfigPaths: []string{cfgPath}})
+
+	env["TOLLGATE_CONFIG_TTL"] = "30s"
+	clock := clocktest.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	gw, err := start(t.Context(), Options{ConfigPaths: []string{cfgPath}, Logger: slog.New(slog.DiscardHandler),
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}, clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler)
+	t.Cleanup(func() { srv.Close(); _ = gw.Close() })
+
+	expect := func(url, method, path, body string, want int) {
+		t.Helper()
+		if st, b := call(t, url, method, path, idMaster, body); st != want {
+			t.Fatalf("%s %s %s: %d %s, want %d", method, path, body, st, b, want)
+		}
+	}
+	expect(admin.gw.URL, "POST", "/model/new", `{"model_name":"stored","litellm_params":{"model":"openai/up-model","api_base":"`+up.URL+`/v1","api_key":"os.environ/UP_KEY",`+storedPrice+`},"model_info":{"id":"s-1"}}`, 200)
+	expect(admin.gw.URL, "POST", "/v1/chat/completions", storedChat("stored"), 200)
+	clock.Advance(29 * time.Second)
+	expect(srv.URL, "POST", "/v1/chat/completions", storedChat("stored"), 404)
+	clock.Advance(time.Second)
+	expect(srv.URL, "POST", "/v1/chat/completions", storedChat("stored"), 200)
+
+	expect(admin.gw.URL, "POST", "/model/delete", `{"id":"s-1"}`, 200)
+	expect(srv.URL, "POST", "/v1/chat/completions", storedChat("stored"), 200)
+	clock.Advance(30 * time.Second)
+	expect(srv.URL, "POST", "/v1/chat/completions", storedChat("stored"), 404)
+	expect(srv.URL, "POST", "/v1/chat/completions", storedChat("filed"), 200)
 }

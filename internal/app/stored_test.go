@@ -152,15 +152,28 @@ func storedChat(model string) string {
 // TestStoredModelsReachOtherInstances: a model stored through one instance
 // (the admin function) is served by another within its config reload
 // interval, and not before: that instance lists the stored models once
-// per interval, not per request.
+// per interval, not per request. A local config read once (no
+// TOLLGATE_CONFIG_TTL) still has its stored models checked, at the default
+// interval.
 func TestStoredModelsReachOtherInstances(t *testing.T) {
 	up := openaitest.NewServer(t, openaitest.JSON(200, `{"id":"c1","object":"chat.completion","created":1,"model":"up-model","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`))
 	cfgPath := storedConfig(t, up.URL, true)
+	for _, ttl := range []string{"30s", ""} {
+		t.Run("TOLLGATE_CONFIG_TTL="+ttl, func(t *testing.T) { storedModelsReachOthers(t, up, cfgPath, ttl) })
+	}
+}
+
+// storedModelsReachOthers is TestStoredModelsReachOtherInstances with the
+// second instance's TOLLGATE_CONFIG_TTL ("" unset); either way the interval
+// is 30 s.
+func storedModelsReachOthers(t *testing.T, up *openaitest.Server, cfgPath, ttl string) {
 	env := dynamoEnv(t)
 	env["UP_KEY"], env["TOLLGATE_MASTER_KEY"] = "sk-upstream-from-env", idMaster
 	admin := startLocalApp(t, maps.Clone(env), Options{ConfigPaths: []string{cfgPath}})
 
-	env["TOLLGATE_CONFIG_TTL"] = "30s"
+	if ttl != "" {
+		env["TOLLGATE_CONFIG_TTL"] = ttl
+	}
 	clock := clocktest.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	gw, err := start(t.Context(), Options{ConfigPaths: []string{cfgPath}, Logger: slog.New(slog.DiscardHandler),
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}, clock.Now)

@@ -131,7 +131,8 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 			ready.Unavailable = append(ready.Unavailable, httpapi.UnavailableDeployment{Model: d.Group, Deployment: d.Label(), Reason: d.Unavailable.Error()})
 		}
 	}
-	readinessReasons(&ready, cfg, deps)
+	ready.Unavailable = append(ready.Unavailable, asm.storedOut...)
+	readinessReasons(&ready, cfg, deps, len(asm.storedOut))
 
 	masterKey, masterKeyFrom, err := resolveMasterKey(cfg, asm.masterKey, asm.env, logger, asm.terminal)
 	if err != nil {
@@ -181,8 +182,8 @@ func assemble(ctx context.Context, cfg *config.Config, asm assembly) (*generatio
 // (not built, or a provider whose adapter has not shipped) and options not
 // honoured yet. Options replaced by a serverless equivalent, or of no
 // effect, are listed in the notices but do not degrade it.
-func readinessReasons(ready *httpapi.Readiness, cfg *config.Config, deps []*router.Deployment) {
-	ready.Deployments = len(deps)
+func readinessReasons(ready *httpapi.Readiness, cfg *config.Config, deps []*router.Deployment, storedOut int) {
+	ready.Deployments = len(deps) + storedOut
 	pendingN := 0
 	for _, d := range deps {
 		_, isPending := d.Model.(pending)
@@ -194,7 +195,7 @@ func readinessReasons(ready *httpapi.Readiness, cfg *config.Config, deps []*rout
 		}
 	}
 	if n := len(ready.Unavailable); n > 0 {
-		ready.Reasons = append(ready.Reasons, fmt.Sprintf("%d of %d deployments cannot serve (unavailable_deployments says why)", n, len(deps)))
+		ready.Reasons = append(ready.Reasons, fmt.Sprintf("%d of %d deployments cannot serve (unavailable_deployments says why)", n, ready.Deployments))
 	}
 	if pendingN > 0 {
 		ready.Reasons = append(ready.Reasons, fmt.Sprintf("%d of %d deployments use a provider that is not available yet; their calls answer 501", pendingN, len(deps)))

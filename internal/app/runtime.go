@@ -102,6 +102,9 @@ type assembly struct {
 	// fileIDs are the deployment ids of the config file's models, which
 	// the model routes may not add, change or delete (stored.go).
 	fileIDs map[string]bool
+	// storedOut are the stored models left out of this generation, and why:
+	// /health/readiness lists them with the deployments that cannot serve.
+	storedOut []httpapi.UnavailableDeployment
 	// modelsChanged rebuilds the generation after a stored model changed.
 	modelsChanged func(context.Context)
 }
@@ -552,7 +555,7 @@ func (rt *runtime) build(ctx context.Context, in *inputs) (*generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	if asm.fileIDs, err = rt.addStoredModels(ctx, cfg, in); err != nil {
+	if asm.fileIDs, asm.storedOut, err = rt.addStoredModels(ctx, cfg, in); err != nil {
 		return nil, err
 	}
 	return assemble(ctx, cfg, asm)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgate-gw/tollgate/internal/config"
 	"github.com/tollgate-gw/tollgate/internal/configsource"
+	"github.com/tollgate-gw/tollgate/internal/httpapi"
 	"github.com/tollgate-gw/tollgate/internal/store"
 	"github.com/tollgate-gw/tollgate/internal/tenancy"
 )
@@ -59,20 +60,21 @@ func sameModels(a, b []*store.Model) bool {
 // config stores models, listing them unless in holds a listing, and
 // returns the ids of the file's own deployments. A stored model the
 // config no longer accepts (an environment variable it names was removed)
-// or whose id a file model took since is left out and logged, so that it
-// cannot stop the file's models from loading.
-func (rt *runtime) addStoredModels(ctx context.Context, cfg *config.Config, in *inputs) (map[string]bool, error) {
-	fileIDs := make(map[string]bool, len(cfg.ModelList))
+// or whose id a file model took since is left out, so that it cannot stop
+// the file's models from loading; it is logged and returned in out, which
+// /health/readiness reports, so it does not vanish without a trace.
+func (rt *runtime) addStoredModels(ctx context.Context, cfg *config.Config, in *inputs) (fileIDs map[string]bool, out []httpapi.UnavailableDeployment, err error) {
+	fileIDs = make(map[string]bool, len(cfg.ModelList))
 	for _, d := range cfg.ModelList {
 		fileIDs[d.ID] = true
 	}
 	if !cfg.General.StoresModels() {
-		return fileIDs, nil
+		return fileIDs, nil, nil
 	}
 	if !in.listed {
 		models, err := rt.listModels(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		in.models, in.listed = models, true
 	}
@@ -80,16 +82,20 @@ func (rt *runtime) addStoredModels(ctx context.Context, cfg *config.Config, in *
 		if fileIDs[m.ModelID] {
 			rt.logger.ErrorContext(ctx, "a stored model has the id of a config file model and is not served; delete it or give the file's model another id",
 				slog.String("model_id", m.ModelID))
+			out = append(out, httpapi.UnavailableDeployment{Model: m.ModelName, Deployment: m.ModelID,
+				Reason: "stored model not served: a config file model has its id; delete it or give the file's model another id"})
 			continue
 		}
 		d, err := cfg.ParseDeployment("model "+m.ModelID, tenancy.DeploymentDoc(m))
 		if err != nil {
 			rt.logger.ErrorContext(ctx, "a stored model is not served: the config refuses it", slog.String("model_id", m.ModelID), slog.String("error", err.Error()))
+			out = append(out, httpapi.UnavailableDeployment{Model: m.ModelName, Deployment: m.ModelID,
+				Reason: "stored model not served: the config refuses it: " + err.Error()})
 			continue
 		}
 		cfg.ModelList = append(cfg.ModelList, d)
 	}
-	return fileIDs, nil
+	return fileIDs, out, nil
 }
 
 // refreshModels lists the stored models now and rebuilds the generation:

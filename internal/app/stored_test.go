@@ -202,3 +202,54 @@ func storedModelsReachOthers(t *testing.T, up *openaitest.Server, cfgPath, ttl s
 	expect(srv.URL, "POST", "/v1/chat/completions", storedChat("stored"), 404)
 	expect(srv.URL, "POST", "/v1/chat/completions", storedChat("filed"), 200)
 }
+
+// TestStoredModelLeftOutIsReported: a stored model that no longer loads (an
+// environment variable it names is gone) is left out so that it cannot stop
+// the file's models from serving, and /health/readiness says so: it used to
+// drop out of /model/info and /v1/models with only a log line.
+func TestStoredModelLeftOutIsReported(t *testing.T) {
+	up := openaitest.NewServer(t, openaitest.JSON(200, `{"id":"c1","object":"chat.completion","created":1,"model":"file-model","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`))
+	cfgPath := storedConfig(t, up.URL, true)
+	forEachStore(t, func(t *testing.T, newStoreEnv func(*testing.T) map[string]string) {
+		env := newStoreEnv(t)
+		env["UP_KEY"] = "sk-upstream-from-env"
+		env["GONE_KEY"] = "sk-gone-soon"
+		first := startLocalApp(t, env, Options{ConfigPaths: []string{cfgPath}})
+		stored := `{"model_name":"stored","litellm_params":{"model":"openai/up-model","api_base":"` + up.URL + `/v1","api_key":"os.environ/GONE_KEY",` + storedPrice + `},"model_info":{"id":"s-gone"}}`
+		if st, b := call(t, first.gw.URL, "POST", "/model/new", idMaster, stored); st != 200 {
+			t.Fatalf("/model/new: %d %s", st, b)
+		}
+		if err := first.stop(); err != nil {
+			t.Fatal(err)
+		}
+
+		later := make(map[string]string, len(env))
+		for k, v := range env {
+			if k != "GONE_KEY" {
+				later[k] = v
+			}
+		}
+		second := startLocalApp(t, later, Options{ConfigPaths: []string{cfgPath}})
+		st, b := call(t, second.gw.URL, "GET", "/health/readiness", "", "")
+		var ready struct {
+			Status      string   `json:"status"`
+			Deployments int      `json:"deployments"`
+			Serving     int      `json:"serving_deployments"`
+			Reasons     []string `json:"reasons"`
+			Unavailable []struct {
+				Model, Deployment, Reason string
+			} `json:"unavailable_deployments"`
+		}
+		if err := json.Unmarshal([]byte(b), &ready); err != nil {
+			t.Fatalf("readiness %d %s: %v", st, b, err)
+		}
+		if st != 200 || ready.Status != "degraded" || ready.Deployments != 2 || ready.Serving != 1 ||
+			len(ready.Unavailable) != 1 || ready.Unavailable[0].Deployment != "s-gone" || ready.Unavailable[0].Model != "stored" ||
+			!strings.Contains(ready.Unavailable[0].Reason, "GONE_KEY") || len(ready.Reasons) == 0 {
+			t.Fatalf("readiness %d %s: want degraded, 2 deployments of which 1 serves, s-gone unavailable naming GONE_KEY", st, b)
+		}
+		if st, b := call(t, second.gw.URL, "POST", "/v1/chat/completions", idMaster, storedChat("filed")); st != 200 {
+			t.Fatalf("the file's model stopped serving: %d %s", st, b)
+		}
+	})
+}

@@ -7,22 +7,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 	wire "github.com/tollgate-gw/tollgate/internal/wire/anthropic"
 	"github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
-
-// After message_stop the body still holds the end of the chunked encoding;
-// reading it, briefly, lets the transport pool the connection.
-const (
-	drainWait  = 100 * time.Millisecond
-	drainBytes = 64 << 10
-)
-
-var errStreamClosed = errors.New("stream is closed")
 
 // ChatStream starts a streaming completion. Errors before the first event
 // (status, connection, headers timeout, a body that is not an event stream)
@@ -141,15 +131,9 @@ func (s *stream) Close() error {
 		return nil
 	}
 	s.closed = true
-	if s.dec.Stopped {
-		s.dog.ArmFor(drainWait)
-		_, _ = io.CopyN(io.Discard, s.body, drainBytes)
-	}
-	s.dog.Stop()
-	err := s.body.Close()
-	s.dog.Release()
+	err := s.dog.CloseBody(s.body, s.dec.Stopped)
 	if s.err == nil || s.err == io.EOF {
-		s.err = errStreamClosed
+		s.err = upstream.ErrStreamClosed
 	}
 	return err
 }

@@ -7,24 +7,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"time"
 
 	"github.com/tollgate-gw/tollgate/internal/llm"
 	"github.com/tollgate-gw/tollgate/internal/provider/upstream"
 	wire "github.com/tollgate-gw/tollgate/internal/wire/openai"
 )
-
-// After [DONE] the body still holds the end of the HTTP/1.1 chunked
-// encoding. Reading it lets the transport pool the connection (closing an
-// unfinished body drops it); the wait is bounded so that an upstream that
-// keeps the response open after [DONE] cannot hold Close up.
-const (
-	drainWait  = 100 * time.Millisecond
-	drainBytes = 64 << 10
-)
-
-// errStreamClosed is what Recv returns after Close.
-var errStreamClosed = errors.New("stream is closed")
 
 // ChatStream starts a streaming completion. Errors before the first chunk
 // (status, connection, headers timeout, an answer that is not an event
@@ -204,15 +191,9 @@ func (s *stream) Close() error {
 		return nil
 	}
 	s.closed = true
-	if s.done && !s.eof {
-		s.dog.ArmFor(drainWait)
-		_, _ = io.CopyN(io.Discard, s.body, drainBytes)
-	}
-	s.dog.Stop()
-	err := s.body.Close()
-	s.dog.Release()
+	err := s.dog.CloseBody(s.body, s.done && !s.eof)
 	if s.err == nil || s.err == io.EOF {
-		s.err = errStreamClosed
+		s.err = upstream.ErrStreamClosed
 	}
 	return err
 }

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -144,4 +145,31 @@ func (w *Watchdog) Running() bool { return w.timer != nil && w.timer.Stop() }
 func (w *Watchdog) Release() {
 	w.Stop()
 	w.cancel(nil)
+}
+
+// After a stream's last event the body still holds the end of the HTTP/1.1
+// chunked encoding. Reading it lets the transport pool the connection
+// (closing an unfinished body drops it); the read is bounded in time and
+// size, so an upstream that keeps the response open after its last event
+// cannot hold Close up.
+const (
+	drainWait  = 100 * time.Millisecond
+	drainBytes = 64 << 10
+)
+
+// ErrStreamClosed is what a stream's Recv returns after Close.
+var ErrStreamClosed = errors.New("stream is closed")
+
+// CloseBody ends a streaming call: after a complete stream it first reads
+// the rest of body, briefly, so the connection can be reused; then it closes
+// body and releases the watchdog.
+func (w *Watchdog) CloseBody(body io.ReadCloser, complete bool) error {
+	if complete {
+		w.ArmFor(drainWait)
+		_, _ = io.CopyN(io.Discard, body, drainBytes)
+	}
+	w.Stop()
+	err := body.Close()
+	w.Release()
+	return err
 }
